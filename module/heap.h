@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * refslab heaps: everything one open file of /dev/refslab owns.
+ *
+ * LOCK ORDER (the one place it is written down):
+ *
+ *   rs_heaps_lock (mutex, global list of heaps)
+ *     -> heap->gc.collect_lock (mutex, one collection of a heap at a time)
+ *       -> heap->lock (mutex: handles, object table, slots, refcount
+ *          transitions, limits, counters, candidate buffer)
+ *         -> slab: per-CPU array local_lock -> node list_lock (spinlock)
+ *
+ * Neither the slab nor the collector calls back up this chain.  The
+ * collector holds heap->lock only in bounded slices, allocates nothing
+ * while it holds it and frees object memory after dropping it.
+ */
+#ifndef REFSLAB_HEAP_H
+#define REFSLAB_HEAP_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include "object.h"
+#include "slab.h"
+#include "gc.h"
+
+struct rs_cache;
+
+/**
+ * struct rs_entry - one slot of a heap's object table
+ * @obj: the object, or NULL for a free entry.
+ * @gc_refs: collector scratch count (owned by gc.c); for a free entry, the
+ *	index of the next free entry.
+ * @gc_mark: collector mark (owned by gc.c; zeroed when an object is
+ *	installed in the entry).
+ */
+struct rs_entry {
+	struct rs_obj *obj;
+	u32 gc_refs;
+	u32 gc_mark;
+};
+
+#define RS_MAX_NAMED_CACHES	64	/* hard cap per heap */
+
+struct rs_named_cache {
+	struct rs_cache *cache;		/* NULL: unused */
+	char name[RS_CACHE_NAME_MAX];
+	u32 object_size;		/* as asked */
+	u32 align;
+	u64 objects;			/* live objects of this heap in it */
+};
+
+struct rs_heap_limits {
+	u64 max_objects;
+	u64 max_bytes;
+	u64 max_handles;
+	u64 max_caches;
+};
+
+/**
+ * struct rs_heap - one collection domain
+ * @lock: see the lock order above.
+ * @kref: one for the open file, one for each user (collector pass).
+ * @node: on rs_heaps, under rs_heaps_lock.
+ * @owner: tgid that opened it.
+ * @handles: handle table; handles[h] is the object handle h names
+ *	(handle 0 is never issued).
+ * @objs: object table, @nobjs_cap entries; free entries are chained
+ *	through gc_refs from @objs_free (U32_MAX ends the chain).
+ * @gc: collector state (gc.h).
+ */
+struct rs_heap {
+	struct mutex lock;
+	struct kref kref;
+	struct list_head node;
+	pid_t owner;
+	bool closed;
+
+	struct rs_obj **handles;
+	u32 handles_cap;
+	u32 handles_free;		/* lowest possibly free handle */
+
+	struct rs_entry *objs;
+	u32 objs_cap;
+	u32 objs_free;
+
+	struct rs_named_cache caches[RS_MAX_NAMED_CACHES];
+
+	u64 nobjects, nbytes, nhandles, ncaches;
+	struct rs_heap_limits limits;
+	u64 created, freed, incref, decref;
+
+	struct rs_gc_heap gc;
+};
+
+extern struct mutex rs_heaps_lock;
+extern struct list_head rs_heaps;
+
+struct rs_heap *rs_heap_create(void);
+void rs_heap_get(struct rs_heap *h);
+void rs_heap_put(struct rs_heap *h);
+/* The open file went away: drop every handle and the file's reference. */
+void rs_heap_close(struct rs_heap *h);
+
+/* Under h->lock: the object a handle names, or NULL. */
+struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
+
+/* Write barrier for the collector: see gc.h. */
+static inline void rs_gc_touch(struct rs_heap *h, struct rs_obj *o)
+{
+	if (unlikely(h->gc.active))
+		__rs_gc_touch(h, o);
+}
+
+int rs_heap_init(void);
+void rs_heap_exit(void);
+
+#endif /* REFSLAB_HEAP_H */

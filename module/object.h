@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * refslab objects: a 16-byte header, nslots reference slots, a payload.
+ * See object.c for lifetime rules and heap.h for the lock that guards them.
+ */
+#ifndef REFSLAB_OBJECT_H
+#define REFSLAB_OBJECT_H
+
+#include <linux/types.h>
+#include <linux/refcount.h>
+
+struct rs_heap;
+
+/* rs_obj.flags */
+#define RS_OBJ_BUFFERED	0x01	/* in the heap's candidate buffer */
+#define RS_OBJ_FROZEN	0x02	/* frozen: the collector never scans it */
+#define RS_OBJ_DEAD	0x04	/* detached, waiting to be freed */
+
+/**
+ * struct rs_obj - header of a refcounted object (16 bytes)
+ * @ref: strong references: handles plus slots pointing here.  Saturates
+ *	(refcount_t); a saturated object is immortal.
+ * @id: index of the object in its heap's object table (heap->objs).
+ * @payload_size: payload bytes, as asked at creation.
+ * @nslots: number of reference slots.
+ * @cls: which cache it came from (see object.c: general class or a named
+ *	cache of the heap).
+ * @flags: RS_OBJ_*; changed only under the heap lock.
+ *
+ * Followed in memory by struct rs_obj *slots[nslots], then the payload.
+ * Everything but @ref is changed only under heap->lock; @ref too, except
+ * that reads are lockless.
+ */
+struct rs_obj {
+	refcount_t ref;
+	u32 id;
+	u32 payload_size;
+	u16 nslots;
+	u8 cls;
+	u8 flags;
+};
+
+static inline struct rs_obj **rs_obj_slots(struct rs_obj *o)
+{
+	return (struct rs_obj **)(o + 1);
+}
+
+static inline u8 *rs_obj_payload(struct rs_obj *o)
+{
+	return (u8 *)(rs_obj_slots(o) + o->nslots);
+}
+
+/*
+ * A list of detached objects whose memory is given back after the heap
+ * lock is dropped.  The link reuses the dead object's first 8 bytes.
+ */
+struct rs_freelist {
+	struct rs_obj *head;
+	unsigned long count;
+};
+
+static inline void rs_freelist_init(struct rs_freelist *fl)
+{
+	fl->head = NULL;
+	fl->count = 0;
+}
+
+/*
+ * All of these are called with heap->lock held.
+ *
+ * rs_obj_get_locked(): take a reference (saturating).
+ * rs_obj_put_locked(): drop one; at zero the object is detached and torn
+ *	down iteratively (its slot targets are put in turn); everything that
+ *	died is appended to @fl.  A decrement to non-zero makes the object a
+ *	collector candidate.
+ * rs_obj_detach(): take @o out of the object table and the heap's
+ *	accounting and append it to @fl, without looking at its slots (the
+ *	collector uses it for garbage whose slots it has handled).
+ */
+void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o);
+void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
+void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
+
+/* Without heap->lock: give the memory of everything on @fl back to the
+ * slab caches (cond_resched()s as it goes). */
+void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl);
+
+#endif /* REFSLAB_OBJECT_H */
