@@ -106,6 +106,14 @@ void rs_heap_close(struct rs_heap *h);
 /* Under h->lock: the object a handle names, or NULL. */
 struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
 
+/* Named caches, figures and limits behind the ioctls; called unlocked,
+ * arguments copied in, flags unchecked by the caller. */
+int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
+int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
+void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
+int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);
+
 /* Write barrier for the collector: see gc.h. */
 static inline void rs_gc_touch(struct rs_heap *h, struct rs_obj *o)
 {
