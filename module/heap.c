@@ -103,7 +103,8 @@ void rs_heap_close(struct rs_heap *h)
 {
 	/* Handles are the roots: with the file gone nothing can reach the
 	 * objects, so they all go with the last reference (the collector may
-	 * briefly hold one). */
+	 * briefly hold one).
+	 */
 	mutex_lock(&h->lock);
 	h->closed = true;
 	mutex_unlock(&h->lock);

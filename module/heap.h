@@ -107,7 +107,8 @@ void rs_heap_close(struct rs_heap *h);
 struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
 
 /* Named caches, figures and limits behind the ioctls; called unlocked,
- * arguments copied in, flags unchecked by the caller. */
+ * arguments copied in, flags unchecked by the caller.
+ */
 int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
 int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);

@@ -35,7 +35,8 @@ static_assert(sizeof(struct refslab_gc_stats) == 168);
 
 /* Copy in an argument struct; its first published size is its current
  * one, so anything smaller is EINVAL, and copy_struct_from_user() takes
- * care of a larger one (E2BIG unless the tail is zero). */
+ * care of a larger one (E2BIG unless the tail is zero).
+ */
 static int rs_in(void *k, size_t ksize, const void __user *u, unsigned int usize)
 {
 	if (usize < ksize)
@@ -191,8 +192,6 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 /* The command with its size bits replaced by @size: dir and nr must match. */
 #define RS_SAME(c) (((cmd) & ~_IOC(0, 0, 0, _IOC_SIZEMASK)) == \
 		    ((c) & ~_IOC(0, 0, 0, _IOC_SIZEMASK)))
-#define RS_IN(field)  rs_in(&a.field, sizeof(a.field), arg, usize)
-#define RS_OUT(field) rs_out(arg, usize, &a.field, sizeof(a.field))
 
 	if (RS_SAME(REFSLAB_IOC_VERSION)) {
 		if (usize < sizeof(a.version))
@@ -206,13 +205,13 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		a.version.max_slots = REFSLAB_MAX_SLOTS;
 		a.version.max_payload = REFSLAB_MAX_PAYLOAD;
 		a.version.header_bytes = RS_OBJ_HEADER_BYTES;
-		return RS_OUT(version);
+		return rs_out(arg, usize, &a.version, sizeof(a.version));
 	}
 	if (RS_SAME(REFSLAB_IOC_CREATE)) {
-		err = RS_IN(create) ?: rs_op_create(h, &a.create);
+		err = rs_in(&a.create, sizeof(a.create), arg, usize) ?: rs_op_create(h, &a.create);
 		if (err)
 			return err;
-		err = RS_OUT(create);
+		err = rs_out(arg, usize, &a.create, sizeof(a.create));
 		if (err) {
 			/* The handle could not be reported: take it back. */
 			struct refslab_drop d = { .handle = a.create.handle };
@@ -222,10 +221,10 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_DUP)) {
-		err = RS_IN(dup) ?: rs_op_dup(h, &a.dup);
+		err = rs_in(&a.dup, sizeof(a.dup), arg, usize) ?: rs_op_dup(h, &a.dup);
 		if (err)
 			return err;
-		err = RS_OUT(dup);
+		err = rs_out(arg, usize, &a.dup, sizeof(a.dup));
 		if (err) {
 			struct refslab_drop d = { .handle = a.dup.new_handle };
 
@@ -234,14 +233,14 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_DROP))
-		return RS_IN(drop) ?: rs_op_drop(h, &a.drop);
+		return rs_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
 	if (RS_SAME(REFSLAB_IOC_SET_SLOT))
-		return RS_IN(slot) ?: rs_op_set_slot(h, &a.slot);
+		return rs_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_set_slot(h, &a.slot);
 	if (RS_SAME(REFSLAB_IOC_GET_SLOT)) {
-		err = RS_IN(slot) ?: rs_op_get_slot(h, &a.slot);
+		err = rs_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_get_slot(h, &a.slot);
 		if (err)
 			return err;
-		err = RS_OUT(slot);
+		err = rs_out(arg, usize, &a.slot, sizeof(a.slot));
 		if (err && a.slot.target) {
 			struct refslab_drop d = { .handle = a.slot.target };
 
@@ -250,17 +249,18 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_READ))
-		return RS_IN(io) ?: rs_op_io(h, &a.io, false);
+		return rs_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, false);
 	if (RS_SAME(REFSLAB_IOC_WRITE))
-		return RS_IN(io) ?: rs_op_io(h, &a.io, true);
-	if (RS_SAME(REFSLAB_IOC_STAT)) {
-		return RS_IN(stat) ?: rs_op_stat(h, &a.stat) ?: RS_OUT(stat);
-	}
+		return rs_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, true);
+	if (RS_SAME(REFSLAB_IOC_STAT))
+		return rs_in(&a.stat, sizeof(a.stat), arg, usize) ?:
+		       rs_op_stat(h, &a.stat) ?:
+		       rs_out(arg, usize, &a.stat, sizeof(a.stat));
 	if (RS_SAME(REFSLAB_IOC_CACHE_CREATE)) {
-		err = RS_IN(cc) ?: rs_heap_cache_create(h, &a.cc);
+		err = rs_in(&a.cc, sizeof(a.cc), arg, usize) ?: rs_heap_cache_create(h, &a.cc);
 		if (err)
 			return err;
-		err = RS_OUT(cc);
+		err = rs_out(arg, usize, &a.cc, sizeof(a.cc));
 		if (err) {
 			struct refslab_cache_destroy d = { .cache_id = a.cc.cache_id };
 
@@ -269,17 +269,18 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_CACHE_DESTROY))
-		return RS_IN(cd) ?: rs_heap_cache_destroy(h, &a.cd);
+		return rs_in(&a.cd, sizeof(a.cd), arg, usize) ?: rs_heap_cache_destroy(h, &a.cd);
 	if (RS_SAME(REFSLAB_IOC_CACHE_LIST))
 		return rs_cache_list(h, arg, usize);
 	if (RS_SAME(REFSLAB_IOC_HEAP_STATS)) {
 		if (usize < sizeof(a.hs))
 			return -EINVAL;
 		rs_heap_stats(h, &a.hs);
-		return RS_OUT(hs);
+		return rs_out(arg, usize, &a.hs, sizeof(a.hs));
 	}
 	if (RS_SAME(REFSLAB_IOC_SET_LIMITS))
-		return RS_IN(limits) ?: rs_heap_set_limits(h, &a.limits);
+		return rs_in(&a.limits, sizeof(a.limits), arg, usize) ?:
+		       rs_heap_set_limits(h, &a.limits);
 	if (RS_SAME(REFSLAB_IOC_BATCH))
 		return rs_batch(h, arg, usize);
 	if (RS_SAME(REFSLAB_IOC_GC_COLLECT) || RS_SAME(REFSLAB_IOC_GC_CONTROL) ||
@@ -287,8 +288,6 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return rs_gc_ioctl(h, cmd, arg, usize);
 	return -ENOTTY;
 #undef RS_SAME
-#undef RS_IN
-#undef RS_OUT
 }
 
 static int rs_open(struct inode *inode, struct file *file)

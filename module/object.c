@@ -54,7 +54,8 @@ static size_t rs_obj_bytes(u32 nslots, u32 payload)
 }
 
 /* The cache an object lives in: a named cache of the heap, or the general
- * size class its size maps to. */
+ * size class its size maps to.
+ */
 struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o)
 {
 	if (o->cls)
@@ -178,7 +179,8 @@ void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 }
 
 /* Release everything a heap still holds, at its final put: nobody else can
- * see the heap any more, so no refcount bookkeeping is needed. */
+ * see the heap any more, so no refcount bookkeeping is needed.
+ */
 void rs_obj_free_all(struct rs_heap *h)
 {
 	u32 i;
@@ -308,7 +310,8 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		if (a->cache_id > RS_MAX_NAMED_CACHES)
 			return -ENOENT;
 		/* The cache cannot go away under us: destroy needs heap->lock
-		 * and refuses while objects live, and we hold one below. */
+		 * and refuses while objects live, and we hold one below.
+		 */
 		mutex_lock(&h->lock);
 		nc = &h->caches[a->cache_id - 1];
 		cache = nc->cache;
@@ -492,7 +495,8 @@ out:
 }
 
 /* Payload I/O.  @write: user -> object.  The bounce buffer keeps user
- * copies out of heap->lock and makes a faulting write change nothing. */
+ * copies out of heap->lock and makes a faulting write change nothing.
+ */
 int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
 {
 	void __user *ubuf = u64_to_user_ptr(a->buf);

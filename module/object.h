@@ -86,7 +86,8 @@ void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *
 void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
 
 /* Without heap->lock: give the memory of everything on @fl back to the
- * slab caches (cond_resched()s as it goes). */
+ * slab caches (cond_resched()s as it goes).
+ */
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl);
 
 /* Free every object of a heap at its final put, without bookkeeping. */
