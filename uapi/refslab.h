@@ -36,6 +36,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/const.h>
 
 #define REFSLAB_IOC_MAGIC	0xB2
 #define REFSLAB_DEVICE		"/dev/refslab"
@@ -52,11 +53,11 @@
 #define REFSLAB_GENERAL_CACHE	0U	/* cache_id: pick a size class */
 
 /* Feature bits reported by REFSLAB_IOC_VERSION. */
-#define REFSLAB_FEAT_OBJECTS	(1ULL << 0)	/* create/dup/drop/slots/payload */
-#define REFSLAB_FEAT_CACHES	(1ULL << 1)	/* named caches */
-#define REFSLAB_FEAT_BATCH	(1ULL << 2)	/* REFSLAB_IOC_BATCH */
-#define REFSLAB_FEAT_GC		(1ULL << 3)	/* cycle collector */
-#define REFSLAB_FEAT_LIMITS	(1ULL << 4)	/* per-heap limits */
+#define REFSLAB_FEAT_OBJECTS	_BITULL(0)	/* create/dup/drop/slots/payload */
+#define REFSLAB_FEAT_CACHES	_BITULL(1)	/* named caches */
+#define REFSLAB_FEAT_BATCH	_BITULL(2)	/* REFSLAB_IOC_BATCH */
+#define REFSLAB_FEAT_GC		_BITULL(3)	/* cycle collector */
+#define REFSLAB_FEAT_LIMITS	_BITULL(4)	/* per-heap limits */
 
 /* REFSLAB_IOC_VERSION: no errors besides the common ones. */
 struct refslab_version {
