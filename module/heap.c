@@ -19,6 +19,7 @@
 #include <linux/sched.h>
 #include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/ktime.h>
 #include "heap.h"
 #include "object.h"
 
@@ -292,6 +293,18 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	h->limits = n;
 	mutex_unlock(&h->lock);
 	return 0;
+}
+
+void rs_heap_lock_slow(struct rs_heap *h)
+{
+	u64 t0 = ktime_get_ns(), waited;
+
+	mutex_lock(&h->lock);
+	if (!READ_ONCE(h->gc.active))
+		return;
+	waited = ktime_get_ns() - t0;
+	if (waited > h->gc.stats.max_wait_ns)
+		h->gc.stats.max_wait_ns = waited;
 }
 
 int rs_heap_init(void)

@@ -312,13 +312,13 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		/* The cache cannot go away under us: destroy needs heap->lock
 		 * and refuses while objects live, and we hold one below.
 		 */
-		mutex_lock(&h->lock);
+		rs_heap_lock(h);
 		nc = &h->caches[a->cache_id - 1];
 		cache = nc->cache;
 		size = nc->object_size;
 		if (cache)
 			nc->objects++;	/* pins the cache until installed */
-		mutex_unlock(&h->lock);
+		rs_heap_unlock(h);
 		if (!cache)
 			return -ENOENT;
 		if (bytes > size) {
@@ -343,7 +343,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	o->nslots = a->nslots;
 	o->cls = cls;
 
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	err = -EDQUOT;
 	if (h->nobjects >= h->limits.max_objects ||
 	    h->nbytes + rs_cache_object_size(cache) > h->limits.max_bytes)
@@ -365,22 +365,22 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	h->created++;
 	rs_handle_install(h, handle, o);
 	rs_gc_created(h, o);
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	a->handle = handle;
 	return 0;
 
 unlock:
 	if (cls)
 		h->caches[cls - 1].objects--;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	rs_cache_free(cache, o);
 	return err;
 
 unpin:
 	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
-		mutex_lock(&h->lock);
+		rs_heap_lock(h);
 		h->caches[a->cache_id - 1].objects--;
-		mutex_unlock(&h->lock);
+		rs_heap_unlock(h);
 	}
 	return err;
 }
@@ -393,7 +393,7 @@ int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
 
 	if (a->flags || a->__pad)
 		return -EINVAL;
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_heap_lookup(h, a->handle);
 	err = -ENOENT;
 	if (!o)
@@ -405,7 +405,7 @@ int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
 	rs_handle_install(h, handle, o);
 	a->new_handle = handle;
 out:
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return err;
 }
 
@@ -417,11 +417,11 @@ int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
 	if (a->flags)
 		return -EINVAL;
 	rs_freelist_init(&fl);
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_handle_remove(h, a->handle);
 	if (o)
 		rs_obj_put_locked(h, o, &fl);
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	if (!o)
 		return -ENOENT;
 	rs_obj_free_list(h, &fl);
@@ -437,7 +437,7 @@ int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
 	if (a->flags)
 		return -EINVAL;
 	rs_freelist_init(&fl);
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_heap_lookup(h, a->handle);
 	if (a->target != REFSLAB_NONE)
 		t = rs_heap_lookup(h, a->target);
@@ -457,7 +457,7 @@ int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
 	if (old)
 		rs_obj_put_locked(h, old, &fl);
 out:
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	rs_obj_free_list(h, &fl);
 	return err;
 }
@@ -470,7 +470,7 @@ int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
 
 	if (a->flags)
 		return -EINVAL;
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_heap_lookup(h, a->handle);
 	if (!o) {
 		err = -ENOENT;
@@ -490,7 +490,7 @@ int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
 	}
 	a->target = handle;
 out:
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return err;
 }
 
@@ -518,7 +518,7 @@ int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
 		err = -EFAULT;
 		goto out;
 	}
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_heap_lookup(h, a->handle);
 	if (!o)
 		err = -ENOENT;
@@ -528,7 +528,7 @@ int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
 		memcpy(rs_obj_payload(o) + a->offset, buf, a->len);
 	else
 		memcpy(buf, rs_obj_payload(o) + a->offset, a->len);
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	if (!err && !write && copy_to_user(ubuf, buf, a->len))
 		err = -EFAULT;
 out:
@@ -544,10 +544,10 @@ int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
 
 	if (a->flags)
 		return -EINVAL;
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	o = rs_heap_lookup(h, a->handle);
 	if (!o) {
-		mutex_unlock(&h->lock);
+		rs_heap_unlock(h);
 		return -ENOENT;
 	}
 	if (rs_obj_immortal(o)) {
@@ -566,6 +566,6 @@ int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
 	a->object_size = rs_cache_object_size(rs_obj_cache(h, o));
 	a->cache_id = o->cls;
 	a->id = o->id;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return 0;
 }
