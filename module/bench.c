@@ -81,9 +81,8 @@ static int pfx##_pairs(void *c, unsigned long n, u64 *ns)		\
 	*ns += ktime_get_ns() - t0;					\
 	return 0;							\
 }									\
-static int pfx##_alloc_n(void *c, void **objs, unsigned long n, u64 *ns) \
+static int pfx##_alloc_n(void *c, void **objs, unsigned long n)	\
 {									\
-	u64 t0 = ktime_get_ns();					\
 	unsigned long i;						\
 									\
 	for (i = 0; i < n; i++) {					\
@@ -94,34 +93,31 @@ static int pfx##_alloc_n(void *c, void **objs, unsigned long n, u64 *ns) \
 			return -ENOMEM;					\
 		}							\
 	}								\
-	*ns += ktime_get_ns() - t0;					\
 	return 0;							\
 }									\
-static void pfx##_free_n(void *c, void **objs, unsigned long n, u64 *ns) \
+static void pfx##_free_n(void *c, void **objs, unsigned long n)		\
 {									\
-	u64 t0 = ktime_get_ns();					\
 	unsigned long i;						\
 									\
 	for (i = 0; i < n; i++)						\
 		FREE(c, objs[i]);					\
-	*ns += ktime_get_ns() - t0;					\
 }
 
 RS_DEFINE_LOOPS(rs_b, RS_A, RS_F)
 RS_DEFINE_LOOPS(sl_b, SL_A, SL_F)
 
-static int rs_bjob_alloc(struct rs_bjob *j, u64 *ns)
+static int rs_bjob_alloc(struct rs_bjob *j)
 {
-	return j->slub ? sl_b_alloc_n(j->cache, j->objs, j->n, ns) :
-			 rs_b_alloc_n(j->cache, j->objs, j->n, ns);
+	return j->slub ? sl_b_alloc_n(j->cache, j->objs, j->n) :
+			 rs_b_alloc_n(j->cache, j->objs, j->n);
 }
 
-static void rs_bjob_free(struct rs_bjob *j, u64 *ns)
+static void rs_bjob_free(struct rs_bjob *j)
 {
 	if (j->slub)
-		sl_b_free_n(j->cache, j->objs, j->n, ns);
+		sl_b_free_n(j->cache, j->objs, j->n);
 	else
-		rs_b_free_n(j->cache, j->objs, j->n, ns);
+		rs_b_free_n(j->cache, j->objs, j->n);
 }
 
 static int rs_bjob_thread(void *arg)
@@ -137,17 +133,26 @@ static int rs_bjob_thread(void *arg)
 		err = j->slub ? sl_b_pairs(j->cache, j->n, &ns) :
 				rs_b_pairs(j->cache, j->n, &ns);
 		break;
-	case RS_B_BULK:
+	case RS_B_BULK: {
+		/* one clock read around all rounds (clock reads are slow
+		 * under emulation) */
+		u64 t0 = ktime_get_ns();
+
 		for (r = 0; r < j->rounds && !err; r++) {
-			err = rs_bjob_alloc(j, &ns);
+			err = rs_bjob_alloc(j);
 			if (!err)
-				rs_bjob_free(j, &ns);
+				rs_bjob_free(j);
 		}
+		ns = ktime_get_ns() - t0;
 		break;
+	}
 	case RS_B_ALLOC:	/* remote producer */
 		for (r = 0; r < j->rounds; r++) {
+			u64 t0 = ktime_get_ns();
+
 			if (!err)
-				err = rs_bjob_alloc(j, &ns);
+				err = rs_bjob_alloc(j);
+			ns += ktime_get_ns() - t0;
 			if (err)
 				j->n = 0;	/* nothing for the consumer */
 			complete(j->mine);
@@ -156,9 +161,13 @@ static int rs_bjob_thread(void *arg)
 		break;
 	case RS_B_FREE:		/* remote consumer */
 		for (r = 0; r < j->rounds; r++) {
+			u64 t0;
+
 			wait_for_completion(j->theirs);
 			j->n = READ_ONCE(j->peer->n);
-			rs_bjob_free(j, &ns);
+			t0 = ktime_get_ns();
+			rs_bjob_free(j);
+			ns += ktime_get_ns() - t0;
 			complete(j->mine);
 		}
 		break;
@@ -380,11 +389,10 @@ static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 	/* (5) 1M objects allocated, all freed: pages the cache keeps */
 	if (!x.err) {
 		rs_cache_shrink(x.rc);
-		rs_t = 0;
-		x.err = rs_b_alloc_n(x.rc, x.objs, RS_B_MILLION, &rs_t);
+		x.err = rs_b_alloc_n(x.rc, x.objs, RS_B_MILLION);
 		if (!x.err) {
 			pages = rs_cache_pages(x.rc);
-			rs_b_free_n(x.rc, x.objs, RS_B_MILLION, &rs_t);
+			rs_b_free_n(x.rc, x.objs, RS_B_MILLION);
 			OUT("million_pages_peak %lu\n", pages);
 			OUT("slab_pages_after_free %lu\n",
 			    rs_cache_pages(x.rc));
