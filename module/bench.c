@@ -58,66 +58,85 @@ struct rs_bjob {
 	struct completion done;
 };
 
-/* The loops, once per allocator, so neither pays for an indirect call. */
-#define RS_A(c)		rs_cache_alloc((c), GFP_KERNEL)
-#define RS_F(c, o)	rs_cache_free((c), (o))
-#define SL_A(c)		kmem_cache_alloc((c), GFP_KERNEL)
-#define SL_F(c, o)	kmem_cache_free((c), (o))
-
-#define RS_DEFINE_LOOPS(pfx, ALLOC, FREE)				\
-static int pfx##_pairs(void *c, unsigned long n, u64 *ns)		\
-{									\
-	u64 t0 = ktime_get_ns();					\
-	unsigned long i;						\
-									\
-	for (i = 0; i < n; i++) {					\
-		void *o = ALLOC(c);					\
-									\
-		if (!o)							\
-			return -ENOMEM;					\
-		OPTIMIZER_HIDE_VAR(o);					\
-		FREE(c, o);						\
-	}								\
-	*ns += ktime_get_ns() - t0;					\
-	return 0;							\
-}									\
-static int pfx##_alloc_n(void *c, void **objs, unsigned long n)	\
-{									\
-	unsigned long i;						\
-									\
-	for (i = 0; i < n; i++) {					\
-		objs[i] = ALLOC(c);					\
-		if (!objs[i]) {						\
-			while (i--)					\
-				FREE(c, objs[i]);			\
-			return -ENOMEM;					\
-		}							\
-	}								\
-	return 0;							\
-}									\
-static void pfx##_free_n(void *c, void **objs, unsigned long n)		\
-{									\
-	unsigned long i;						\
-									\
-	for (i = 0; i < n; i++)						\
-		FREE(c, objs[i]);					\
+/*
+ * The loops are always inlined with a constant @slub, so each allocator
+ * gets its own copy and neither pays for an indirect call.
+ */
+static __always_inline void *rs_b_alloc(void *c, bool slub)
+{
+	return slub ? kmem_cache_alloc(c, GFP_KERNEL) :
+		      rs_cache_alloc(c, GFP_KERNEL);
 }
 
-RS_DEFINE_LOOPS(rs_b, RS_A, RS_F)
-RS_DEFINE_LOOPS(sl_b, SL_A, SL_F)
+static __always_inline void rs_b_free(void *c, void *o, bool slub)
+{
+	if (slub)
+		kmem_cache_free(c, o);
+	else
+		rs_cache_free(c, o);
+}
+
+static __always_inline int rs_b_pairs(void *c, unsigned long n, u64 *ns,
+				      bool slub)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		void *o = rs_b_alloc(c, slub);
+
+		if (!o)
+			return -ENOMEM;
+		OPTIMIZER_HIDE_VAR(o);
+		rs_b_free(c, o, slub);
+	}
+	*ns += ktime_get_ns() - t0;
+	return 0;
+}
+
+static __always_inline int rs_b_alloc_n(void *c, void **objs,
+					unsigned long n, bool slub)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = rs_b_alloc(c, slub);
+		if (!objs[i]) {
+			while (i--)
+				rs_b_free(c, objs[i], slub);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static __always_inline void rs_b_free_n(void *c, void **objs,
+					unsigned long n, bool slub)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		rs_b_free(c, objs[i], slub);
+}
+
+static int rs_bjob_pairs(struct rs_bjob *j, u64 *ns)
+{
+	return j->slub ? rs_b_pairs(j->cache, j->n, ns, true) :
+			 rs_b_pairs(j->cache, j->n, ns, false);
+}
 
 static int rs_bjob_alloc(struct rs_bjob *j)
 {
-	return j->slub ? sl_b_alloc_n(j->cache, j->objs, j->n) :
-			 rs_b_alloc_n(j->cache, j->objs, j->n);
+	return j->slub ? rs_b_alloc_n(j->cache, j->objs, j->n, true) :
+			 rs_b_alloc_n(j->cache, j->objs, j->n, false);
 }
 
 static void rs_bjob_free(struct rs_bjob *j)
 {
 	if (j->slub)
-		sl_b_free_n(j->cache, j->objs, j->n);
+		rs_b_free_n(j->cache, j->objs, j->n, true);
 	else
-		rs_b_free_n(j->cache, j->objs, j->n);
+		rs_b_free_n(j->cache, j->objs, j->n, false);
 }
 
 static int rs_bjob_thread(void *arg)
@@ -130,12 +149,10 @@ static int rs_bjob_thread(void *arg)
 	wait_for_completion(j->go);
 	switch (j->kind) {
 	case RS_B_PAIR:
-		err = j->slub ? sl_b_pairs(j->cache, j->n, &ns) :
-				rs_b_pairs(j->cache, j->n, &ns);
+		err = rs_bjob_pairs(j, &ns);
 		break;
 	case RS_B_BULK: {
-		/* one clock read around all rounds (clock reads are slow
-		 * under emulation) */
+		/* one clock read around all rounds: slow under emulation */
 		u64 t0 = ktime_get_ns();
 
 		for (r = 0; r < j->rounds && !err; r++) {
@@ -305,10 +322,16 @@ static void rs_bench_ctor(void *obj)
 {
 }
 
-/* "%lu.%03lu" of a/b */
-#define RS_RATIO_FMT	"%llu.%03llu"
-#define RS_RATIO(a, b)	div64_u64((a) * 1000, (b) ?: 1) / 1000, \
-			div64_u64((a) * 1000, (b) ?: 1) % 1000
+/* a/b with three decimals, into @buf (RS_RATIO_LEN) */
+#define RS_RATIO_LEN	32
+static const char *rs_ratio(char *buf, u64 a, u64 b)
+{
+	u64 m = div64_u64(a * 1000, b ?: 1);
+
+	snprintf(buf, RS_RATIO_LEN, "%llu.%03llu", div64_u64(m, 1000),
+		 m - div64_u64(m, 1000) * 1000);
+	return buf;
+}
 
 static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 			 size_t *lenp)
@@ -318,6 +341,7 @@ static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 	size_t len = 0;
 	u64 rs_t, sl_t, rs_1, rs_2, sl_1, sl_2;
 	unsigned long i, pages;
+	char rb[RS_RATIO_LEN];
 
 #define OUT(...) (len += scnprintf(out + len, cap - len, __VA_ARGS__))
 
@@ -347,7 +371,7 @@ static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 	sl_t = rs_bench_one(&x, true, RS_B_PAIR, RS_B_PAIRS, 0);
 	OUT("pair_ns_refslab %llu\n", div64_u64(rs_t, RS_B_PAIRS));
 	OUT("pair_ns_slub %llu\n", div64_u64(sl_t, RS_B_PAIRS));
-	OUT("slab_pair_ratio " RS_RATIO_FMT "\n", RS_RATIO(rs_t, sl_t));
+	OUT("slab_pair_ratio %s\n", rs_ratio(rb, rs_t, sl_t));
 	rs_1 = rs_t;
 	sl_1 = sl_t;
 
@@ -360,21 +384,17 @@ static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 		OUT("bulk%lu_ns_refslab %llu\n", n,
 		    div64_u64(rs_t, n * rounds));
 		OUT("bulk%lu_ns_slub %llu\n", n, div64_u64(sl_t, n * rounds));
-		OUT("bulk%lu_ratio " RS_RATIO_FMT "\n", n,
-		    RS_RATIO(rs_t, sl_t));
+		OUT("bulk%lu_ratio %s\n", n, rs_ratio(rb, rs_t, sl_t));
 		if (n == 10000)
-			OUT("slab_bulk10k_ratio " RS_RATIO_FMT "\n",
-			    RS_RATIO(rs_t, sl_t));
+			OUT("slab_bulk10k_ratio %s\n", rs_ratio(rb, rs_t, sl_t));
 	}
 
 	if (x.cpu1 >= 0 && !x.err) {
 		/* (3) both CPUs at once: throughput(2) / throughput(1) */
 		rs_2 = rs_bench_two(&x, false, RS_B_PAIRS);
 		sl_2 = rs_bench_two(&x, true, RS_B_PAIRS);
-		OUT("slab_2cpu_scaling " RS_RATIO_FMT "\n",
-		    RS_RATIO(2 * rs_1, rs_2));
-		OUT("slub_2cpu_scaling " RS_RATIO_FMT "\n",
-		    RS_RATIO(2 * sl_1, sl_2));
+		OUT("slab_2cpu_scaling %s\n", rs_ratio(rb, 2 * rs_1, rs_2));
+		OUT("slub_2cpu_scaling %s\n", rs_ratio(rb, 2 * sl_1, sl_2));
 
 		/* (4) alloc on one CPU, free on the other */
 		rs_t = rs_bench_remote(&x, false);
@@ -382,17 +402,16 @@ static int rs_bench_slab(unsigned int size, char *out, size_t cap,
 		OUT("remote_ns_refslab %llu\n",
 		    div64_u64(rs_t, RS_B_REMOTE_OBJS));
 		OUT("remote_ns_slub %llu\n", div64_u64(sl_t, RS_B_REMOTE_OBJS));
-		OUT("slab_remote_ratio " RS_RATIO_FMT "\n",
-		    RS_RATIO(rs_t, sl_t));
+		OUT("slab_remote_ratio %s\n", rs_ratio(rb, rs_t, sl_t));
 	}
 
 	/* (5) 1M objects allocated, all freed: pages the cache keeps */
 	if (!x.err) {
 		rs_cache_shrink(x.rc);
-		x.err = rs_b_alloc_n(x.rc, x.objs, RS_B_MILLION);
+		x.err = rs_b_alloc_n(x.rc, x.objs, RS_B_MILLION, false);
 		if (!x.err) {
 			pages = rs_cache_pages(x.rc);
-			rs_b_free_n(x.rc, x.objs, RS_B_MILLION);
+			rs_b_free_n(x.rc, x.objs, RS_B_MILLION, false);
 			OUT("million_pages_peak %lu\n", pages);
 			OUT("slab_pages_after_free %lu\n",
 			    rs_cache_pages(x.rc));

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Slab benchmark piece (run inside the VM by tests/bench/run.sh with refslab
 # loaded): runs the in-kernel refslab-vs-SLUB bench through debugfs
 # (<debugfs>/refslab/bench/slab), prints its figures as a table and the
@@ -34,7 +35,8 @@ printf '%-34s %12s %12s %8s\n' "alloc cpu0, free cpu1" \
 	"$(val slab_remote_ratio)"
 printf '2-CPU throughput / 1-CPU: refslab %s, SLUB %s\n' \
 	"$(val slab_2cpu_scaling)" "$(val slub_2cpu_scaling)"
-printf 'pages after 1M objects allocated and freed: %s (peak %s, retention bound %s, after shrink %s)\n' \
+printf '%s %s (peak %s, retention bound %s, after shrink %s)\n' \
+	"pages after 1M objects allocated and freed:" \
 	"$(val slab_pages_after_free)" "$(val million_pages_peak)" \
 	"$(val slab_pages_retention_bound)" "$(val slab_pages_after_shrink)"
 
