@@ -62,6 +62,7 @@
 #include <linux/ratelimit.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/kmemleak.h>
 #include "slab.h"
 
 static bool slab_debug;
@@ -540,6 +541,8 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	if (!page)
 		return NULL;
 	s = page_address(page);
+	/* let kmemleak see pointers stored in our objects (never reported) */
+	kmemleak_alloc(s, PAGE_SIZE << l->order, 0, gfp);
 	s->cache = c;
 	INIT_LIST_HEAD(&s->list);
 	s->inuse = 0;
@@ -578,6 +581,7 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	if (s->debug)
 		atomic_dec(&c->debug_slabs);
 	s->magic = 0;
+	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
 	__free_pages(virt_to_page(s), order);
 }
