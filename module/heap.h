@@ -73,7 +73,7 @@ struct rs_heap_limits {
  * @gc: collector state (gc.h).
  */
 struct rs_heap {
-	struct mutex lock;
+	struct mutex lock;		/* see the lock order above */
 	struct kref kref;
 	struct list_head node;
 	pid_t owner;
