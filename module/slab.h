@@ -45,4 +45,51 @@ void rs_slab_exit(void);
 /* Pages currently held by all refslab caches. */
 unsigned long rs_slab_total_pages(void);
 
+/*
+ * Below: for the self-tests, KUnit and the benchmark (the object layer
+ * needs none of it).
+ */
+enum rs_cache_stat_id {
+	RS_ALLOC_FASTPATH,
+	RS_ALLOC_SLOWPATH,
+	RS_FREE_FASTPATH,
+	RS_FREE_SLOWPATH,
+	RS_FREE_REMOTE,
+	RS_ALLOC_SLAB,
+	RS_FREE_SLAB,
+	RS_ARRAY_REFILL,
+	RS_ARRAY_FLUSH,
+	RS_ALLOC_FAILED,
+	RS_DEBUG_ERRORS,
+	RS_NR_STATS,
+};
+
+/* Event counter summed over the CPUs. */
+unsigned long rs_cache_stat(struct rs_cache *c, enum rs_cache_stat_id id);
+/* Pages held by @c (slabs, whatever their state). */
+unsigned long rs_cache_pages(struct rs_cache *c);
+unsigned int rs_cache_objs_per_slab(const struct rs_cache *c);
+unsigned int rs_cache_order(const struct rs_cache *c);
+/* Most pages @c may keep once every object is freed (arrays, depot,
+ * retained empty slabs), before any shrink. */
+unsigned long rs_cache_retention_bound(const struct rs_cache *c);
+/* Debug layout for slabs made from now on (cache "debug" switch). */
+void rs_cache_set_debug(struct rs_cache *c, bool on);
+/*
+ * Fault injection: @page selects page (slab) allocation, else object
+ * allocation.  @prob percent (0 = off), fail at most every @interval-th
+ * call, at most @times times (-1: no limit).
+ */
+void rs_cache_set_fault(struct rs_cache *c, bool page, unsigned int prob,
+			unsigned int interval, int times);
+
+/* Test hooks (slab_test.c). */
+void **rs_slab_test_freelist_slot(void *obj);
+unsigned long rs_slab_test_shrinker(unsigned long nr);
+
+/* Module parameter selftest=1: run the slab self-tests at load. */
+extern bool rs_selftest;
+/* Runs the slab self-tests if selftest=1; 0 or -EINVAL (a test failed). */
+int rs_slab_selftest_maybe(void);
+
 #endif /* REFSLAB_SLAB_H */

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab KUnit suites (built only with CONFIG_KUNIT; they run when the
+ * module is loaded, after its init).  Each case wraps one self-test of
+ * slab_test.c, the same function selftest=1 runs, and fails if any of its
+ * expectations failed.  No locking of its own.
+ */
+#include <kunit/test.h>
+#include "slab.h"
+#include "slab_test.h"
+
+#define RS_KUNIT_CASE(fn)						\
+static void rs_kunit_##fn(struct kunit *test)				\
+{									\
+	struct rs_test t = { .name = #fn };				\
+									\
+	rs_slab_test_##fn(&t);						\
+	KUNIT_EXPECT_EQ_MSG(test, t.failures, 0,			\
+			    "see the kernel log for each expectation");	\
+}
+
+RS_KUNIT_CASE(classes)
+RS_KUNIT_CASE(create_destroy)
+RS_KUNIT_CASE(cross_cpu)
+RS_KUNIT_CASE(concurrent)
+RS_KUNIT_CASE(debug)
+RS_KUNIT_CASE(hardening)
+RS_KUNIT_CASE(shrink)
+RS_KUNIT_CASE(fault)
+
+static struct kunit_case rs_slab_cases[] = {
+	KUNIT_CASE(rs_kunit_classes),
+	KUNIT_CASE(rs_kunit_create_destroy),
+	KUNIT_CASE(rs_kunit_cross_cpu),
+	KUNIT_CASE(rs_kunit_concurrent),
+	KUNIT_CASE(rs_kunit_debug),
+	KUNIT_CASE(rs_kunit_hardening),
+	KUNIT_CASE(rs_kunit_shrink),
+	KUNIT_CASE(rs_kunit_fault),
+	{}
+};
+
+static struct kunit_suite rs_slab_suite = {
+	.name = "refslab-slab",
+	.test_cases = rs_slab_cases,
+};
+
+kunit_test_suites(&rs_slab_suite);

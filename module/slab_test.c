@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab slab self-tests.  Each test makes its own caches, checks exact
+ * counters and leaves nothing behind.  They run at load with selftest=1
+ * (load fails if one fails) and as KUnit cases on kernels with KUnit.
+ * Locking: none of their own beyond the handoff spinlock of the
+ * concurrent test; work that must happen on a given CPU runs through
+ * work_on_cpu() or a kthread bound to that CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/spinlock.h>
+#include <linux/random.h>
+#include "slab.h"
+#include "slab_test.h"
+
+bool rs_selftest;
+module_param_named(selftest, rs_selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "Run the in-kernel self-tests at load; load fails if one fails");
+
+void rs_test_fail(struct rs_test *t, int line, const char *what)
+{
+	t->failures++;
+	pr_err("selftest %s: expectation failed at line %d: %s\n", t->name,
+	       line, what);
+}
+
+static int rs_other_cpu(int cpu)
+{
+	int o = cpumask_next(cpu, cpu_online_mask);
+
+	if (o >= nr_cpu_ids)
+		o = cpumask_first(cpu_online_mask);
+	return o;
+}
+
+/* Free every object and shrink: the cache must hold no page after. */
+static void rs_expect_clean(struct rs_test *t, struct rs_cache *c)
+{
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+	rs_cache_shrink(c);
+	RS_EXPECT(t, rs_cache_pages(c) == 0);
+	RS_EXPECT(t, rs_cache_slabs(c) == 0);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+void rs_slab_test_classes(struct rs_test *t)
+{
+	size_t sz;
+	struct rs_cache *prev = NULL;
+
+	RS_EXPECT(t, !rs_size_class(0));
+	RS_EXPECT(t, !rs_size_class(RS_MAX_CLASS_SIZE + 1));
+	/* header + 1024 slots + 64 KiB payload must fit the biggest class */
+	RS_EXPECT(t, rs_size_class(16 + 1024 * 8 + 65536) != NULL);
+	for (sz = 1; sz <= RS_MAX_CLASS_SIZE; sz += (sz < 512 ? 1 : 97)) {
+		struct rs_cache *c = rs_size_class(sz);
+		unsigned long slab, used;
+
+		RS_EXPECT(t, c != NULL);
+		if (!c)
+			return;
+		RS_EXPECT(t, rs_cache_object_size(c) >= sz);
+		if (c == prev)
+			continue;
+		/* smallest class that holds sz */
+		RS_EXPECT(t, !prev || rs_cache_object_size(prev) < sz);
+		prev = c;
+		slab = PAGE_SIZE << rs_cache_order(c);
+		used = (unsigned long)rs_cache_objs_per_slab(c) *
+		       rs_cache_object_size(c);
+		/* waste inside a slab (descriptor included) at most 1/8 */
+		RS_EXPECT(t, (slab - used) * 8 <= slab);
+	}
+}
+
+void rs_slab_test_create_destroy(struct rs_test *t)
+{
+	struct rs_cache *c, *c2;
+	void **objs;
+	unsigned int i, n = 1000;
+
+	/* size/align sanity */
+	RS_EXPECT(t, !rs_cache_create("rs-t-bad", 0, 0, NULL));
+	RS_EXPECT(t, !rs_cache_create("rs-t-bad", RS_MAX_CLASS_SIZE + 1, 0,
+				      NULL));
+	RS_EXPECT(t, !rs_cache_create("rs-t-bad", 64, 3, NULL));
+	RS_EXPECT(t, !rs_cache_create("rs-t-bad", 64, 2 * PAGE_SIZE, NULL));
+	RS_EXPECT(t, !rs_cache_create("", 64, 0, NULL));
+	RS_EXPECT(t, !rs_cache_create("a/b", 64, 0, NULL));
+	RS_EXPECT(t, !rs_cache_create("0123456789012345678901234567890123",
+				      64, 0, NULL));
+
+	c = rs_cache_create("rs-t-cd", 100, 64, NULL);
+	RS_EXPECT(t, c != NULL);
+	if (!c)
+		return;
+	/* the same name twice is fine (debugfs gets a unique one) */
+	c2 = rs_cache_create("rs-t-cd", 100, 0, NULL);
+	RS_EXPECT(t, c2 != NULL);
+	RS_EXPECT(t, rs_cache_object_size(c) >= 100);
+	RS_EXPECT(t, rs_cache_object_size(c) % 64 == 0);
+
+	objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
+	RS_EXPECT(t, objs != NULL);
+	if (!objs)
+		goto out;
+	for (i = 0; i < n; i++) {
+		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
+		RS_EXPECT(t, objs[i] != NULL);
+		if (!objs[i])
+			break;
+		RS_EXPECT(t, IS_ALIGNED((unsigned long)objs[i], 64));
+		memset(objs[i], 0x5c, 100);
+	}
+	n = i;
+	RS_EXPECT(t, rs_cache_live_objects(c) == n);
+	RS_EXPECT(t, rs_cache_destroy(c) == -EBUSY);
+	/* nothing changed: still usable, same count */
+	RS_EXPECT(t, rs_cache_live_objects(c) == n);
+	for (i = 0; i < n / 2; i++)
+		rs_cache_free(c, objs[i]);
+	RS_EXPECT(t, rs_cache_live_objects(c) == n - n / 2);
+	RS_EXPECT(t, rs_cache_destroy(c) == -EBUSY);
+	for (i = n / 2; i < n; i++)
+		rs_cache_free(c, objs[i]);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+	RS_EXPECT(t, rs_cache_slabs(c) > 0);
+	kvfree(objs);
+out:
+	RS_EXPECT(t, rs_cache_destroy(c) == 0);
+	RS_EXPECT(t, rs_cache_destroy(c2) == 0);
+}
+
+/* ---------------------------------------------------- objects across CPUs */
+
+struct rs_xfer {
+	struct rs_cache *c;
+	void **objs;
+	unsigned int n;
+	unsigned int got;
+};
+
+static long rs_xfer_alloc(void *arg)
+{
+	struct rs_xfer *x = arg;
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		x->objs[i] = rs_cache_alloc(x->c, GFP_KERNEL);
+		if (!x->objs[i])
+			break;
+		/* each object carries its own address: overlaps show up */
+		*(unsigned long *)x->objs[i] = (unsigned long)x->objs[i];
+	}
+	x->got = i;
+	return 0;
+}
+
+static long rs_xfer_free(void *arg)
+{
+	struct rs_xfer *x = arg;
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < x->got; i++) {
+		if (*(unsigned long *)x->objs[i] != (unsigned long)x->objs[i])
+			bad++;
+		rs_cache_free(x->c, x->objs[i]);
+	}
+	return bad;
+}
+
+void rs_slab_test_cross_cpu(struct rs_test *t)
+{
+	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
+	struct rs_xfer x = { .n = 5000 };
+	int round;
+
+	x.c = rs_cache_create("rs-t-xcpu", 48, 0, NULL);
+	RS_EXPECT(t, x.c != NULL);
+	if (!x.c)
+		return;
+	x.objs = kvmalloc_array(x.n, sizeof(void *), GFP_KERNEL);
+	RS_EXPECT(t, x.objs != NULL);
+	if (!x.objs)
+		goto out;
+	for (round = 0; round < 4; round++) {
+		int from = round & 1 ? b : a, to = round & 1 ? a : b;
+
+		RS_EXPECT(t, work_on_cpu(from, rs_xfer_alloc, &x) == 0);
+		RS_EXPECT(t, x.got == x.n);
+		RS_EXPECT(t, rs_cache_live_objects(x.c) == x.got);
+		RS_EXPECT(t, work_on_cpu(to, rs_xfer_free, &x) == 0);
+		RS_EXPECT(t, rs_cache_live_objects(x.c) == 0);
+	}
+	/* objects taken on one CPU went back through the other's arrays */
+	rs_cache_shrink(x.c);
+	if (a != b)
+		RS_EXPECT(t, rs_cache_stat(x.c, RS_FREE_REMOTE) > 0);
+	RS_EXPECT(t, rs_cache_stat(x.c, RS_ALLOC_FASTPATH) +
+		     rs_cache_stat(x.c, RS_ALLOC_SLOWPATH) == 4 * x.n);
+	RS_EXPECT(t, rs_cache_stat(x.c, RS_FREE_FASTPATH) +
+		     rs_cache_stat(x.c, RS_FREE_SLOWPATH) == 4 * x.n);
+	RS_EXPECT(t, rs_cache_stat(x.c, RS_ALLOC_SLAB) ==
+		     rs_cache_stat(x.c, RS_FREE_SLAB));
+	rs_expect_clean(t, x.c);
+	kvfree(x.objs);
+out:
+	RS_EXPECT(t, rs_cache_destroy(x.c) == 0);
+}
+
+/* Both CPUs at once, objects handed from one CPU to the other. */
+#define RS_RING	512
+
+struct rs_conc {
+	struct rs_cache *c;
+	spinlock_t lock;
+	void *ring[RS_RING];
+	unsigned int head, tail;	/* under lock */
+	atomic_t bad, failed;
+	struct completion done[2];
+	int rounds;
+};
+
+struct rs_conc_arg {
+	struct rs_conc *cc;
+	int idx;
+};
+
+static int rs_conc_thread(void *arg)
+{
+	struct rs_conc_arg *ca = arg;
+	struct rs_conc *cc = ca->cc;
+	void *mine[64];
+	int r, i;
+
+	for (r = 0; r < cc->rounds; r++) {
+		for (i = 0; i < 64; i++) {
+			mine[i] = rs_cache_alloc(cc->c, GFP_KERNEL);
+			if (!mine[i]) {
+				atomic_inc(&cc->failed);
+				continue;
+			}
+			*(unsigned long *)mine[i] = (unsigned long)mine[i];
+		}
+		for (i = 0; i < 64; i++) {
+			void *o = mine[i];
+
+			if (!o)
+				continue;
+			/* every other object crosses to the other CPU */
+			if (i & 1) {
+				spin_lock(&cc->lock);
+				if (cc->head - cc->tail < RS_RING) {
+					cc->ring[cc->head++ % RS_RING] = o;
+					o = NULL;
+				}
+				spin_unlock(&cc->lock);
+			} else {
+				spin_lock(&cc->lock);
+				if (cc->head != cc->tail) {
+					void *p = cc->ring[cc->tail++ % RS_RING];
+
+					spin_unlock(&cc->lock);
+					if (*(unsigned long *)p != (unsigned long)p)
+						atomic_inc(&cc->bad);
+					rs_cache_free(cc->c, p);
+				} else {
+					spin_unlock(&cc->lock);
+				}
+			}
+			if (o) {
+				if (*(unsigned long *)o != (unsigned long)o)
+					atomic_inc(&cc->bad);
+				rs_cache_free(cc->c, o);
+			}
+		}
+		cond_resched();
+	}
+	complete(&cc->done[ca->idx]);
+	return 0;
+}
+
+void rs_slab_test_concurrent(struct rs_test *t)
+{
+	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
+	struct task_struct *k[2];
+	struct rs_conc_arg ca[2];
+	struct rs_conc *cc;
+	int i;
+
+	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
+	RS_EXPECT(t, cc != NULL);
+	if (!cc)
+		return;
+	cc->c = rs_cache_create("rs-t-conc", 200, 0, NULL);
+	RS_EXPECT(t, cc->c != NULL);
+	if (!cc->c)
+		goto out;
+	spin_lock_init(&cc->lock);
+	init_completion(&cc->done[0]);
+	init_completion(&cc->done[1]);
+	cc->rounds = 300;
+	for (i = 0; i < 2; i++) {
+		ca[i].cc = cc;
+		ca[i].idx = i;
+	}
+	if (a == b) {
+		/* one CPU: run the body once and complete the other half */
+		rs_conc_thread(&ca[0]);
+		complete(&cc->done[1]);
+		goto join;
+	}
+	k[0] = kthread_create(rs_conc_thread, &ca[0], "rs-test/%d", a);
+	k[1] = kthread_create(rs_conc_thread, &ca[1], "rs-test/%d", b);
+	RS_EXPECT(t, !IS_ERR(k[0]) && !IS_ERR(k[1]));
+	if (IS_ERR(k[0]) || IS_ERR(k[1])) {
+		/* never started: stop them without running the body */
+		for (i = 0; i < 2; i++)
+			if (!IS_ERR(k[i]))
+				kthread_stop(k[i]);
+		goto destroy;
+	}
+	kthread_bind(k[0], a);
+	kthread_bind(k[1], b);
+	wake_up_process(k[0]);
+	wake_up_process(k[1]);
+join:
+	wait_for_completion(&cc->done[0]);
+	wait_for_completion(&cc->done[1]);
+	/* what is still in the ring */
+	while (cc->head != cc->tail) {
+		void *p = cc->ring[cc->tail++ % RS_RING];
+
+		if (*(unsigned long *)p != (unsigned long)p)
+			atomic_inc(&cc->bad);
+		rs_cache_free(cc->c, p);
+	}
+	RS_EXPECT(t, atomic_read(&cc->bad) == 0);
+	RS_EXPECT(t, atomic_read(&cc->failed) == 0);
+	rs_expect_clean(t, cc->c);
+destroy:
+	RS_EXPECT(t, rs_cache_destroy(cc->c) == 0);
+out:
+	kfree(cc);
+}
+
+/* ----------------------------------------------------------- debug checks */
+
+struct rs_dbg {
+	struct rs_test *t;
+	struct rs_cache *c;
+	struct rs_cache *other;
+};
+
+static unsigned long rs_errs(struct rs_cache *c)
+{
+	return rs_cache_stat(c, RS_DEBUG_ERRORS);
+}
+
+/* Runs on one CPU so a freed object comes back from the same array. */
+static long rs_debug_body(void *arg)
+{
+	struct rs_dbg *d = arg;
+	struct rs_test *t = d->t;
+	struct rs_cache *c = d->c;
+	unsigned int size = 40;	/* as created */
+	unsigned long e0;
+	u8 *p, *q;
+	void *k;
+
+	/* clean use: no error */
+	e0 = rs_errs(c);
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	memset(p, 0x11, size);
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_errs(c) == e0);
+
+	/* double free: reported once, not performed */
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	rs_cache_free(c, p);
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_errs(c) == e0 + 1);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+
+	/* write after free: poison checked when the object comes back */
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	rs_cache_free(c, p);
+	p[3] = 0x42;
+	q = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, q == p);
+	RS_EXPECT(t, rs_errs(c) == e0 + 2);
+	if (q)
+		rs_cache_free(c, q);
+	RS_EXPECT(t, rs_errs(c) == e0 + 2);
+
+	/* right red zone: one byte past the end */
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	p[size] = 0;
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_errs(c) == e0 + 3);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+
+	/* left red zone: one byte before the start */
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	p[-1] = 0;
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_errs(c) == e0 + 4);
+
+	/* pointers that are not objects of this cache */
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		return 0;
+	rs_cache_free(c, p + 8);		/* inside an object */
+	RS_EXPECT(t, rs_errs(c) == e0 + 5);
+	k = kmalloc(64, GFP_KERNEL);		/* a SLUB object */
+	if (k) {
+		rs_cache_free(c, k);
+		RS_EXPECT(t, rs_errs(c) == e0 + 6);
+		kfree(k);
+	} else {
+		e0--;
+	}
+	q = rs_cache_alloc(d->other, GFP_KERNEL);	/* another cache's */
+	RS_EXPECT(t, q != NULL);
+	if (q) {
+		rs_cache_free(c, q);
+		RS_EXPECT(t, rs_errs(c) == e0 + 7);
+		rs_cache_free(d->other, q);
+	}
+	RS_EXPECT(t, rs_cache_live_objects(c) == 1);
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+	RS_EXPECT(t, rs_errs(d->other) == 0);
+	RS_EXPECT(t, rs_errs(c) == e0 + 7);
+	return 0;
+}
+
+void rs_slab_test_debug(struct rs_test *t)
+{
+	struct rs_dbg d = { .t = t };
+
+	d.c = rs_cache_create("rs-t-debug", 40, 0, NULL);
+	d.other = rs_cache_create("rs-t-debug-other", 40, 0, NULL);
+	RS_EXPECT(t, d.c && d.other);
+	if (!d.c || !d.other)
+		goto out;
+	rs_cache_set_debug(d.c, true);
+	rs_cache_set_debug(d.other, true);
+	work_on_cpu(cpumask_first(cpu_online_mask), rs_debug_body, &d);
+	rs_expect_clean(t, d.c);
+	rs_expect_clean(t, d.other);
+	/* switching off with no slab left: plain slabs again, no checks */
+	rs_cache_set_debug(d.c, false);
+	{
+		unsigned long e0 = rs_errs(d.c);
+		void *p = rs_cache_alloc(d.c, GFP_KERNEL);
+
+		RS_EXPECT(t, p != NULL);
+		if (p)
+			rs_cache_free(d.c, p);
+		RS_EXPECT(t, rs_errs(d.c) == e0);
+	}
+	rs_expect_clean(t, d.c);
+out:
+	if (d.c)
+		RS_EXPECT(t, rs_cache_destroy(d.c) == 0);
+	if (d.other)
+		RS_EXPECT(t, rs_cache_destroy(d.other) == 0);
+}
+
+/* A corrupted freelist link is caught (always on), not followed. */
+static long rs_hardening_body(void *arg)
+{
+	struct rs_dbg *d = arg;
+	struct rs_test *t = d->t;
+	struct rs_cache *c = d->c;
+	unsigned int i, n = rs_cache_objs_per_slab(c) * 2;
+	void **objs, **slot;
+	void *p;
+
+	objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
+	RS_EXPECT(t, objs != NULL);
+	if (!objs)
+		return 0;
+	p = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, p != NULL);
+	if (!p)
+		goto out;
+	slot = rs_slab_test_freelist_slot(p);
+	RS_EXPECT(t, slot != NULL);
+	if (slot)
+		*slot = (void *)((unsigned long)*slot ^ (1UL << 44));
+	for (i = 0; i < n; i++) {
+		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
+		RS_EXPECT(t, objs[i] != NULL);
+		if (!objs[i])
+			break;
+	}
+	RS_EXPECT(t, rs_cache_stat(c, RS_DEBUG_ERRORS) == 1);
+	while (i--)
+		rs_cache_free(c, objs[i]);
+	rs_cache_free(c, p);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+out:
+	kvfree(objs);
+	return 0;
+}
+
+void rs_slab_test_hardening(struct rs_test *t)
+{
+	struct rs_dbg d = { .t = t };
+
+	d.c = rs_cache_create("rs-t-harden", 8, 0, NULL);
+	RS_EXPECT(t, d.c != NULL);
+	if (!d.c)
+		return;
+	work_on_cpu(cpumask_first(cpu_online_mask), rs_hardening_body, &d);
+	/* the slab with lost objects is still freed at destroy */
+	RS_EXPECT(t, rs_cache_destroy(d.c) == 0);
+}
+
+/* --------------------------------------------------------------- shrink */
+
+void rs_slab_test_shrink(struct rs_test *t)
+{
+	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
+	struct rs_xfer x = { .n = 0 };
+	unsigned long pages, held;
+
+	x.c = rs_cache_create("rs-t-shrink", 512, 0, NULL);
+	RS_EXPECT(t, x.c != NULL);
+	if (!x.c)
+		return;
+	/* more than the cache may keep cached once all is freed */
+	x.n = ((rs_cache_retention_bound(x.c) >> rs_cache_order(x.c)) + 40) *
+	      rs_cache_objs_per_slab(x.c);
+	x.objs = kvmalloc_array(x.n, sizeof(void *), GFP_KERNEL);
+	RS_EXPECT(t, x.objs != NULL);
+	if (!x.objs)
+		goto out;
+	work_on_cpu(a, rs_xfer_alloc, &x);
+	RS_EXPECT(t, x.got == x.n);
+	pages = rs_cache_pages(x.c);
+	RS_EXPECT(t, pages >= 40UL << rs_cache_order(x.c));
+	RS_EXPECT(t, work_on_cpu(b, rs_xfer_free, &x) == 0);
+	/* without a shrink: empty slabs went back beyond the retention */
+	held = rs_cache_pages(x.c);
+	RS_EXPECT(t, held <= rs_cache_retention_bound(x.c));
+	RS_EXPECT(t, held < pages);
+	/* the shrinker gives back the depot stock and empty slabs */
+	rs_slab_test_shrinker(ULONG_MAX);
+	RS_EXPECT(t, rs_cache_pages(x.c) <= held);
+	/* a shrink gives back everything, arrays of both CPUs included */
+	rs_cache_shrink(x.c);
+	RS_EXPECT(t, rs_cache_pages(x.c) == 0);
+	RS_EXPECT(t, rs_cache_stat(x.c, RS_ALLOC_SLAB) ==
+		     rs_cache_stat(x.c, RS_FREE_SLAB));
+	kvfree(x.objs);
+out:
+	rs_expect_clean(t, x.c);
+	RS_EXPECT(t, rs_cache_destroy(x.c) == 0);
+}
+
+/* -------------------------------------------------------- fault injection */
+
+void rs_slab_test_fault(struct rs_test *t)
+{
+	struct rs_cache *c;
+	void *objs[16];
+	unsigned int i, nulls;
+
+	c = rs_cache_create("rs-t-fault", 96, 0, NULL);
+	RS_EXPECT(t, c != NULL);
+	if (!c)
+		return;
+
+	/* object allocation: three failures, then success */
+	rs_cache_set_fault(c, false, 100, 1, 3);
+	for (i = 0, nulls = 0; i < 8; i++) {
+		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
+		nulls += !objs[i];
+		RS_EXPECT(t, (i < 3) == !objs[i]);
+	}
+	RS_EXPECT(t, nulls == 3);
+	RS_EXPECT(t, rs_cache_stat(c, RS_ALLOC_FAILED) == 3);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 8 - 3);
+	for (i = 0; i < 8; i++)
+		rs_cache_free(c, objs[i]);
+	rs_expect_clean(t, c);
+
+	/* interval 2: every other call fails */
+	rs_cache_set_fault(c, false, 100, 2, -1);
+	for (i = 0, nulls = 0; i < 16; i++) {
+		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
+		nulls += !objs[i];
+	}
+	RS_EXPECT(t, nulls == 8);
+	for (i = 0; i < 16; i++)
+		rs_cache_free(c, objs[i]);
+	rs_cache_set_fault(c, false, 0, 1, -1);
+	rs_expect_clean(t, c);
+
+	/* page allocation fails: NULL, no slab, nothing leaked */
+	rs_cache_set_fault(c, true, 100, 1, -1);
+	objs[0] = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, objs[0] == NULL);
+	RS_EXPECT(t, rs_cache_pages(c) == 0);
+	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+	rs_cache_free(c, objs[0]);
+	rs_cache_set_fault(c, true, 0, 1, -1);
+	objs[0] = rs_cache_alloc(c, GFP_KERNEL);
+	RS_EXPECT(t, objs[0] != NULL);
+	rs_cache_free(c, objs[0]);
+	rs_expect_clean(t, c);
+	RS_EXPECT(t, rs_cache_destroy(c) == 0);
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static const struct rs_slab_test rs_slab_tests[] = {
+	{ "classes", rs_slab_test_classes },
+	{ "create_destroy", rs_slab_test_create_destroy },
+	{ "cross_cpu", rs_slab_test_cross_cpu },
+	{ "concurrent", rs_slab_test_concurrent },
+	{ "debug", rs_slab_test_debug },
+	{ "hardening", rs_slab_test_hardening },
+	{ "shrink", rs_slab_test_shrink },
+	{ "fault", rs_slab_test_fault },
+};
+
+int rs_slab_selftest_maybe(void)
+{
+	unsigned int i, failed = 0;
+
+	if (!rs_selftest)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(rs_slab_tests); i++) {
+		struct rs_test t = { .name = rs_slab_tests[i].name };
+
+		rs_slab_tests[i].fn(&t);
+		pr_info("selftest slab/%s: %s\n", t.name,
+			t.failures ? "FAIL" : "ok");
+		failed += !!t.failures;
+	}
+	pr_info("selftest slab: %u of %zu failed\n", failed,
+		ARRAY_SIZE(rs_slab_tests));
+	return failed ? -EINVAL : 0;
+}
