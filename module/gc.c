@@ -125,7 +125,7 @@
 #define RS_GC_EPOCH_MAX		(U32_MAX >> RS_GC_EPOCH_SHIFT)
 
 #define RS_GC_THRESHOLD_MIN	256u
-#define RS_GC_THRESHOLD_MAX	(1u << 24)
+#define RS_GC_THRESHOLD_MAX	BIT(24)
 
 static unsigned int gc_slice_budget = 8192;
 module_param(gc_slice_budget, uint, 0644);
@@ -1014,8 +1014,9 @@ static int rs_gc_thread(void *unused)
 		long left;
 
 		left = wait_event_interruptible_timeout(rs_gc_wq,
-				atomic_read(&rs_gc_kicks) ||
-				kthread_should_stop(), t);
+							atomic_read(&rs_gc_kicks) ||
+							kthread_should_stop(),
+							t);
 		if (kthread_should_stop())
 			break;
 		atomic_set(&rs_gc_kicks, 0);

@@ -43,7 +43,7 @@ struct dentry;
  * @stats: figures reported through the ioctl and debugfs.
  */
 struct rs_gc_heap {
-	struct mutex collect_lock;
+	struct mutex collect_lock;	/* see heap.h for the order */
 	bool active;
 	bool enabled;
 	bool adaptive;
@@ -90,8 +90,10 @@ void rs_gc_decref(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
 
-/* The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
- * encoded in the command.  Called without any lock. */
+/*
+ * The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
+ * encoded in the command.  Called without any lock.
+ */
 long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
 		 unsigned int usize);
 
