@@ -411,25 +411,6 @@ static void rs_gc_unlock(struct rs_gc_run *r)
 	spin_unlock(&rs_gc_glock);
 }
 
-void rs_gc_lock_slow(struct rs_heap *h)
-{
-	struct rs_gc_heap *g = &h->gc;
-	u32 seq = READ_ONCE(g->lock_seq);
-	bool gc = READ_ONCE(g->holding);
-	u64 t0 = ktime_get_ns(), d;
-
-	mutex_lock(&h->lock);
-	if (!gc && g->lock_seq == seq)
-		return;		/* waited on another mutator only */
-	d = ktime_get_ns() - t0;
-	if (d > g->stats.max_wait_ns)
-		g->stats.max_wait_ns = d;
-	spin_lock(&rs_gc_glock);
-	if (d > rs_gc_global.max_wait_ns)
-		rs_gc_global.max_wait_ns = d;
-	spin_unlock(&rs_gc_glock);
-}
-
 /* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
 
 static bool rs_gc_enqueue(struct rs_gc_run *r, struct rs_entry *e,
@@ -768,6 +749,7 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 	s->last_ns = ns;
 	s->max_ns = max(s->max_ns, ns);
 	s->total_ns += ns;
+	/* heap.c's rs_heap_lock_slow() keeps s->max_wait_ns */
 
 	/* Adaptive threshold: found little -> wait for more; much -> less. */
 	if (g->adaptive && !aborted && r->examined) {
@@ -787,6 +769,8 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 	rs_gc_global.last_ns = ns;
 	rs_gc_global.max_ns = max(rs_gc_global.max_ns, ns);
 	rs_gc_global.total_ns += ns;
+	rs_gc_global.max_wait_ns = max(rs_gc_global.max_wait_ns,
+				       s->max_wait_ns);
 	spin_unlock(&rs_gc_glock);
 
 	rs_gc_maybe_kick(h);

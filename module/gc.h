@@ -97,13 +97,6 @@ void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
 long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
 		 unsigned int usize);
 
-/*
- * Slow path of rs_heap_lock() (heap.h): wait for heap->lock and, if the
- * collector held it meanwhile, record the wait in the statistics
- * (max_wait_ns).
- */
-void rs_gc_lock_slow(struct rs_heap *h);
-
 /* Print @h's collector figures (for a per-heap debugfs file). */
 struct seq_file;
 void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h);

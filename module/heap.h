@@ -113,17 +113,6 @@ static inline void rs_gc_touch(struct rs_heap *h, struct rs_obj *o)
 		__rs_gc_touch(h, o);
 }
 
-/*
- * Take heap->lock on behalf of a mutator (ioctl paths).  Uncontended it is
- * one mutex_trylock(); contended, the wait is timed and reported to the
- * collector's statistics when the collector was the one holding the lock.
- */
-static inline void rs_heap_lock(struct rs_heap *h)
-{
-	if (!mutex_trylock(&h->lock))
-		rs_gc_lock_slow(h);
-}
-
 int rs_heap_init(void);
 void rs_heap_exit(void);
 
