@@ -4,8 +4,9 @@
  * per-heap view `heaps`.  The slab and collector units add their own files
  * under the same root (slabinfo, caches/, gc).
  *
- * Locking: `heaps` walks rs_heaps under rs_heaps_lock and takes each
- * heap's lock in turn to read a consistent line (the order in heap.h).
+ * Locking: `heaps` walks rs_heaps under rs_heaps_lock and reads each
+ * heap's figures without its lock (a mutator may hold that for a long
+ * teardown): each figure is exact, a line is not a snapshot.
  * Every file is read-only but for knobs the units document themselves.
  */
 #include <linux/debugfs.h>
@@ -22,14 +23,12 @@ static int rs_heaps_show(struct seq_file *m, void *v)
 	seq_puts(m, "# pid objects bytes handles caches max_objects max_bytes max_handles max_caches created freed incref decref\n");
 	mutex_lock(&rs_heaps_lock);
 	list_for_each_entry(h, &rs_heaps, node) {
-		mutex_lock(&h->lock);
 		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   h->owner, h->nobjects, h->nbytes, h->nhandles,
 			   h->ncaches, h->limits.max_objects,
 			   h->limits.max_bytes, h->limits.max_handles,
 			   h->limits.max_caches, h->created, h->freed,
 			   h->incref, h->decref);
-		mutex_unlock(&h->lock);
 	}
 	mutex_unlock(&rs_heaps_lock);
 	return 0;

@@ -25,12 +25,25 @@ struct dentry;
  * @ncand, @cand_cap: used and allocated entries of @cand.
  * @cand_overflow: a candidate could not be buffered: the next collection
  *	scans the whole object table.
- * @dirty: indices of marked objects changed during this collection.
- * @ndirty, @dirty_cap, @dirty_overflow: likewise.
+ * @dirty: the collector's work stack of member ids whose slots must be
+ *	(re)traversed; the write barrier pushes objects changed during this
+ *	collection (preallocated by the collector, NULL when inactive).
+ * @ndirty, @dirty_cap: used and allocated entries of @dirty.
+ * @dirty_overflow: a push found @dirty full: the collector sweeps its
+ *	member list for pending marks before it may decide.
+ * @mark: epoch << 4 of the active collection (what member marks carry).
+ * @ndeferred: members changed under the active collection.
+ * @holding: the collector holds heap->lock right now (lockless reads).
+ * @lock_seq: bumped each time the collector takes heap->lock.
+ * @kicked: the kthread was asked to collect this heap.
+ * @no_alloc: the collector holds heap->lock: rs_gc_decref() must not grow
+ *	the candidate buffer (it sets @cand_overflow if it is full).
+ * @pass_seq: kthread pass that last looked at the heap (rs_heaps_lock).
+ * @peak_bytes: most buffer memory the last collection held.
  * @stats: figures reported through the ioctl and debugfs.
  */
 struct rs_gc_heap {
-	struct mutex collect_lock;
+	struct mutex collect_lock;	/* see heap.h for the order */
 	bool active;
 	bool enabled;
 	bool adaptive;
@@ -48,6 +61,15 @@ struct rs_gc_heap {
 
 	u64 allocs_since;		/* objects created since last pass */
 	u64 nfrozen;
+
+	u32 mark;
+	u32 lock_seq;
+	u64 ndeferred;
+	bool holding;
+	bool kicked;
+	bool no_alloc;
+	u64 pass_seq;
+	u64 peak_bytes;
 	struct refslab_gc_stats stats;
 };
 
@@ -68,11 +90,16 @@ void rs_gc_decref(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
 
-/* The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
+/*
+ * The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
  * encoded in the command.  Called without any lock.
  */
 long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
 		 unsigned int usize);
+
+/* Print @h's collector figures (for a per-heap debugfs file). */
+struct seq_file;
+void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h);
 
 /* Wake the kthread for @h (threshold reached). Any context but NMI. */
 void rs_gc_kick(struct rs_heap *h);

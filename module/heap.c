@@ -118,7 +118,7 @@ static bool rs_name_ok(const char *name)
 {
 	size_t len = strnlen(name, RS_CACHE_NAME_MAX), i;
 
-	if (len == 0 || len == RS_CACHE_NAME_MAX)
+	if (len == 0 || len == RS_CACHE_NAME_MAX || name[0] == '.')
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = name[i];
@@ -174,7 +174,9 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 	h->ncaches++;
 	mutex_unlock(&h->lock);
 
-	c = rs_cache_create(a->name, a->object_size, a->align, NULL);
+	/* Objects start with an atomic refcount and hold pointers. */
+	c = rs_cache_create(a->name, ALIGN(a->object_size, sizeof(void *)),
+			    max_t(u32, a->align, sizeof(void *)), NULL);
 
 	mutex_lock(&h->lock);
 	if (!c) {
@@ -274,8 +276,6 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	if (a->flags || a->__pad)
 		return -EINVAL;
 	rs_default_limits(&def);
-	if (a->max_caches > RS_MAX_NAMED_CACHES)
-		return -EINVAL;
 	if (!capable(CAP_SYS_RESOURCE) &&
 	    (a->max_objects > def.max_objects || a->max_bytes > def.max_bytes ||
 	     a->max_handles > def.max_handles || a->max_caches > def.max_caches))
@@ -289,7 +289,7 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	if (a->max_handles)
 		n.max_handles = a->max_handles;
 	if (a->max_caches)
-		n.max_caches = a->max_caches;
+		n.max_caches = min_t(u64, a->max_caches, RS_MAX_NAMED_CACHES);
 	h->limits = n;
 	mutex_unlock(&h->lock);
 	return 0;
@@ -297,11 +297,14 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 
 void rs_heap_lock_slow(struct rs_heap *h)
 {
-	u64 t0 = ktime_get_ns(), waited;
+	u64 t0, waited;
 
-	mutex_lock(&h->lock);
-	if (!READ_ONCE(h->gc.active))
+	if (!READ_ONCE(h->gc.active)) {
+		mutex_lock(&h->lock);
 		return;
+	}
+	t0 = ktime_get_ns();
+	mutex_lock(&h->lock);
 	waited = ktime_get_ns() - t0;
 	if (waited > h->gc.stats.max_wait_ns)
 		h->gc.stats.max_wait_ns = waited;

@@ -10,7 +10,9 @@
  *          transitions, limits, counters, candidate buffer)
  *         -> slab: per-CPU array local_lock -> node list_lock (spinlock)
  *
- * Neither the slab nor the collector calls back up this chain.  The
+ * Neither the slab nor the collector calls back up this chain; heap->lock
+ * is held across allocations (table growth), so the slab shrinker must
+ * never take heap->lock or rs_heaps_lock.  The
  * collector holds heap->lock only in bounded slices, allocates nothing
  * while it holds it and frees object memory after dropping it.
  */
@@ -71,7 +73,7 @@ struct rs_heap_limits {
  * @gc: collector state (gc.h).
  */
 struct rs_heap {
-	struct mutex lock;
+	struct mutex lock;		/* see the lock order above */
 	struct kref kref;
 	struct list_head node;
 	pid_t owner;
@@ -100,7 +102,9 @@ extern struct list_head rs_heaps;
 struct rs_heap *rs_heap_create(void);
 void rs_heap_get(struct rs_heap *h);
 void rs_heap_put(struct rs_heap *h);
-/* The open file went away: drop every handle and the file's reference. */
+/* The open file went away: mark the heap closed and drop the file's
+ * reference; everything it holds goes with the last reference.
+ */
 void rs_heap_close(struct rs_heap *h);
 
 /* Under h->lock: the object a handle names, or NULL. */

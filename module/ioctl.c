@@ -44,18 +44,36 @@ static int rs_in(void *k, size_t ksize, const void __user *u, unsigned int usize
 	return copy_struct_from_user(k, ksize, u, usize);
 }
 
-/* Copy out up to the caller's size; zero a tail the kernel knows nothing of. */
+/* Copy out up to the smaller of the caller's and the kernel's size. */
 static int rs_out(void __user *u, unsigned int usize, const void *k, size_t ksize)
 {
 	if (copy_to_user(u, k, min_t(size_t, usize, ksize)))
 		return -EFAULT;
-	if (usize > ksize && clear_user(u + ksize, usize - ksize))
-		return -EFAULT;
 	return 0;
 }
 
+/* Bytes of refslab_op.args each operation uses; the rest must be zero. */
+static const u8 rs_op_size[] = {
+	[REFSLAB_OP_CREATE] = sizeof(struct refslab_create),
+	[REFSLAB_OP_DUP] = sizeof(struct refslab_dup),
+	[REFSLAB_OP_DROP] = sizeof(struct refslab_drop),
+	[REFSLAB_OP_SET_SLOT] = sizeof(struct refslab_slot),
+	[REFSLAB_OP_GET_SLOT] = sizeof(struct refslab_slot),
+	[REFSLAB_OP_READ] = sizeof(struct refslab_io),
+	[REFSLAB_OP_WRITE] = sizeof(struct refslab_io),
+	[REFSLAB_OP_STAT] = sizeof(struct refslab_stat),
+};
+
 static int rs_run_op(struct rs_heap *h, struct refslab_op *op)
 {
+	u8 *args = (u8 *)&op->args;
+
+	if (op->op == 0 || op->op >= ARRAY_SIZE(rs_op_size))
+		return -EINVAL;
+	if (memchr_inv(args + rs_op_size[op->op], 0,
+		       sizeof(op->args) - rs_op_size[op->op]))
+		return -EINVAL;
+
 	switch (op->op) {
 	case REFSLAB_OP_CREATE:
 		return rs_op_create(h, &op->args.create);
@@ -71,19 +89,34 @@ static int rs_run_op(struct rs_heap *h, struct refslab_op *op)
 		return rs_op_io(h, &op->args.io, false);
 	case REFSLAB_OP_WRITE:
 		return rs_op_io(h, &op->args.io, true);
-	case REFSLAB_OP_STAT:
-		return rs_op_stat(h, &op->args.stat);
 	default:
-		return -EINVAL;
+		return rs_op_stat(h, &op->args.stat);
+	}
+}
+
+/* The handle a successful operation made, if any. */
+static u32 rs_op_new_handle(const struct refslab_op *op)
+{
+	if (op->result)
+		return REFSLAB_NONE;
+	switch (op->op) {
+	case REFSLAB_OP_CREATE:
+		return op->args.create.handle;
+	case REFSLAB_OP_DUP:
+		return op->args.dup.new_handle;
+	case REFSLAB_OP_GET_SLOT:
+		return op->args.slot.target;
+	default:
+		return REFSLAB_NONE;
 	}
 }
 
 #define RS_BATCH_CHUNK 8
 
 /*
- * Operations are copied in a chunk at a time and the chunk is written
- * back unchanged before any of it runs, so a result can always be
- * reported: an operation never runs without its result reaching the user.
+ * Operations are copied in and run a chunk at a time.  If a chunk's
+ * results cannot be written back, the handles its operations made are
+ * dropped again, so no handle exists that the caller was not told of.
  */
 static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
 {
@@ -106,25 +139,29 @@ static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
 		u32 n = min_t(u32, b.count - i, RS_BATCH_CHUNK), j;
 		bool stop = false;
 
-		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0])) ||
-		    copy_to_user(&uops[i], ops, n * sizeof(ops[0]))) {
+		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0]))) {
 			first_err = first_err ?: -EFAULT;
 			break;
 		}
-		for (j = 0; j < n; j++) {
+		for (j = 0; j < n && !stop; j++) {
 			ops[j].result = rs_run_op(h, &ops[j]);
 			if (ops[j].result) {
 				first_err = first_err ?: ops[j].result;
-				if (!(b.flags & REFSLAB_BATCH_CONTINUE)) {
-					stop = true;
-					j++;
-					break;
-				}
+				stop = !(b.flags & REFSLAB_BATCH_CONTINUE);
 			}
 		}
 		if (copy_to_user(&uops[i], ops, j * sizeof(ops[0]))) {
+			u32 k;
+
+			for (k = 0; k < j; k++) {
+				struct refslab_drop d = {
+					.handle = rs_op_new_handle(&ops[k]),
+				};
+
+				if (d.handle)
+					rs_op_drop(h, &d);
+			}
 			first_err = first_err ?: -EFAULT;
-			i += j;
 			break;
 		}
 		i += j;

@@ -88,9 +88,10 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 	h->objs_free = o->id;
 	h->nobjects--;
 	h->nbytes -= rs_cache_object_size(rs_obj_cache(h, o));
-	if (o->cls)
-		h->caches[o->cls - 1].objects--;
 	h->freed++;
+	/* A named cache stays pinned (caches[].objects) until the memory is
+	 * back in it: rs_obj_free_list() unpins.
+	 */
 }
 
 void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
@@ -164,18 +165,30 @@ void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *
 
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 {
+	u32 unpin[RS_MAX_NAMED_CACHES] = { 0 };
 	struct rs_obj *o = fl->head;
-	unsigned long n = 0;
+	unsigned long n = 0, named = 0;
+	int i;
 
 	while (o) {
 		struct rs_obj *next = *rs_dead_link(o);
 
+		if (o->cls) {
+			unpin[o->cls - 1]++;
+			named++;
+		}
 		rs_cache_free(rs_obj_cache(h, o), o);
 		o = next;
 		if (!(++n & 1023))
 			cond_resched();
 	}
 	rs_freelist_init(fl);
+	if (!named)
+		return;
+	rs_heap_lock(h);
+	for (i = 0; i < RS_MAX_NAMED_CACHES; i++)
+		h->caches[i].objects -= unpin[i];
+	rs_heap_unlock(h);
 }
 
 /* Release everything a heap still holds, at its final put: nobody else can
@@ -370,11 +383,8 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	return 0;
 
 unlock:
-	if (cls)
-		h->caches[cls - 1].objects--;
 	rs_heap_unlock(h);
 	rs_cache_free(cache, o);
-	return err;
 
 unpin:
 	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
@@ -510,7 +520,7 @@ int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
 	if (a->len > REFSLAB_MAX_PAYLOAD || a->offset > REFSLAB_MAX_PAYLOAD)
 		return -ERANGE;	/* cannot fit any payload; also no overflow */
 	if (a->len > sizeof(stackbuf)) {
-		buf = kvmalloc(a->len, GFP_KERNEL_ACCOUNT);
+		buf = kvmalloc(a->len, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}

@@ -1,0 +1,1298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab cycle collector.
+ *
+ * Owns: the per-heap collector state (struct rs_gc_heap, the gc_refs and
+ * gc_mark fields of the object table), the refslab_gc kthread, the
+ * REFSLAB_IOC_GC_* ioctls and the debugfs file "gc".
+ *
+ * Locking (order in heap.h): a collection holds heap->gc.collect_lock from
+ * start to end and heap->lock only in slices of at most gc_slice_budget
+ * units (one per object visited, one per slot followed).  Everything the
+ * collector allocates is allocated before it takes heap->lock; object
+ * memory is given back after it drops it.  The write barrier
+ * (__rs_gc_touch) and the other hooks run with heap->lock held by a
+ * mutator.  The kthread walks rs_heaps under rs_heaps_lock only to pick a
+ * heap and take a reference on it.
+ *
+ * ALGORITHM.  Trial deletion (Bacon & Rajan 2001; CPython's gc_refs) over
+ * the candidates: objects whose refcount was decremented to a non-zero
+ * value.  Every garbage cycle contains one, because the last reference
+ * from outside into a garbage set was removed by a decrement of one of its
+ * members that left it above zero.  The candidate buffer holds object ids
+ * (never pointers) and RS_OBJ_BUFFERED says an object is in it.  A
+ * collection with epoch E:
+ *
+ *  1. CANDS.  Take the candidate buffer (mutators start a fresh one) and,
+ *     slice by slice, mark each candidate still alive and still BUFFERED:
+ *     clear BUFFERED, set gc_mark = E (a "member"), gc_refs = refcount,
+ *     append its id to the queue.  If a candidate could not be buffered
+ *     earlier (cand_overflow), every object of the table is a candidate.
+ *  2. MARK.  Breadth-first through the slots of the queue: each edge from
+ *     a member to a member decrements the target's gc_refs; a target not
+ *     yet marked is marked first (gc_refs = refcount) and queued.  The
+ *     queue is the member list.  Frozen and immortal (saturated) objects
+ *     are never members: they are roots and their slots are not followed.
+ *  3. SCAN.  Roots are the members with gc_refs > 0 and the members
+ *     changed since they were marked.  Whatever a root reaches through the
+ *     current slots is made BLACK (kept), using a work stack of ids.
+ *  4. Decision, in one hold of heap->lock: when the member list has been
+ *     swept, the work stack is empty and nothing overflowed it, the
+ *     members that are not BLACK ("white") are garbage.
+ *  5. FREE.  For each white member: clear its slots, putting
+ *     (rs_obj_put_locked) those that point at non-white objects; then
+ *     detach every white member (rs_obj_detach) and give the memory back
+ *     after dropping the lock.
+ *
+ * CONCURRENCY.  Between slices mutators run.  While a collection is active
+ * the write barrier runs before every change of an object's refcount or
+ * slots; if the object is a member it gets DIRTY and PENDING and its id is
+ * pushed on the work stack (if the stack is full, dirty_overflow makes
+ * the collector sweep the member list for PENDING marks).  A PENDING
+ * member is a root: SCAN blackens it and (re)traverses its current slots.
+ *
+ * Why white members are garbage.  Let X be a white member at the decision
+ * time T.  X is not DIRTY (every DIRTY member is PENDING, and every
+ * PENDING one is blackened before T), so X's refcount and the multiset of
+ * references into it (handles and slots) have not changed since X was
+ * marked at tm(X): any change goes through the barrier.  Every edge MARK
+ * subtracted from gc_refs(X) was a distinct slot (Y, i) read at a time >=
+ * tm(X) (the edge that first reaches X is read when X is marked), so it is
+ * one of those references, and gc_refs(X) = refcount - (edges counted)
+ * >= 0.  X white means gc_refs(X) = 0: every reference into X is a slot
+ * of a member, none is a handle.  Each such member Y is white too: at T
+ * the black set is closed under current slots (a black object's slots are
+ * traversed when it is blackened and again each time it changes, because
+ * the change makes it PENDING; the decision waits for no PENDING object),
+ * so a black Y would have made X black.  So the white set W is closed
+ * under predecessors at T: no handle reaches it and no object outside it
+ * points into it.  Mutators reach objects only through handles and slots
+ * of reachable objects, so from T on nothing can reach, revive or change
+ * W; the collector frees it alone.  The objects W points at from outside
+ * are not in W and get a normal put.
+ *
+ * A revival (dup, get-slot, set-slot, batch) while the collector decides
+ * goes through the barrier before the decision, because it needs heap->lock
+ * which the deciding slice holds; the revived object becomes a root and
+ * wins.  This is the AF_UNIX lesson (CVE-2021-0920: MSG_PEEK duplicated a
+ * reference without the collector's lock): there is no path that creates
+ * a reference without heap->lock.
+ *
+ * Deferral.  Whatever cannot be proved dead is kept: dirty members, members
+ * reached only through a frozen, immortal or not-followed object (the
+ * queue is preallocated; if it is full an edge to an unmarked object is
+ * simply not followed: the target keeps its count, so what it reaches is
+ * rooted).  Garbage can become unreachable only through a decrement, and
+ * a decrement during the collection buffers its object again (BUFFERED
+ * was cleared when it was marked), so nothing needs to be handed back,
+ * except when the collection gives up or could not follow an edge: then
+ * cand_overflow makes the next collection scan the whole table.
+ *
+ * Bounded pauses.  Every phase keeps a cursor and works at most
+ * gc_slice_budget units per hold (an object with many slots may overshoot
+ * by its slot count, at most REFSLAB_MAX_SLOTS).  The decision loop waits
+ * for a slice that ends with the work stack empty; if mutators keep it
+ * busy the budget doubles every 16 slices, which bounds the number of
+ * slices at the price of a longer hold only under that contention.
+ *
+ * Generations.  Long-lived objects are not rescanned: only candidates and
+ * what they reach are examined; gc.freeze() is REFSLAB_IOC_GC_FREEZE.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include "heap.h"
+#include "object.h"
+#include "gc.h"
+
+/* entry.gc_mark: the collection's epoch above the colour bits. */
+#define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
+#define RS_GC_PENDING		0x2u	/* slots must be (re)traversed */
+#define RS_GC_DIRTY		0x4u	/* changed during this collection */
+#define RS_GC_FLAGS		0xfu
+#define RS_GC_EPOCH_SHIFT	4
+#define RS_GC_EPOCH_MAX		(U32_MAX >> RS_GC_EPOCH_SHIFT)
+
+#define RS_GC_THRESHOLD_MIN	256u
+#define RS_GC_THRESHOLD_MAX	BIT(24)
+
+static unsigned int gc_slice_budget = 8192;
+module_param(gc_slice_budget, uint, 0644);
+MODULE_PARM_DESC(gc_slice_budget,
+		 "collector work (objects + slots) per hold of a heap lock");
+
+static unsigned int gc_threshold = 10000;
+module_param(gc_threshold, uint, 0644);
+MODULE_PARM_DESC(gc_threshold, "initial candidate threshold of a new heap");
+
+static unsigned int gc_interval_ms = 2000;
+module_param(gc_interval_ms, uint, 0644);
+MODULE_PARM_DESC(gc_interval_ms,
+		 "period of the collector's timer pass (0: off)");
+
+static struct task_struct *rs_gc_task;
+static DECLARE_WAIT_QUEUE_HEAD(rs_gc_wq);
+static atomic_t rs_gc_kicks = ATOMIC_INIT(0);
+static struct dentry *rs_gc_dentry;
+
+/* Figures summed over every heap since load. */
+static DEFINE_SPINLOCK(rs_gc_glock);
+static struct refslab_gc_stats rs_gc_global;
+static u64 rs_gc_kthread_passes;
+
+enum rs_gc_phase {
+	RS_GC_START,
+	RS_GC_CANDS,
+	RS_GC_MARK,
+	RS_GC_SCAN,
+	RS_GC_FREE,
+	RS_GC_DETACH,
+	RS_GC_DONE,
+};
+
+/* One collection; lives on the collector's stack. */
+struct rs_gc_run {
+	struct rs_heap *h;
+	enum rs_gc_phase phase;
+	u32 mark;
+	bool full;		/* every object of the table is a candidate */
+	bool lost;		/* an edge was not followed: full scan next */
+	bool grow;		/* the queue must grow before going on */
+	bool nogrow;		/* it could not: edges may be dropped */
+	bool intr;		/* a signal aborts (synchronous collect) */
+	bool kthread;
+	u32 *cand;		/* the candidate buffer taken from the heap */
+	u32 ncand, cand_cap;
+	u32 *q;			/* members, in marking order */
+	u32 qcap, qn;
+	u32 *stack;		/* installed as h->gc.dirty while active */
+	u32 scap;
+	u32 cur;		/* cursor of the current phase */
+	u32 nwhite;		/* garbage ids compacted at q[0..nwhite) */
+	u32 sweeps;		/* SCAN sweeps of the member list */
+	u32 late_slices;	/* SCAN slices after the first sweep */
+	long budget;
+	u64 t_lock;
+	u64 examined, scanned, freed;
+	struct rs_freelist fl;
+};
+
+static inline bool rs_gc_member(const struct rs_entry *e, u32 mark)
+{
+	return (e->gc_mark & ~RS_GC_FLAGS) == mark;
+}
+
+/* refcount_t saturates at REFCOUNT_SATURATED, which reads above INT_MAX. */
+static inline bool rs_gc_immortal(struct rs_obj *o)
+{
+	return refcount_read(&o->ref) > INT_MAX;
+}
+
+static unsigned int rs_gc_bucket(u64 ns)
+{
+	unsigned int b = 0;
+	u64 lim = 10 * NSEC_PER_USEC;
+
+	while (b < REFSLAB_GC_PAUSE_BUCKETS - 1 && ns >= lim) {
+		lim *= 10;
+		b++;
+	}
+	return b;
+}
+
+/* ---- candidate buffer (heap->lock held) ---- */
+
+/*
+ * Drop stale ids (dead objects, or objects no longer BUFFERED) and
+ * duplicates from the candidate buffer.  A duplicate can exist when an
+ * entry is reused: the old object's id stays in the buffer.
+ */
+static void rs_gc_cand_compact(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+	u32 i, n = 0;
+
+	for (i = 0; i < g->ncand; i++) {
+		u32 id = g->cand[i];
+		struct rs_obj *o;
+
+		if (id >= h->objs_cap)
+			continue;
+		o = h->objs[id].obj;
+		if (!o || !(o->flags & RS_OBJ_BUFFERED))
+			continue;
+		o->flags &= ~RS_OBJ_BUFFERED;	/* later copies are dropped */
+		g->cand[n++] = id;
+	}
+	for (i = 0; i < n; i++)
+		h->objs[g->cand[i]].obj->flags |= RS_OBJ_BUFFERED;
+	g->ncand = n;
+}
+
+/*
+ * Install @buf (@cap entries) as the candidate buffer if it is larger than
+ * the current one and holds its contents; returns what the caller must
+ * kvfree() after dropping heap->lock.
+ */
+static u32 *rs_gc_cand_install(struct rs_heap *h, u32 *buf, u32 cap)
+{
+	struct rs_gc_heap *g = &h->gc;
+	u32 *old;
+
+	if (cap <= g->cand_cap || cap < g->ncand)
+		return buf;
+	if (g->ncand)
+		memcpy(buf, g->cand, g->ncand * sizeof(*buf));
+	old = g->cand;
+	g->cand = buf;
+	g->cand_cap = cap;
+	return old;
+}
+
+static u32 rs_gc_cand_want(u32 n)
+{
+	return max_t(u32, 64, n + n / 2 + 16);
+}
+
+/* Mutator context, heap->lock held: make room for one more candidate. */
+static bool rs_gc_cand_room(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+	u32 cap, *buf;
+
+	if (g->ncand < g->cand_cap)
+		return true;
+	if (g->ncand > 2 * g->nbuffered + 64) {
+		rs_gc_cand_compact(h);
+		if (g->ncand < g->cand_cap)
+			return true;
+	}
+	if (g->no_alloc || g->cand_cap >= U32_MAX / 2)
+		return false;
+	cap = rs_gc_cand_want(g->cand_cap);
+	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
+	if (!buf)
+		return false;
+	kvfree(rs_gc_cand_install(h, buf, cap));
+	return true;
+}
+
+void rs_gc_kick(struct rs_heap *h)
+{
+	WRITE_ONCE(h->gc.kicked, true);
+	atomic_inc(&rs_gc_kicks);
+	wake_up(&rs_gc_wq);
+}
+
+static void rs_gc_maybe_kick(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	if (!g->enabled || g->kicked)
+		return;
+	if (g->nbuffered >= g->threshold ||
+	    (g->nbuffered && g->allocs_since >= 4ULL * g->threshold))
+		rs_gc_kick(h);
+}
+
+void rs_gc_decref(struct rs_heap *h, struct rs_obj *o)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	if (o->flags & (RS_OBJ_BUFFERED | RS_OBJ_FROZEN | RS_OBJ_DEAD))
+		return;
+	if (!rs_gc_cand_room(h)) {
+		g->cand_overflow = true;
+		return;
+	}
+	g->cand[g->ncand++] = o->id;
+	o->flags |= RS_OBJ_BUFFERED;
+	g->nbuffered++;
+	rs_gc_maybe_kick(h);
+}
+
+void rs_gc_created(struct rs_heap *h, struct rs_obj *o)
+{
+	h->gc.allocs_since++;
+	rs_gc_maybe_kick(h);
+}
+
+void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	if (o->flags & RS_OBJ_BUFFERED) {
+		o->flags &= ~RS_OBJ_BUFFERED;
+		g->nbuffered--;
+	}
+	if (o->flags & RS_OBJ_FROZEN) {
+		o->flags &= ~RS_OBJ_FROZEN;
+		g->nfrozen--;
+	}
+	if (o->id < h->objs_cap && h->objs[o->id].obj == o)
+		h->objs[o->id].gc_mark = 0;
+}
+
+/* ---- write barrier (heap->lock held, collection active) ---- */
+
+static inline void rs_gc_push(struct rs_gc_heap *g, u32 id)
+{
+	if (g->ndirty < g->dirty_cap)
+		g->dirty[g->ndirty++] = id;
+	else
+		g->dirty_overflow = true;
+}
+
+void __rs_gc_touch(struct rs_heap *h, struct rs_obj *o)
+{
+	struct rs_gc_heap *g = &h->gc;
+	struct rs_entry *e;
+	u32 m;
+
+	if (o->id >= h->objs_cap)
+		return;
+	e = &h->objs[o->id];
+	m = e->gc_mark;
+	if (e->obj != o || (m & ~RS_GC_FLAGS) != g->mark)
+		return;
+	if (!(m & RS_GC_DIRTY)) {
+		m |= RS_GC_DIRTY;
+		g->ndeferred++;
+	}
+	if (!(m & RS_GC_PENDING)) {
+		m |= RS_GC_PENDING;
+		rs_gc_push(g, o->id);
+	}
+	e->gc_mark = m;
+}
+
+/* ---- lock holds of the collector ---- */
+
+static void rs_gc_lock(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	unsigned int shift = min(r->late_slices / 16, 16u);
+
+	mutex_lock(&h->lock);
+	WRITE_ONCE(h->gc.holding, true);
+	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
+	r->t_lock = ktime_get_ns();
+	r->budget = (long)max(gc_slice_budget, 64u) << shift;
+}
+
+static void rs_gc_unlock(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct refslab_gc_stats *s = &h->gc.stats;
+	u64 d = ktime_get_ns() - r->t_lock;
+	unsigned int b = rs_gc_bucket(d);
+
+	if (d > s->max_pause_ns)
+		s->max_pause_ns = d;
+	s->pauses[b]++;
+	WRITE_ONCE(h->gc.holding, false);
+	mutex_unlock(&h->lock);
+
+	spin_lock(&rs_gc_glock);
+	if (d > rs_gc_global.max_pause_ns)
+		rs_gc_global.max_pause_ns = d;
+	rs_gc_global.pauses[b]++;
+	spin_unlock(&rs_gc_glock);
+}
+
+/* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
+
+static bool rs_gc_enqueue(struct rs_gc_run *r, struct rs_entry *e,
+			  struct rs_obj *o, u32 id)
+{
+	if ((o->flags & RS_OBJ_FROZEN) || rs_gc_immortal(o))
+		return false;
+	if (r->qn == r->qcap) {
+		r->lost = true;	/* not followed: its targets stay rooted */
+		return false;
+	}
+	e->gc_mark = r->mark;
+	e->gc_refs = refcount_read(&o->ref);
+	r->q[r->qn++] = id;
+	return true;
+}
+
+static void rs_gc_cands(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	u32 end = r->full ? h->objs_cap : r->ncand;
+
+	while (r->cur < end && r->budget > 0) {
+		u32 id = r->full ? r->cur : r->cand[r->cur];
+		struct rs_entry *e;
+		struct rs_obj *o;
+
+		if (r->qn == r->qcap && !r->nogrow) {
+			r->grow = true;
+			return;
+		}
+		r->cur++;
+		r->budget--;
+		if (id >= h->objs_cap)
+			continue;
+		e = &h->objs[id];
+		o = e->obj;
+		if (!o)
+			continue;
+		if (o->flags & RS_OBJ_BUFFERED) {
+			o->flags &= ~RS_OBJ_BUFFERED;
+			h->gc.nbuffered--;
+		} else if (!r->full) {
+			continue;	/* stale id */
+		}
+		r->examined++;
+		if (!rs_gc_member(e, r->mark))
+			rs_gc_enqueue(r, e, o, id);
+	}
+	if (r->cur >= end) {
+		r->phase = RS_GC_MARK;
+		r->cur = 0;
+	}
+}
+
+static void rs_gc_mark(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+
+	while (r->cur < r->qn && r->budget > 0) {
+		u32 id = r->q[r->cur];
+		struct rs_entry *e;
+		struct rs_obj *o, **slots;
+		unsigned int i;
+
+		if (id >= h->objs_cap) {
+			r->cur++;
+			continue;
+		}
+		e = &h->objs[id];
+		o = e->obj;
+		if (o && r->qcap - r->qn < o->nslots && !r->nogrow) {
+			r->grow = true;	/* room for every target first */
+			return;
+		}
+		r->cur++;
+		r->budget--;
+		if (!o || !rs_gc_member(e, r->mark))
+			continue;	/* died meanwhile */
+		if (e->gc_mark & RS_GC_PENDING)
+			continue;	/* changed: a root, no need to look */
+		r->scanned++;
+		slots = rs_obj_slots(o);
+		for (i = 0; i < o->nslots; i++) {
+			struct rs_obj *t = slots[i];
+			struct rs_entry *te;
+
+			if (!t)
+				continue;
+			te = &h->objs[t->id];
+			if (rs_gc_member(te, r->mark)) {
+				if (te->gc_refs)
+					te->gc_refs--;
+			} else if (rs_gc_enqueue(r, te, t, t->id)) {
+				te->gc_refs--;
+			}
+		}
+		r->budget -= o->nslots;
+	}
+	if (r->cur >= r->qn) {
+		r->phase = RS_GC_SCAN;
+		r->cur = 0;
+	}
+}
+
+/* Blacken the PENDING member @e and push the members its slots reach. */
+static void rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
+{
+	struct rs_heap *h = r->h;
+	struct rs_obj *o = e->obj, **slots = rs_obj_slots(o);
+	unsigned int i;
+
+	e->gc_mark = (e->gc_mark & ~RS_GC_PENDING) | RS_GC_BLACK;
+	for (i = 0; i < o->nslots; i++) {
+		struct rs_obj *t = slots[i];
+		struct rs_entry *te;
+
+		if (!t)
+			continue;
+		te = &h->objs[t->id];
+		if (!rs_gc_member(te, r->mark) ||
+		    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
+			continue;
+		te->gc_mark |= RS_GC_BLACK | RS_GC_PENDING;
+		rs_gc_push(&h->gc, t->id);
+	}
+	r->budget -= 1 + o->nslots;
+}
+
+static void rs_gc_drain(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+
+	while (g->ndirty && r->budget > 0) {
+		u32 id = g->dirty[--g->ndirty];
+		struct rs_entry *e;
+
+		if (id >= h->objs_cap)
+			continue;
+		e = &h->objs[id];
+		if (e->obj && rs_gc_member(e, r->mark) &&
+		    (e->gc_mark & RS_GC_PENDING))
+			rs_gc_blacken(r, e);
+	}
+}
+
+/* Returns true when the white members are proved garbage. */
+static bool rs_gc_scan(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+
+	rs_gc_drain(r);
+	while (r->cur < r->qn && r->budget > 0) {
+		u32 id = r->q[r->cur++];
+		struct rs_entry *e;
+		u32 m;
+
+		r->budget--;
+		if (id >= h->objs_cap)
+			continue;
+		e = &h->objs[id];
+		m = e->gc_mark;
+		if (!e->obj || !rs_gc_member(e, r->mark))
+			continue;
+		if ((m & RS_GC_PENDING) ||
+		    (!(m & RS_GC_BLACK) && e->gc_refs)) {
+			e->gc_mark |= RS_GC_PENDING;
+			rs_gc_blacken(r, e);
+			rs_gc_drain(r);
+		}
+	}
+	if (r->cur < r->qn || g->ndirty) {
+		if (r->sweeps)
+			r->late_slices++;
+		return false;
+	}
+	r->sweeps++;
+	if (g->dirty_overflow) {
+		/* a PENDING mark may be outside the stack: sweep again */
+		g->dirty_overflow = false;
+		r->cur = 0;
+		r->late_slices++;
+		return false;
+	}
+	return true;
+}
+
+/* Clear the slots of white members; compact their ids to q[0..nwhite). */
+static void rs_gc_free(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+
+	while (r->cur < r->qn && r->budget > 0) {
+		u32 id = r->q[r->cur++];
+		struct rs_entry *e;
+		struct rs_obj *o, **slots;
+		unsigned int i;
+
+		r->budget--;
+		if (id >= h->objs_cap)
+			continue;
+		e = &h->objs[id];
+		o = e->obj;
+		if (!o || !rs_gc_member(e, r->mark) ||
+		    (e->gc_mark & RS_GC_BLACK))
+			continue;
+		slots = rs_obj_slots(o);
+		for (i = 0; i < o->nslots; i++) {
+			struct rs_obj *t = slots[i];
+			struct rs_entry *te;
+
+			if (!t)
+				continue;
+			slots[i] = NULL;
+			te = &h->objs[t->id];
+			if (te->obj == t && rs_gc_member(te, r->mark) &&
+			    !(te->gc_mark & RS_GC_BLACK))
+				continue;	/* garbage too: no count to drop */
+			rs_obj_put_locked(h, t, &r->fl);
+		}
+		r->budget -= o->nslots;
+		r->q[r->nwhite++] = id;
+	}
+	if (r->cur >= r->qn) {
+		r->phase = RS_GC_DETACH;
+		r->cur = 0;
+	}
+}
+
+static void rs_gc_detach(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+
+	while (r->cur < r->nwhite && r->budget > 0) {
+		u32 id = r->q[r->cur++];
+		struct rs_entry *e;
+		struct rs_obj *o;
+
+		r->budget--;
+		if (id >= h->objs_cap)
+			continue;
+		e = &h->objs[id];
+		o = e->obj;
+		if (o && rs_gc_member(e, r->mark) &&
+		    !(e->gc_mark & RS_GC_BLACK))
+			rs_obj_detach(h, o, &r->fl);
+	}
+	if (r->cur >= r->nwhite)
+		r->phase = RS_GC_DONE;
+}
+
+/* ---- a collection ---- */
+
+/* Epochs wrapped (after 2^28 collections): forget every old mark. */
+static void rs_gc_clear_marks(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	u32 i = 0;
+
+	for (;;) {
+		rs_gc_lock(r);
+		for (; i < h->objs_cap && r->budget > 0; i++, r->budget--)
+			h->objs[i].gc_mark = 0;
+		if (i >= h->objs_cap) {
+			h->gc.epoch = 0;
+			return;		/* lock held */
+		}
+		rs_gc_unlock(r);
+		cond_resched();
+	}
+}
+
+/* First slice: heap->lock held. */
+static void rs_gc_start(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+
+	if (g->epoch >= RS_GC_EPOCH_MAX) {
+		rs_gc_unlock(r);
+		rs_gc_clear_marks(r);
+	}
+	g->epoch++;
+	r->mark = g->epoch << RS_GC_EPOCH_SHIFT;
+
+	r->cand = g->cand;
+	r->ncand = g->ncand;
+	r->cand_cap = g->cand_cap;
+	g->cand = NULL;
+	g->ncand = 0;
+	g->cand_cap = 0;
+	r->full = g->cand_overflow;
+	g->cand_overflow = false;
+	g->kicked = false;
+	g->allocs_since = 0;
+
+	g->dirty = r->stack;
+	g->dirty_cap = r->scap;
+	g->ndirty = 0;
+	g->dirty_overflow = false;
+	g->ndeferred = 0;
+	g->mark = r->mark;
+	g->active = true;
+	r->phase = RS_GC_CANDS;
+	r->cur = 0;
+}
+
+static void rs_gc_stop_barrier(struct rs_gc_run *r)
+{
+	struct rs_gc_heap *g = &r->h->gc;
+
+	g->active = false;
+	g->dirty = NULL;
+	g->dirty_cap = 0;
+	g->ndirty = 0;
+	g->mark = 0;
+}
+
+/* Last slice: heap->lock held. */
+static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+	struct refslab_gc_stats *s = &g->stats;
+	u64 freed = r->freed + r->fl.count;
+
+	if (r->lost || aborted)
+		g->cand_overflow = true;
+	s->collections++;
+	s->candidates += r->examined;
+	s->scanned += r->scanned;
+	s->collected += freed;
+	s->deferred += g->ndeferred;
+	s->last_ns = ns;
+	s->max_ns = max(s->max_ns, ns);
+	s->total_ns += ns;
+	/* heap.c's rs_heap_lock_slow() keeps s->max_wait_ns */
+
+	/* Adaptive threshold: found little -> wait for more; much -> less. */
+	if (g->adaptive && !aborted && r->examined) {
+		if (freed * 4 < r->examined)
+			g->threshold = min(g->threshold * 2, RS_GC_THRESHOLD_MAX);
+		else if (freed * 2 >= r->examined)
+			g->threshold = max(g->threshold / 2,
+					   min(gc_threshold, RS_GC_THRESHOLD_MIN));
+	}
+
+	spin_lock(&rs_gc_glock);
+	rs_gc_global.collections++;
+	rs_gc_global.candidates += r->examined;
+	rs_gc_global.scanned += r->scanned;
+	rs_gc_global.collected += freed;
+	rs_gc_global.deferred += g->ndeferred;
+	rs_gc_global.last_ns = ns;
+	rs_gc_global.max_ns = max(rs_gc_global.max_ns, ns);
+	rs_gc_global.total_ns += ns;
+	rs_gc_global.max_wait_ns = max(rs_gc_global.max_wait_ns,
+				       s->max_wait_ns);
+	spin_unlock(&rs_gc_glock);
+
+	rs_gc_maybe_kick(h);
+}
+
+/*
+ * Make sure the candidate buffer has room for the puts of one FREE slice,
+ * so that rs_gc_decref() never allocates under the collector's hold.
+ * Called with heap->lock held; may drop and retake it.
+ */
+static void rs_gc_reserve(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+	u32 room = (u32)r->budget + REFSLAB_MAX_SLOTS;
+	u32 cap, *buf;
+
+	if (g->cand_cap - g->ncand >= room)
+		return;
+	cap = rs_gc_cand_want(g->ncand + room);
+	rs_gc_unlock(r);
+	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
+	rs_gc_lock(r);
+	if (buf) {
+		buf = rs_gc_cand_install(h, buf, cap);
+		if (buf) {
+			rs_gc_unlock(r);
+			kvfree(buf);
+			rs_gc_lock(r);
+		}
+	}
+}
+
+static bool rs_gc_should_abort(struct rs_gc_run *r)
+{
+	if (READ_ONCE(r->h->closed))
+		return true;
+	if (r->intr && signal_pending(current))
+		return true;
+	return r->kthread && kthread_should_stop();
+}
+
+/* Between slices, without heap->lock: the queue is the collector's own. */
+static void rs_gc_grow_queue(struct rs_gc_run *r)
+{
+	u32 cap, *q;
+
+	if (r->qcap >= U32_MAX / 8) {
+		r->nogrow = true;
+		return;
+	}
+	cap = r->qcap * 2 + REFSLAB_MAX_SLOTS;
+	q = kvmalloc_array(cap, sizeof(*q), RS_GFP_USER);
+	if (!q) {
+		r->nogrow = true;	/* go on conservatively */
+		return;
+	}
+	memcpy(q, r->q, r->qn * sizeof(*q));
+	kvfree(r->q);
+	r->q = q;
+	r->qcap = cap;
+}
+
+/*
+ * One collection of @h; h->gc.collect_lock held.  Returns 0, -EINTR (a
+ * signal, nothing freed) or -ENOMEM (no buffers; nothing done).
+ */
+static int rs_gc_collect(struct rs_heap *h, bool intr,
+			 struct refslab_gc_collect *out)
+{
+	struct rs_gc_heap *g = &h->gc;
+	struct rs_gc_run r = {
+		.h = h,
+		.intr = intr,
+		.kthread = !!(current->flags & PF_KTHREAD),
+	};
+	u64 t0 = ktime_get_ns(), bytes;
+	u32 want;
+	int err = 0;
+
+	/*
+	 * The queue starts at twice the candidates (the table for a full
+	 * scan) and grows between slices; the work stack has a fixed size
+	 * (overflow costs a sweep of the queue, not correctness).
+	 */
+	rs_freelist_init(&r.fl);
+	mutex_lock(&h->lock);
+	want = g->cand_overflow ? h->objs_cap : 2 * g->nbuffered;
+	mutex_unlock(&h->lock);
+	r.qcap = clamp_t(u32, want, 1024, U32_MAX / 8);
+	r.scap = clamp_t(u32, r.qcap / 16, 256, 16384);
+	r.q = kvmalloc_array(r.qcap, sizeof(*r.q), RS_GFP_USER);
+	r.stack = kvmalloc_array(r.scap, sizeof(*r.stack), RS_GFP_USER);
+	if (!r.q || !r.stack) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	for (;;) {
+		bool done = false;
+
+		if (r.grow) {
+			rs_gc_grow_queue(&r);
+			r.grow = false;
+		}
+		rs_gc_lock(&r);
+		if (r.phase == RS_GC_START) {
+			if (rs_gc_should_abort(&r)) {
+				rs_gc_unlock(&r);
+				if (r.intr && signal_pending(current))
+					err = -EINTR;
+				break;
+			}
+			rs_gc_start(&r);
+		}
+		if (r.phase < RS_GC_FREE && rs_gc_should_abort(&r)) {
+			rs_gc_stop_barrier(&r);
+			rs_gc_finish(&r, ktime_get_ns() - t0, true);
+			rs_gc_unlock(&r);
+			err = r.intr && signal_pending(current) ? -EINTR : 0;
+			break;
+		}
+		switch (r.phase) {
+		case RS_GC_CANDS:
+			rs_gc_cands(&r);
+			break;
+		case RS_GC_MARK:
+			rs_gc_mark(&r);
+			break;
+		case RS_GC_SCAN:
+			if (rs_gc_scan(&r)) {
+				/* decided: nothing can reach the white set */
+				rs_gc_stop_barrier(&r);
+				r.phase = RS_GC_FREE;
+				r.cur = 0;
+				bytes = (u64)(r.qcap + r.scap + r.cand_cap +
+					      g->cand_cap) * sizeof(u32);
+				g->peak_bytes = bytes;
+			}
+			break;
+		case RS_GC_FREE:
+			rs_gc_reserve(&r);
+			g->no_alloc = true;
+			rs_gc_free(&r);
+			g->no_alloc = false;
+			break;
+		case RS_GC_DETACH:
+			rs_gc_detach(&r);
+			break;
+		default:
+			break;
+		}
+		if (r.phase == RS_GC_DONE) {
+			rs_gc_finish(&r, ktime_get_ns() - t0, false);
+			done = true;
+		}
+		rs_gc_unlock(&r);
+		if (r.fl.count) {
+			r.freed += r.fl.count;
+			rs_obj_free_list(h, &r.fl);
+			rs_freelist_init(&r.fl);
+		}
+		if (done)
+			break;
+		cond_resched();
+	}
+	if (out) {
+		out->collected = r.freed;
+		out->scanned = r.scanned;
+		out->deferred = r.phase == RS_GC_DONE ? g->ndeferred : 0;
+	}
+out_free:
+	kvfree(r.cand);
+	kvfree(r.stack);
+	kvfree(r.q);
+	return err;
+}
+
+/* ---- the kthread ---- */
+
+static void rs_gc_pass(bool periodic)
+{
+	static u64 seq;
+
+	seq++;
+	for (;;) {
+		struct rs_heap *h, *found = NULL;
+
+		mutex_lock(&rs_heaps_lock);
+		list_for_each_entry(h, &rs_heaps, node) {
+			struct rs_gc_heap *g = &h->gc;
+
+			if (g->pass_seq == seq)
+				continue;
+			g->pass_seq = seq;
+			if (READ_ONCE(h->closed) || !READ_ONCE(g->enabled))
+				continue;
+			if (READ_ONCE(g->kicked) ||
+			    (periodic && (READ_ONCE(g->nbuffered) ||
+					  READ_ONCE(g->cand_overflow)))) {
+				rs_heap_get(h);
+				found = h;
+				break;
+			}
+		}
+		mutex_unlock(&rs_heaps_lock);
+		if (!found)
+			return;
+		if (mutex_trylock(&found->gc.collect_lock)) {
+			rs_gc_collect(found, false, NULL);
+			mutex_unlock(&found->gc.collect_lock);
+		}
+		rs_heap_put(found);
+		if (kthread_should_stop())
+			return;
+		cond_resched();
+	}
+}
+
+static int rs_gc_thread(void *unused)
+{
+	while (!kthread_should_stop()) {
+		unsigned int ms = READ_ONCE(gc_interval_ms);
+		long t = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
+		long left;
+
+		left = wait_event_interruptible_timeout(rs_gc_wq,
+							atomic_read(&rs_gc_kicks) ||
+							kthread_should_stop(),
+							t);
+		if (kthread_should_stop())
+			break;
+		atomic_set(&rs_gc_kicks, 0);
+		spin_lock(&rs_gc_glock);
+		rs_gc_kthread_passes++;
+		spin_unlock(&rs_gc_glock);
+		rs_gc_pass(ms && left == 0);
+	}
+	return 0;
+}
+
+/* ---- ioctls ---- */
+
+static long rs_gc_ioctl_collect(struct rs_heap *h, void __user *arg,
+				unsigned int usize)
+{
+	struct refslab_gc_collect c;
+	int err;
+
+	if (usize < sizeof(c))
+		return -EINVAL;
+	err = copy_struct_from_user(&c, sizeof(c), arg, usize);
+	if (err)
+		return err;
+	if ((c.flags & ~REFSLAB_GC_NOWAIT) || c.__pad)
+		return -EINVAL;
+	if (c.flags & REFSLAB_GC_NOWAIT) {
+		if (!mutex_trylock(&h->gc.collect_lock))
+			return -EBUSY;
+	} else if (mutex_lock_interruptible(&h->gc.collect_lock)) {
+		return -EINTR;
+	}
+	err = rs_gc_collect(h, true, &c);
+	mutex_unlock(&h->gc.collect_lock);
+	if (err)
+		return err;
+	if (copy_to_user(arg, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+static long rs_gc_ioctl_control(struct rs_heap *h, void __user *arg,
+				unsigned int usize)
+{
+	struct refslab_gc_control c;
+	struct rs_gc_heap *g = &h->gc;
+	int err;
+
+	if (usize < sizeof(c))
+		return -EINVAL;
+	err = copy_struct_from_user(&c, sizeof(c), arg, usize);
+	if (err)
+		return err;
+	if (c.flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
+		return -EINVAL;
+	if ((c.flags & REFSLAB_GC_SET_ENABLED) && c.enabled > 1)
+		return -EINVAL;
+	if ((c.flags & REFSLAB_GC_SET_THRESHOLD) &&
+	    c.threshold > RS_GC_THRESHOLD_MAX)
+		return -EINVAL;
+	rs_heap_lock(h);
+	if (c.flags & REFSLAB_GC_SET_ENABLED)
+		g->enabled = c.enabled;
+	if (c.flags & REFSLAB_GC_SET_THRESHOLD) {
+		g->adaptive = !c.threshold;
+		g->threshold = c.threshold ? c.threshold : gc_threshold;
+		if (!g->threshold)
+			g->threshold = 1;
+	}
+	c.enabled = g->enabled;
+	c.threshold = g->threshold;
+	c.adaptive = g->adaptive;
+	if (c.flags)
+		rs_gc_maybe_kick(h);
+	mutex_unlock(&h->lock);
+	if (copy_to_user(arg, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
+			       unsigned int usize)
+{
+	struct refslab_gc_freeze f;
+	struct rs_gc_heap *g = &h->gc;
+	bool thaw;
+	u64 count = 0;
+	u32 i = 0;
+	int err;
+
+	if (usize < sizeof(f))
+		return -EINVAL;
+	err = copy_struct_from_user(&f, sizeof(f), arg, usize);
+	if (err)
+		return err;
+	if ((f.flags & ~REFSLAB_GC_UNFREEZE) || f.__pad)
+		return -EINVAL;
+	thaw = f.flags & REFSLAB_GC_UNFREEZE;
+	/* Never concurrently with a collection: its members stay as marked. */
+	if (mutex_lock_interruptible(&g->collect_lock))
+		return -EINTR;
+	for (;;) {
+		unsigned int budget = max(gc_slice_budget, 64u);
+		bool done;
+
+		rs_heap_lock(h);
+		for (; i < h->objs_cap && budget; i++, budget--) {
+			struct rs_obj *o = h->objs[i].obj;
+
+			if (!o || !!(o->flags & RS_OBJ_FROZEN) != thaw)
+				continue;
+			o->flags ^= RS_OBJ_FROZEN;
+			if (thaw)
+				g->nfrozen--;
+			else
+				g->nfrozen++;
+			count++;
+		}
+		done = i >= h->objs_cap;
+		/* Thawed objects were never candidates: look at them all. */
+		if (done && thaw && count)
+			g->cand_overflow = true;
+		mutex_unlock(&h->lock);
+		if (done)
+			break;
+		cond_resched();
+	}
+	mutex_unlock(&g->collect_lock);
+	f.count = count;
+	if (copy_to_user(arg, &f, sizeof(f)))
+		return -EFAULT;
+	return 0;
+}
+
+static void rs_gc_snapshot(struct rs_heap *h, struct refslab_gc_stats *s)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	*s = g->stats;
+	s->pending = g->nbuffered;
+	s->threshold = g->threshold;
+	s->enabled = g->enabled;
+	s->frozen = g->nfrozen;
+}
+
+static long rs_gc_ioctl_stats(struct rs_heap *h, void __user *arg,
+			      unsigned int usize)
+{
+	struct refslab_gc_stats s;
+
+	if (usize < sizeof(s))
+		return -EINVAL;
+	rs_heap_lock(h);
+	rs_gc_snapshot(h, &s);
+	mutex_unlock(&h->lock);
+	if (copy_to_user(arg, &s, sizeof(s)))
+		return -EFAULT;
+	return 0;
+}
+
+#define RS_GC_CMD(c)	((c) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
+		 unsigned int usize)
+{
+	switch (RS_GC_CMD(cmd)) {
+	case RS_GC_CMD(REFSLAB_IOC_GC_COLLECT):
+		return rs_gc_ioctl_collect(h, arg, usize);
+	case RS_GC_CMD(REFSLAB_IOC_GC_CONTROL):
+		return rs_gc_ioctl_control(h, arg, usize);
+	case RS_GC_CMD(REFSLAB_IOC_GC_FREEZE):
+		return rs_gc_ioctl_freeze(h, arg, usize);
+	case RS_GC_CMD(REFSLAB_IOC_GC_STATS):
+		return rs_gc_ioctl_stats(h, arg, usize);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- per-heap state ---- */
+
+void rs_gc_heap_init(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	memset(g, 0, sizeof(*g));
+	mutex_init(&g->collect_lock);
+	g->enabled = true;
+	g->adaptive = true;
+	g->threshold = max(gc_threshold, 1u);
+}
+
+void rs_gc_heap_destroy(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+
+	kvfree(g->cand);
+	g->cand = NULL;
+	g->ncand = 0;
+	g->cand_cap = 0;
+	mutex_destroy(&g->collect_lock);
+}
+
+/* ---- debugfs ---- */
+
+static void rs_gc_show_stats(struct seq_file *m, const char *pfx,
+			     const struct refslab_gc_stats *s)
+{
+	unsigned int i;
+
+	seq_printf(m, "%scollections %llu\n", pfx, s->collections);
+	seq_printf(m, "%scandidates %llu\n", pfx, s->candidates);
+	seq_printf(m, "%sscanned %llu\n", pfx, s->scanned);
+	seq_printf(m, "%scollected %llu\n", pfx, s->collected);
+	seq_printf(m, "%sdeferred %llu\n", pfx, s->deferred);
+	seq_printf(m, "%slast_ns %llu\n", pfx, s->last_ns);
+	seq_printf(m, "%smax_ns %llu\n", pfx, s->max_ns);
+	seq_printf(m, "%stotal_ns %llu\n", pfx, s->total_ns);
+	seq_printf(m, "%smax_pause_ns %llu\n", pfx, s->max_pause_ns);
+	seq_printf(m, "%smax_wait_ns %llu\n", pfx, s->max_wait_ns);
+	seq_printf(m, "%spauses", pfx);
+	for (i = 0; i < REFSLAB_GC_PAUSE_BUCKETS; i++)
+		seq_printf(m, " %llu", s->pauses[i]);
+	seq_puts(m, "\n");
+}
+
+void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
+{
+	struct refslab_gc_stats s;
+	u64 peak, entries, objects;
+	bool adaptive;
+
+	mutex_lock(&h->lock);
+	rs_gc_snapshot(h, &s);
+	adaptive = h->gc.adaptive;
+	peak = h->gc.peak_bytes;
+	entries = h->objs_cap;
+	objects = h->nobjects;
+	mutex_unlock(&h->lock);
+	seq_printf(m, "  enabled %u\n  threshold %u\n  adaptive %u\n",
+		   s.enabled, s.threshold, adaptive);
+	seq_printf(m, "  pending %llu\n  frozen %llu\n", s.pending, s.frozen);
+	seq_printf(m, "  objects %llu\n  table_entries %llu\n", objects, entries);
+	seq_printf(m, "  entry_gc_bytes %llu\n  buffer_bytes_peak %llu\n",
+		   entries * (sizeof(u32) * 2), peak);
+	rs_gc_show_stats(m, "  ", &s);
+}
+
+static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
+{
+	struct refslab_gc_stats s;
+	struct rs_heap *h;
+	u64 passes;
+
+	spin_lock(&rs_gc_glock);
+	s = rs_gc_global;
+	passes = rs_gc_kthread_passes;
+	spin_unlock(&rs_gc_glock);
+	seq_puts(m, "global:\n");
+	seq_printf(m, "  kthread_passes %llu\n  slice_budget %u\n  interval_ms %u\n",
+		   passes, gc_slice_budget, gc_interval_ms);
+	rs_gc_show_stats(m, "  ", &s);
+
+	mutex_lock(&rs_heaps_lock);
+	list_for_each_entry(h, &rs_heaps, node) {
+		seq_printf(m, "heap %d%s:\n", h->owner,
+			   READ_ONCE(h->closed) ? " (closed)" : "");
+		rs_gc_show_heap(m, h);
+	}
+	mutex_unlock(&rs_heaps_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rs_gc_debugfs);
+
+int rs_gc_init(struct dentry *debugfs_root)
+{
+	struct task_struct *t;
+
+	t = kthread_run(rs_gc_thread, NULL, "refslab_gc");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	rs_gc_task = t;
+	rs_gc_dentry = debugfs_create_file("gc", 0444, debugfs_root, NULL,
+					   &rs_gc_debugfs_fops);
+	return 0;
+}
+
+void rs_gc_exit(void)
+{
+	debugfs_remove(rs_gc_dentry);
+	rs_gc_dentry = NULL;
+	if (rs_gc_task)
+		kthread_stop(rs_gc_task);
+	rs_gc_task = NULL;
+}
