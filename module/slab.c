@@ -34,6 +34,14 @@
  * once.  A shrinker (trylock only), a periodic reaper of idle barn stock and
  * rs_cache_shrink() (debugfs "shrink") give back arrays and empty slabs.
  *
+ * Accounting.  Event counters are per CPU, summed when read (debugfs
+ * caches/<name>/, "<sum> C<cpu>=n", writing 0 resets them).  "objects" is
+ * the exact live count (per-CPU alloc minus free); slabs, pages,
+ * objects_partial and the high-water marks are per node, under list_lock:
+ * objects_hwm is the peak of objects out of slabs (live or cached in
+ * arrays), an upper bound of the live peak; writing 0 restarts a mark from
+ * the current value.  slabinfo has one /proc/slabinfo 2.1 line per cache.
+ *
  * Locking (see heap.h for the whole order):
  *   rs_caches_mutex (cache list, debugfs names)
  *     -> cache->shrink_mutex (one drain of a cache at a time)
