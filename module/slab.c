@@ -1463,10 +1463,15 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 			freed += rs_node_free_empty(c, n, true) *
 				 c->plain.objects;
 		}
-		/* CPU arrays: ask each CPU, asynchronously, to give back */
+		/*
+		 * CPU arrays: ask each CPU that has some, asynchronously, to
+		 * give them back (a racy peek at the pointers is enough here).
+		 */
 		for_each_online_cpu(cpu) {
 			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
+			if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare))
+				continue;
 			WRITE_ONCE(pc->drain_free_arrays, true);
 			queue_work_on(cpu, rs_wq, &pc->drain_work);
 		}

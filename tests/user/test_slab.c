@@ -24,6 +24,12 @@
 #include <refslab.h>
 
 #define DBG	"/sys/kernel/debug/refslab"
+#define HEADER2	"# name            <active_objs> <num_objs> <objsize> " \
+		"<objperslab> <pagesperslab> : tunables <limit> " \
+		"<batchcount> <sharedfactor> : slabdata <active_slabs> " \
+		"<num_slabs> <sharedavail>\n"
+#define LINEFMT	"%63s %lu %lu %u %u %u : tunables %u %u %u : " \
+		"slabdata %lu %lu %lu"
 
 struct slabline {
 	char name[64];
@@ -137,7 +143,7 @@ static int dir_gone(const char *cache)
 static int read_slabinfo(const char *want, struct slabline *out, int *found)
 {
 	char line[512];
-	int n = 0, lineno = 0;
+	int n = 0, lineno = 0, fields;
 	FILE *f = fopen(DBG "/slabinfo", "r");
 
 	assert_non_null(f);
@@ -151,16 +157,15 @@ static int read_slabinfo(const char *want, struct slabline *out, int *found)
 			continue;
 		}
 		if (lineno == 2) {
-			assert_string_equal(line,
-				"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+			assert_string_equal(line, HEADER2);
 			continue;
 		}
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(sscanf(line,
-			"%63s %lu %lu %u %u %u : tunables %u %u %u : slabdata %lu %lu %lu",
-			s.name, &s.active, &s.num, &s.objsize, &s.perslab,
-			&s.pages, &s.limit, &s.batch, &s.factor,
-			&s.slabs_active, &s.slabs, &s.shared), 12);
+		fields = sscanf(line, LINEFMT, s.name, &s.active, &s.num,
+				&s.objsize, &s.perslab, &s.pages, &s.limit,
+				&s.batch, &s.factor, &s.slabs_active, &s.slabs,
+				&s.shared);
+		assert_int_equal(fields, 12);
 		assert_true(s.objsize > 0 && s.perslab > 0 && s.pages > 0);
 		assert_true((unsigned long)s.objsize * s.perslab <=
 			    (unsigned long)s.pages * 4096);
