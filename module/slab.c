@@ -1155,6 +1155,18 @@ unsigned long rs_cache_stat(struct rs_cache *c, enum rs_cache_stat_id id)
 	return sum;
 }
 
+unsigned long rs_slab_shrink_all(void)
+{
+	struct rs_cache *c;
+	unsigned long pages = 0;
+
+	mutex_lock(&rs_caches_mutex);
+	list_for_each_entry(c, &rs_caches, list)
+		pages += rs_cache_shrink(c);
+	mutex_unlock(&rs_caches_mutex);
+	return pages;
+}
+
 unsigned long rs_slab_total_pages(void)
 {
 	return atomic_long_read(&rs_pages_total);
@@ -1507,7 +1519,12 @@ static void rs_reap_fn(struct work_struct *w)
 {
 	struct rs_cache *c;
 
-	mutex_lock(&rs_caches_mutex);
+	/*
+	 * trylock: rs_caches_mutex is held around flushes of work on rs_wq
+	 * (rs_slab_shrink_all), and this work runs on rs_wq.
+	 */
+	if (!mutex_trylock(&rs_caches_mutex))
+		goto out;
 	list_for_each_entry(c, &rs_caches, list) {
 		int nid;
 
@@ -1527,6 +1544,7 @@ static void rs_reap_fn(struct work_struct *w)
 		mutex_unlock(&c->shrink_mutex);
 	}
 	mutex_unlock(&rs_caches_mutex);
+out:
 	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
 }
 
@@ -1728,6 +1746,7 @@ static void rs_debugfs_add(struct rs_cache *c)
 /* /proc/slabinfo version 2.1, one line per cache. */
 static int rs_slabinfo_show(struct seq_file *m, void *v)
 {
+	const struct rs_layout *l;
 	struct rs_cache *c;
 
 	seq_puts(m, "slabinfo - version: 2.1\n");
@@ -1751,11 +1770,13 @@ static int rs_slabinfo_show(struct seq_file *m, void *v)
 			spin_unlock(&n->list_lock);
 			shared += READ_ONCE(n->nr_barn_full) * c->array_cap;
 		}
+		/* the layout new slabs get (debug slabs are bigger) */
+		l = READ_ONCE(c->debug) ? &c->dbg : &c->plain;
 		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
 			   c->dname, rs_cache_live_objects(c), objs,
-			   c->plain.stride, c->plain.objects,
-			   1U << c->plain.order, c->array_cap, c->array_cap,
-			   0U, active_slabs, slabs, shared);
+			   l->stride, l->objects, 1U << l->order,
+			   c->array_cap, c->array_cap, 0U, active_slabs,
+			   slabs, shared);
 	}
 	mutex_unlock(&rs_caches_mutex);
 	return 0;

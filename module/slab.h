@@ -44,6 +44,8 @@ int rs_slab_init(struct dentry *debugfs_root);
 void rs_slab_exit(void);
 /* Pages currently held by all refslab caches. */
 unsigned long rs_slab_total_pages(void);
+/* rs_cache_shrink() every cache; returns pages freed. */
+unsigned long rs_slab_shrink_all(void);
 
 /*
  * Below: for the self-tests, KUnit and the benchmark (the object layer

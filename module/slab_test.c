@@ -540,6 +540,11 @@ void rs_slab_test_hardening(struct rs_test *t)
 	RS_EXPECT(t, d.c);
 	if (!d.c)
 		return;
+	/*
+	 * Hardening is always on: test it on plain slabs even when
+	 * slab_debug=1 (a plain slab outlives one array refill).
+	 */
+	rs_cache_set_debug(d.c, false);
 	work_on_cpu(cpumask_first(cpu_online_mask), rs_hardening_body, &d);
 	/* the slab with lost objects is still freed at destroy */
 	RS_EXPECT(t, rs_cache_destroy(d.c) == 0);
@@ -667,6 +672,13 @@ int rs_slab_selftest_maybe(void)
 		pr_info("selftest slab/%s: %s\n", t.name,
 			t.failures ? "FAIL" : "ok");
 		failed += !!t.failures;
+	}
+	/* at load nothing else allocates: every page must be back */
+	rs_slab_shrink_all();
+	if (rs_slab_total_pages()) {
+		pr_err("selftest slab: %lu pages held after shrinking every cache\n",
+		       rs_slab_total_pages());
+		failed++;
 	}
 	pr_info("selftest slab: %u of %zu failed\n", failed,
 		ARRAY_SIZE(rs_slab_tests));

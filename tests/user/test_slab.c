@@ -194,7 +194,7 @@ static void test_slabinfo_format(void **state)
 	(void)state;
 	assert_true(read_slabinfo("rs-64", &s, &found) > 10);
 	assert_true(found);
-	assert_int_equal(s.objsize, 64);
+	assert_true(s.objsize >= 64);	/* more with slab_debug=1 */
 }
 
 static void test_named_cache_counts(void **state)
