@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refslab KUnit suites (built only with CONFIG_KUNIT; they run when the
- * module is loaded, after its init).  Each case wraps one self-test of
+ * refslab KUnit suites (built only with CONFIG_KUNIT).  KUnit runs a
+ * module's suites when it is loaded, before its init function: the slab
+ * suite brings the slab allocator up for itself (rs_slab_setup, no
+ * debugfs) and down again after.  Each case wraps one self-test of
  * slab_test.c, the same function selftest=1 runs, and fails if any of its
  * expectations failed.  No locking of its own.
  */
@@ -40,8 +42,32 @@ static struct kunit_case rs_slab_cases[] = {
 	{}
 };
 
+static bool rs_kunit_own_slab;
+
+static int rs_kunit_slab_init(struct kunit_suite *suite)
+{
+	int err;
+
+	if (rs_slab_ready())
+		return 0;
+	err = rs_slab_setup(NULL);
+	if (!err)
+		rs_kunit_own_slab = true;
+	return err;
+}
+
+static void rs_kunit_slab_exit(struct kunit_suite *suite)
+{
+	if (rs_kunit_own_slab) {
+		rs_slab_exit();
+		rs_kunit_own_slab = false;
+	}
+}
+
 static struct kunit_suite rs_slab_suite = {
 	.name = "refslab-slab",
+	.suite_init = rs_kunit_slab_init,
+	.suite_exit = rs_kunit_slab_exit,
 	.test_cases = rs_slab_cases,
 };
 

@@ -1785,7 +1785,24 @@ DEFINE_SHOW_ATTRIBUTE(rs_slabinfo);
 
 /* ------------------------------------------------------------- init/exit */
 
+bool rs_slab_ready(void)
+{
+	return !!rs_wq;
+}
+
 int rs_slab_init(struct dentry *debugfs_root)
+{
+	int err = rs_slab_setup(debugfs_root);
+
+	if (err)
+		return err;
+	err = rs_slab_selftest_maybe();
+	if (err)
+		rs_slab_exit();
+	return err;
+}
+
+int rs_slab_setup(struct dentry *debugfs_root)
 {
 	unsigned int i;
 	int err;
@@ -1817,12 +1834,6 @@ int rs_slab_init(struct dentry *debugfs_root)
 	rs_shrinker_registered = true;
 	INIT_DELAYED_WORK(&rs_reap_work, rs_reap_fn);
 	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
-
-	err = rs_slab_selftest_maybe();
-	if (err) {
-		rs_slab_exit();
-		return err;
-	}
 	return 0;
 err:
 	rs_slab_exit();

@@ -91,6 +91,13 @@ void rs_cache_set_fault(struct rs_cache *c, bool page, unsigned int prob,
 void **rs_slab_test_freelist_slot(void *obj);
 unsigned long rs_slab_test_shrinker(unsigned long nr);
 
+/*
+ * KUnit runs a module's suites before its init: the suites bring the slab
+ * up themselves (without debugfs or self-tests) when it is not ready.
+ */
+bool rs_slab_ready(void);
+int rs_slab_setup(struct dentry *debugfs_root);
+
 /* Module parameter selftest=1: run the slab self-tests at load. */
 extern bool rs_selftest;
 /* Runs the slab self-tests if selftest=1; 0 or -EINVAL (a test failed). */
