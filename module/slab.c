@@ -40,7 +40,10 @@
  * objects_partial and the high-water marks are per node, under list_lock:
  * objects_hwm is the peak of objects out of slabs (live or cached in
  * arrays), an upper bound of the live peak; writing 0 restarts a mark from
- * the current value.  slabinfo has one /proc/slabinfo 2.1 line per cache.
+ * the current value.  free_remote counts objects flushed back to a slab
+ * from a CPU other than the one that last refilled from that slab (the
+ * fast path itself cannot tell).  slabinfo has one /proc/slabinfo 2.1
+ * line per cache, in the layout new slabs get.
  *
  * Locking (see heap.h for the whole order):
  *   rs_caches_mutex (cache list, debugfs names)
