@@ -11,6 +11,7 @@
 #   make demo         boot, load, run tests/demo.sh, show debugfs, unload
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
 #   make lint         W=1 + sparse module build and checkpatch --strict
+#   make selftest     the VM runner's full self-test
 #   make clean
 #
 # Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, a
@@ -79,7 +80,7 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest vm-module demo bench lint checkpatch clean install help
+	check-debug harness-selftest selftest vm-module demo bench lint checkpatch clean install help
 
 all: module userspace uapi-check
 
@@ -216,9 +217,14 @@ else
 	@$(MAKE) --no-print-directory module KDIR=/lib/modules/$(VM_KVER)/build
 endif
 
+# The runner's self-test: the quick half (clean load, warning caught by the
+# console scan) in make check, all of it (panic_on_warn, timeout) here.
 harness-selftest:
 	@echo "== runner self-test (a kernel warning must fail the run)"
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock prove tests/harness/selftest.t
+
+selftest:
+	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
 
 ifeq ($(HOST),1)
 check: check-host
