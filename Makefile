@@ -80,7 +80,7 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest selftest vm-module demo bench lint checkpatch clean install help
+	check-debug harness-selftest selftest vm-module lint-kbuild demo bench lint checkpatch clean install help
 
 all: module userspace uapi-check
 
@@ -272,7 +272,13 @@ bench: deps
 CHECKPATCH_DIR := $(REFSLAB_CACHE)/checkpatch
 LINT_FILES := $(wildcard module/*.[ch] uapi/*.h)
 
-lint: checkpatch
+lint:
+	@fail=0; \
+	$(MAKE) --no-print-directory lint-kbuild || fail=1; \
+	$(MAKE) --no-print-directory checkpatch || fail=1; \
+	exit $$fail
+
+lint-kbuild:
 	@rm -rf $(B)/ko-lint
 	@set -o pipefail; $(MAKE) --no-print-directory module KTAG=lint W=1 C=2 2>&1 | tee $(B)/lint.log
 	@if grep -E 'warning:|error:' $(B)/lint.log; then \
