@@ -34,6 +34,14 @@
  * once.  A shrinker (trylock only), a periodic reaper of idle barn stock and
  * rs_cache_shrink() (debugfs "shrink") give back arrays and empty slabs.
  *
+ * Accounting.  Event counters are per CPU, summed when read (debugfs
+ * caches/<name>/, "<sum> C<cpu>=n", writing 0 resets them).  "objects" is
+ * the exact live count (per-CPU alloc minus free); slabs, pages,
+ * objects_partial and the high-water marks are per node, under list_lock:
+ * objects_hwm is the peak of objects out of slabs (live or cached in
+ * arrays), an upper bound of the live peak; writing 0 restarts a mark from
+ * the current value.  slabinfo has one /proc/slabinfo 2.1 line per cache.
+ *
  * Locking (see heap.h for the whole order):
  *   rs_caches_mutex (cache list, debugfs names)
  *     -> cache->shrink_mutex (one drain of a cache at a time)
@@ -62,6 +70,7 @@
 #include <linux/ratelimit.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/kmemleak.h>
 #include "slab.h"
 
 static bool slab_debug;
@@ -120,7 +129,6 @@ struct rs_array {
 	void *objs[];
 };
 
-
 static const char * const rs_stat_names[RS_NR_STATS] = {
 	"alloc_fastpath", "alloc_slowpath", "free_fastpath", "free_slowpath",
 	"free_remote", "alloc_slab", "free_slab", "array_refill",
@@ -155,7 +163,7 @@ struct rs_cpu {
 };
 
 struct rs_node {
-	spinlock_t list_lock;
+	spinlock_t list_lock;		/* the slab lists and counts below */
 	struct list_head partial;	/* slabs with a free object */
 	struct list_head full;
 	unsigned long nr_partial;
@@ -167,7 +175,7 @@ struct rs_node {
 	unsigned long objects_hwm;
 	unsigned long pages_hwm;
 
-	spinlock_t barn_lock;
+	spinlock_t barn_lock;		/* the depot: arrays below */
 	struct list_head barn_full;
 	struct list_head barn_empty;
 	unsigned int nr_barn_full;
@@ -233,9 +241,11 @@ static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
 static bool rs_shrinker_registered;
 
-/* General size classes: 8-byte steps to 128, then four steps per power of
+/*
+ * General size classes: 8-byte steps to 64, then four steps per power of
  * two.  65536 is left out: no slab order up to RS_MAX_ORDER fits it with
- * waste <= 1/8 next to the descriptor; 81920 serves it. */
+ * waste <= 1/8 next to the descriptor; 81920 serves it.
+ */
 static const unsigned int rs_class_sizes[] = {
 	8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256,
 	320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
@@ -308,7 +318,7 @@ static inline unsigned long *rs_state_addr(struct rs_cache *c, void *obj)
 static void rs_report(struct rs_cache *c, const void *obj, const char *what)
 {
 	rs_stat_slow(c, RS_DEBUG_ERRORS);
-	pr_err_ratelimited("cache %s: %s, object %px\n", c->dname, what, obj);
+	pr_err_ratelimited("cache %s: %s, object %p\n", c->dname, what, obj);
 }
 
 static bool rs_fault_hit(struct rs_fault *f)
@@ -539,6 +549,8 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	if (!page)
 		return NULL;
 	s = page_address(page);
+	/* let kmemleak see pointers stored in our objects (never reported) */
+	kmemleak_alloc(s, PAGE_SIZE << l->order, 0, gfp);
 	s->cache = c;
 	INIT_LIST_HEAD(&s->list);
 	s->inuse = 0;
@@ -577,6 +589,7 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	if (s->debug)
 		atomic_dec(&c->debug_slabs);
 	s->magic = 0;
+	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
 	__free_pages(virt_to_page(s), order);
 }
@@ -663,42 +676,45 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
  */
 static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 {
-	struct rs_node *n = NULL;
 	LIST_HEAD(to_free);
 	unsigned long remote = 0;
 	int cpu = raw_smp_processor_id();
-	unsigned int i;
+	unsigned int i = 0;
 
-	for (i = 0; i < nr; i++) {
-		void *obj = objs[i];
-		struct rs_slab *s = rs_obj_slab(obj);
-		struct rs_node *sn;
+	while (i < nr) {
+		/* one run of objects of one node under its lock */
+		struct rs_slab *s = rs_obj_slab(objs[i]);
+		struct rs_node *n;
 
-		if (unlikely(s->magic != rs_slab_magic(c, s))) {
-			rs_report(c, obj, "flushed pointer is not an object of this cache (leaked)");
-			continue;
-		}
-		sn = c->node[s->nid];
-		if (sn != n) {
-			if (n)
-				spin_unlock(&n->list_lock);
-			n = sn;
-			spin_lock(&n->list_lock);
-		}
-		if (s->cpu != cpu)
-			remote++;
-		rs_set_fp(c, s, obj, s->freelist);
-		s->freelist = obj;
-		n->inuse--;
-		if (s->inuse == s->objects) {
-			/* full -> partial */
-			list_move(&s->list, &n->partial);
-			n->nr_partial++;
-			n->inuse_partial += s->inuse;
-		}
-		s->inuse--;
-		n->inuse_partial--;
-		if (!s->inuse) {
+		n = s->magic == rs_slab_magic(c, s) ? c->node[s->nid] :
+						       c->node[numa_mem_id()];
+		spin_lock(&n->list_lock);
+		for (; i < nr; i++) {
+			void *obj = objs[i];
+
+			s = rs_obj_slab(obj);
+			if (unlikely(s->magic != rs_slab_magic(c, s))) {
+				rs_report(c, obj,
+					  "flushed pointer is not an object of this cache (leaked)");
+				continue;
+			}
+			if (c->node[s->nid] != n)
+				break;
+			if (s->cpu != cpu)
+				remote++;
+			rs_set_fp(c, s, obj, s->freelist);
+			s->freelist = obj;
+			n->inuse--;
+			if (s->inuse == s->objects) {
+				/* full -> partial */
+				list_move(&s->list, &n->partial);
+				n->nr_partial++;
+				n->inuse_partial += s->inuse;
+			}
+			s->inuse--;
+			n->inuse_partial--;
+			if (s->inuse)
+				continue;
 			if (n->nr_empty < RS_MIN_EMPTY) {
 				n->nr_empty++;
 				list_move_tail(&s->list, &n->partial);
@@ -709,9 +725,8 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 				n->nr_pages -= 1UL << s->order;
 			}
 		}
-	}
-	if (n)
 		spin_unlock(&n->list_lock);
+	}
 	if (remote)
 		this_cpu_add(c->cpu->stat[RS_FREE_REMOTE], remote);
 	rs_free_slab_list(c, &to_free);
@@ -1104,7 +1119,7 @@ unsigned long rs_cache_live_objects(struct rs_cache *c)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += data_race(per_cpu_ptr(c->cpu, cpu)->live);
+		sum += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->live);
 	return sum > 0 ? sum : 0;
 }
 
@@ -1114,7 +1129,7 @@ static unsigned long rs_node_sum(struct rs_cache *c, size_t off)
 	int nid;
 
 	for_each_node(nid)
-		sum += data_race(*(unsigned long *)((char *)c->node[nid] + off));
+		sum += READ_ONCE(*(unsigned long *)((char *)c->node[nid] + off));
 	return sum;
 }
 
@@ -1136,7 +1151,7 @@ unsigned long rs_cache_stat(struct rs_cache *c, enum rs_cache_stat_id id)
 	if (id >= RS_NR_STATS)
 		return 0;
 	for_each_possible_cpu(cpu)
-		sum += data_race(per_cpu_ptr(c->cpu, cpu)->stat[id]);
+		sum += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[id]);
 	return sum;
 }
 
@@ -1419,8 +1434,8 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 		for_each_node(nid) {
 			struct rs_node *n = c->node[nid];
 
-			count += data_race(n->nr_barn_full) * c->array_cap;
-			count += data_race(n->nr_empty) * c->plain.objects;
+			count += READ_ONCE(n->nr_barn_full) * c->array_cap;
+			count += READ_ONCE(n->nr_empty) * c->plain.objects;
 		}
 	}
 	mutex_unlock(&rs_caches_mutex);
@@ -1448,10 +1463,15 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 			freed += rs_node_free_empty(c, n, true) *
 				 c->plain.objects;
 		}
-		/* CPU arrays: ask each CPU, asynchronously, to give back */
+		/*
+		 * CPU arrays: ask each CPU that has some, asynchronously, to
+		 * give them back (a racy peek at the pointers is enough here).
+		 */
 		for_each_online_cpu(cpu) {
 			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
+			if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare))
+				continue;
 			WRITE_ONCE(pc->drain_free_arrays, true);
 			queue_work_on(cpu, rs_wq, &pc->drain_work);
 		}
@@ -1521,10 +1541,10 @@ static int rs_stat_show(struct seq_file *m, void *v)
 
 	if (f->idx < RS_NR_STATS) {
 		for_each_online_cpu(cpu)
-			sum += data_race(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
+			sum += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 		seq_printf(m, "%lu", sum);
 		for_each_online_cpu(cpu) {
-			unsigned long x = data_race(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
+			unsigned long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 
 			if (x)
 				seq_printf(m, " C%d=%lu", cpu, x);
@@ -1535,7 +1555,7 @@ static int rs_stat_show(struct seq_file *m, void *v)
 	if (f->idx == RS_NR_STATS + RS_G_OBJECTS) {
 		seq_printf(m, "%lu", rs_cache_live_objects(c));
 		for_each_online_cpu(cpu) {
-			long x = data_race(per_cpu_ptr(c->cpu, cpu)->live);
+			long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->live);
 
 			if (x)
 				seq_printf(m, " C%d=%ld", cpu, x);
@@ -1555,7 +1575,7 @@ static int rs_stat_show(struct seq_file *m, void *v)
 
 		seq_printf(m, "%lu", rs_node_sum(c, off));
 		for_each_node(nid) {
-			unsigned long x = data_race(*(unsigned long *)((char *)c->node[nid] + off));
+			unsigned long x = READ_ONCE(*(unsigned long *)((char *)c->node[nid] + off));
 
 			if (x)
 				seq_printf(m, " N%d=%lu", nid, x);
@@ -1729,7 +1749,7 @@ static int rs_slabinfo_show(struct seq_file *m, void *v)
 			slabs += n->nr_slabs;
 			active_slabs += n->nr_slabs - n->nr_empty;
 			spin_unlock(&n->list_lock);
-			shared += data_race(n->nr_barn_full) * c->array_cap;
+			shared += READ_ONCE(n->nr_barn_full) * c->array_cap;
 		}
 		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
 			   c->dname, rs_cache_live_objects(c), objs,

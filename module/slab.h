@@ -70,8 +70,10 @@ unsigned long rs_cache_stat(struct rs_cache *c, enum rs_cache_stat_id id);
 unsigned long rs_cache_pages(struct rs_cache *c);
 unsigned int rs_cache_objs_per_slab(const struct rs_cache *c);
 unsigned int rs_cache_order(const struct rs_cache *c);
-/* Most pages @c may keep once every object is freed (arrays, depot,
- * retained empty slabs), before any shrink. */
+/*
+ * Most pages @c may keep once every object is freed (arrays, depot,
+ * retained empty slabs), before any shrink.
+ */
 unsigned long rs_cache_retention_bound(const struct rs_cache *c);
 /* Debug layout for slabs made from now on (cache "debug" switch). */
 void rs_cache_set_debug(struct rs_cache *c, bool on);

@@ -61,12 +61,12 @@ void rs_slab_test_classes(struct rs_test *t)
 	RS_EXPECT(t, !rs_size_class(0));
 	RS_EXPECT(t, !rs_size_class(RS_MAX_CLASS_SIZE + 1));
 	/* header + 1024 slots + 64 KiB payload must fit the biggest class */
-	RS_EXPECT(t, rs_size_class(16 + 1024 * 8 + 65536) != NULL);
+	RS_EXPECT(t, rs_size_class(16 + 1024 * 8 + 65536));
 	for (sz = 1; sz <= RS_MAX_CLASS_SIZE; sz += (sz < 512 ? 1 : 97)) {
 		struct rs_cache *c = rs_size_class(sz);
 		unsigned long slab, used;
 
-		RS_EXPECT(t, c != NULL);
+		RS_EXPECT(t, c);
 		if (!c)
 			return;
 		RS_EXPECT(t, rs_cache_object_size(c) >= sz);
@@ -101,22 +101,22 @@ void rs_slab_test_create_destroy(struct rs_test *t)
 				      64, 0, NULL));
 
 	c = rs_cache_create("rs-t-cd", 100, 64, NULL);
-	RS_EXPECT(t, c != NULL);
+	RS_EXPECT(t, c);
 	if (!c)
 		return;
 	/* the same name twice is fine (debugfs gets a unique one) */
 	c2 = rs_cache_create("rs-t-cd", 100, 0, NULL);
-	RS_EXPECT(t, c2 != NULL);
+	RS_EXPECT(t, c2);
 	RS_EXPECT(t, rs_cache_object_size(c) >= 100);
 	RS_EXPECT(t, rs_cache_object_size(c) % 64 == 0);
 
 	objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
-	RS_EXPECT(t, objs != NULL);
+	RS_EXPECT(t, objs);
 	if (!objs)
 		goto out;
 	for (i = 0; i < n; i++) {
 		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
-		RS_EXPECT(t, objs[i] != NULL);
+		RS_EXPECT(t, objs[i]);
 		if (!objs[i])
 			break;
 		RS_EXPECT(t, IS_ALIGNED((unsigned long)objs[i], 64));
@@ -186,11 +186,11 @@ void rs_slab_test_cross_cpu(struct rs_test *t)
 	int round;
 
 	x.c = rs_cache_create("rs-t-xcpu", 48, 0, NULL);
-	RS_EXPECT(t, x.c != NULL);
+	RS_EXPECT(t, x.c);
 	if (!x.c)
 		return;
 	x.objs = kvmalloc_array(x.n, sizeof(void *), GFP_KERNEL);
-	RS_EXPECT(t, x.objs != NULL);
+	RS_EXPECT(t, x.objs);
 	if (!x.objs)
 		goto out;
 	for (round = 0; round < 4; round++) {
@@ -223,7 +223,7 @@ out:
 
 struct rs_conc {
 	struct rs_cache *c;
-	spinlock_t lock;
+	spinlock_t lock;		/* ring, head, tail */
 	void *ring[RS_RING];
 	unsigned int head, tail;	/* under lock */
 	atomic_t bad, failed;
@@ -299,11 +299,11 @@ void rs_slab_test_concurrent(struct rs_test *t)
 	int i;
 
 	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
-	RS_EXPECT(t, cc != NULL);
+	RS_EXPECT(t, cc);
 	if (!cc)
 		return;
 	cc->c = rs_cache_create("rs-t-conc", 200, 0, NULL);
-	RS_EXPECT(t, cc->c != NULL);
+	RS_EXPECT(t, cc->c);
 	if (!cc->c)
 		goto out;
 	spin_lock_init(&cc->lock);
@@ -381,7 +381,7 @@ static long rs_debug_body(void *arg)
 	/* clean use: no error */
 	e0 = rs_errs(c);
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	memset(p, 0x11, size);
@@ -390,7 +390,7 @@ static long rs_debug_body(void *arg)
 
 	/* double free: reported once, not performed */
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	rs_cache_free(c, p);
@@ -400,7 +400,7 @@ static long rs_debug_body(void *arg)
 
 	/* write after free: poison checked when the object comes back */
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	rs_cache_free(c, p);
@@ -414,7 +414,7 @@ static long rs_debug_body(void *arg)
 
 	/* right red zone: one byte past the end */
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	p[size] = 0;
@@ -424,7 +424,7 @@ static long rs_debug_body(void *arg)
 
 	/* left red zone: one byte before the start */
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	p[-1] = 0;
@@ -433,7 +433,7 @@ static long rs_debug_body(void *arg)
 
 	/* pointers that are not objects of this cache */
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		return 0;
 	rs_cache_free(c, p + 8);		/* inside an object */
@@ -447,7 +447,7 @@ static long rs_debug_body(void *arg)
 		e0--;
 	}
 	q = rs_cache_alloc(d->other, GFP_KERNEL);	/* another cache's */
-	RS_EXPECT(t, q != NULL);
+	RS_EXPECT(t, q);
 	if (q) {
 		rs_cache_free(c, q);
 		RS_EXPECT(t, rs_errs(c) == e0 + 7);
@@ -481,7 +481,7 @@ void rs_slab_test_debug(struct rs_test *t)
 		unsigned long e0 = rs_errs(d.c);
 		void *p = rs_cache_alloc(d.c, GFP_KERNEL);
 
-		RS_EXPECT(t, p != NULL);
+		RS_EXPECT(t, p);
 		if (p)
 			rs_cache_free(d.c, p);
 		RS_EXPECT(t, rs_errs(d.c) == e0);
@@ -505,20 +505,20 @@ static long rs_hardening_body(void *arg)
 	void *p;
 
 	objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
-	RS_EXPECT(t, objs != NULL);
+	RS_EXPECT(t, objs);
 	if (!objs)
 		return 0;
 	p = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, p != NULL);
+	RS_EXPECT(t, p);
 	if (!p)
 		goto out;
 	slot = rs_slab_test_freelist_slot(p);
-	RS_EXPECT(t, slot != NULL);
+	RS_EXPECT(t, slot);
 	if (slot)
 		*slot = (void *)((unsigned long)*slot ^ (1UL << 44));
 	for (i = 0; i < n; i++) {
 		objs[i] = rs_cache_alloc(c, GFP_KERNEL);
-		RS_EXPECT(t, objs[i] != NULL);
+		RS_EXPECT(t, objs[i]);
 		if (!objs[i])
 			break;
 	}
@@ -537,7 +537,7 @@ void rs_slab_test_hardening(struct rs_test *t)
 	struct rs_dbg d = { .t = t };
 
 	d.c = rs_cache_create("rs-t-harden", 8, 0, NULL);
-	RS_EXPECT(t, d.c != NULL);
+	RS_EXPECT(t, d.c);
 	if (!d.c)
 		return;
 	work_on_cpu(cpumask_first(cpu_online_mask), rs_hardening_body, &d);
@@ -554,14 +554,14 @@ void rs_slab_test_shrink(struct rs_test *t)
 	unsigned long pages, held;
 
 	x.c = rs_cache_create("rs-t-shrink", 512, 0, NULL);
-	RS_EXPECT(t, x.c != NULL);
+	RS_EXPECT(t, x.c);
 	if (!x.c)
 		return;
 	/* more than the cache may keep cached once all is freed */
 	x.n = ((rs_cache_retention_bound(x.c) >> rs_cache_order(x.c)) + 40) *
 	      rs_cache_objs_per_slab(x.c);
 	x.objs = kvmalloc_array(x.n, sizeof(void *), GFP_KERNEL);
-	RS_EXPECT(t, x.objs != NULL);
+	RS_EXPECT(t, x.objs);
 	if (!x.objs)
 		goto out;
 	work_on_cpu(a, rs_xfer_alloc, &x);
@@ -596,7 +596,7 @@ void rs_slab_test_fault(struct rs_test *t)
 	unsigned int i, nulls;
 
 	c = rs_cache_create("rs-t-fault", 96, 0, NULL);
-	RS_EXPECT(t, c != NULL);
+	RS_EXPECT(t, c);
 	if (!c)
 		return;
 
@@ -629,13 +629,13 @@ void rs_slab_test_fault(struct rs_test *t)
 	/* page allocation fails: NULL, no slab, nothing leaked */
 	rs_cache_set_fault(c, true, 100, 1, -1);
 	objs[0] = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, objs[0] == NULL);
+	RS_EXPECT(t, !objs[0]);
 	RS_EXPECT(t, rs_cache_pages(c) == 0);
 	RS_EXPECT(t, rs_cache_live_objects(c) == 0);
 	rs_cache_free(c, objs[0]);
 	rs_cache_set_fault(c, true, 0, 1, -1);
 	objs[0] = rs_cache_alloc(c, GFP_KERNEL);
-	RS_EXPECT(t, objs[0] != NULL);
+	RS_EXPECT(t, objs[0]);
 	rs_cache_free(c, objs[0]);
 	rs_expect_clean(t, c);
 	RS_EXPECT(t, rs_cache_destroy(c) == 0);

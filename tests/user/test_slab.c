@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace test of refslab's slab debugfs views (run as root with the
+ * module loaded and debugfs mounted): slabinfo is in the /proc/slabinfo
+ * 2.1 format and agrees with the per-cache counters, counters reset when
+ * 0 is written, a shrink write gives every page of an empty cache back,
+ * two heaps may name a cache alike, and a closed heap's caches go away.
+ * Objects are made through the raw ioctls so the test does not depend on
+ * librefslab.  TAP output through cmocka.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <refslab.h>
+
+#define DBG	"/sys/kernel/debug/refslab"
+#define HEADER2	"# name            <active_objs> <num_objs> <objsize> " \
+		"<objperslab> <pagesperslab> : tunables <limit> " \
+		"<batchcount> <sharedfactor> : slabdata <active_slabs> " \
+		"<num_slabs> <sharedavail>\n"
+#define LINEFMT	"%63s %lu %lu %u %u %u : tunables %u %u %u : " \
+		"slabdata %lu %lu %lu"
+
+struct slabline {
+	char name[64];
+	unsigned long active, num, slabs_active, slabs, shared;
+	unsigned int objsize, perslab, pages, limit, batch, factor;
+};
+
+static int open_dev(void)
+{
+	int fd = open("/dev/refslab", O_RDWR | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static unsigned int header_bytes(int fd)
+{
+	struct refslab_version v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_VERSION, &v), 0);
+	return v.header_bytes;
+}
+
+static unsigned int cache_create(int fd, const char *name, unsigned int size)
+{
+	struct refslab_cache_create a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.object_size = size;
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_CACHE_CREATE, &a), 0);
+	assert_int_not_equal(a.cache_id, REFSLAB_GENERAL_CACHE);
+	return a.cache_id;
+}
+
+static unsigned int obj_create(int fd, unsigned int cache_id,
+			       unsigned int payload)
+{
+	struct refslab_create a;
+
+	memset(&a, 0, sizeof(a));
+	a.cache_id = cache_id;
+	a.payload_size = payload;
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_CREATE, &a), 0);
+	return a.handle;
+}
+
+static void obj_drop(int fd, unsigned int handle)
+{
+	struct refslab_drop a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_DROP, &a), 0);
+}
+
+/* First number of a counter file ("<sum> C0=n ..."). */
+static unsigned long long counter(const char *cache, const char *file)
+{
+	char path[256];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DBG "/caches/%s/%s", cache, file);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llu", &v), 1);
+	fclose(f);
+	return v;
+}
+
+static int write_file(const char *cache, const char *file, const char *val)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), DBG "/caches/%s/%s", cache, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int dir_exists(const char *cache)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), DBG "/caches/%s", cache);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * A heap is freed on its last close, which a collector pass may hold
+ * back for a moment: wait up to 5 s for the cache's directory to go.
+ */
+static int dir_gone(const char *cache)
+{
+	int i;
+
+	for (i = 0; i < 500 && dir_exists(cache); i++)
+		usleep(10000);
+	return !dir_exists(cache);
+}
+
+/* Parse slabinfo; fills @want's line if present.  Returns lines parsed. */
+static int read_slabinfo(const char *want, struct slabline *out, int *found)
+{
+	char line[512];
+	int n = 0, lineno = 0, fields;
+	FILE *f = fopen(DBG "/slabinfo", "r");
+
+	assert_non_null(f);
+	*found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct slabline s;
+
+		lineno++;
+		if (lineno == 1) {
+			assert_string_equal(line, "slabinfo - version: 2.1\n");
+			continue;
+		}
+		if (lineno == 2) {
+			assert_string_equal(line, HEADER2);
+			continue;
+		}
+		memset(&s, 0, sizeof(s));
+		fields = sscanf(line, LINEFMT, s.name, &s.active, &s.num,
+				&s.objsize, &s.perslab, &s.pages, &s.limit,
+				&s.batch, &s.factor, &s.slabs_active, &s.slabs,
+				&s.shared);
+		assert_int_equal(fields, 12);
+		assert_true(s.objsize > 0 && s.perslab > 0 && s.pages > 0);
+		assert_true((unsigned long)s.objsize * s.perslab <=
+			    (unsigned long)s.pages * 4096);
+		/* waste within a slab at most 1/8 for the general classes */
+		if (!strncmp(s.name, "rs-", 3))
+			assert_true(((unsigned long)s.pages * 4096 -
+				     (unsigned long)s.objsize * s.perslab) * 8 <=
+				    (unsigned long)s.pages * 4096);
+		assert_true(s.num == (unsigned long)s.slabs * s.perslab);
+		assert_true(s.slabs_active <= s.slabs);
+		if (want && !strcmp(s.name, want)) {
+			*out = s;
+			*found = 1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_slabinfo_format(void **state)
+{
+	struct slabline s;
+	int found;
+
+	(void)state;
+	assert_true(read_slabinfo("rs-64", &s, &found) > 10);
+	assert_true(found);
+	assert_int_equal(s.objsize, 64);
+}
+
+static void test_named_cache_counts(void **state)
+{
+	char name[32];
+	struct slabline s;
+	unsigned int id, hb, h[500];
+	int fd, found, i;
+
+	(void)state;
+	fd = open_dev();
+	hb = header_bytes(fd);
+	snprintf(name, sizeof(name), "tsl%d", (int)getpid());
+	id = cache_create(fd, name, 200);
+	assert_true(dir_exists(name));
+	for (i = 0; i < 500; i++)
+		h[i] = obj_create(fd, id, 200 - hb);
+	read_slabinfo(name, &s, &found);
+	assert_true(found);
+	assert_int_equal(s.active, 500);
+	assert_true(s.num >= 500);
+	assert_int_equal(counter(name, "objects"), 500);
+	assert_true(counter(name, "objects_hwm") >= 500);
+	assert_int_equal(counter(name, "alloc_fastpath") +
+			 counter(name, "alloc_slowpath"), 500);
+	assert_int_equal(counter(name, "slabs"), s.slabs);
+	assert_int_equal(counter(name, "pages"), s.slabs * s.pages);
+	for (i = 0; i < 250; i++)
+		obj_drop(fd, h[i]);
+	assert_int_equal(counter(name, "objects"), 250);
+	assert_int_equal(counter(name, "free_fastpath") +
+			 counter(name, "free_slowpath"), 250);
+	for (i = 250; i < 500; i++)
+		obj_drop(fd, h[i]);
+	assert_int_equal(counter(name, "objects"), 0);
+	close(fd);
+	/* the heap's caches go with it */
+	assert_true(dir_gone(name));
+}
+
+static void test_counters_reset(void **state)
+{
+	char name[32];
+	unsigned int id, hb, h[64];
+	int fd, i;
+
+	(void)state;
+	fd = open_dev();
+	hb = header_bytes(fd);
+	snprintf(name, sizeof(name), "tsr%d", (int)getpid());
+	id = cache_create(fd, name, 128);
+	for (i = 0; i < 64; i++)
+		h[i] = obj_create(fd, id, 128 - hb);
+	assert_true(counter(name, "alloc_fastpath") +
+		    counter(name, "alloc_slowpath") == 64);
+	assert_int_equal(write_file(name, "alloc_fastpath", "0"), 0);
+	assert_int_equal(write_file(name, "alloc_slowpath", "0"), 0);
+	assert_int_equal(counter(name, "alloc_fastpath"), 0);
+	assert_int_equal(counter(name, "alloc_slowpath"), 0);
+	/* only 0 resets; gauges are not resettable */
+	assert_int_equal(write_file(name, "alloc_fastpath", "5"), -EINVAL);
+	assert_int_not_equal(write_file(name, "objects", "0"), 0);
+	assert_int_equal(counter(name, "objects"), 64);
+	for (i = 0; i < 64; i++)
+		obj_drop(fd, h[i]);
+	/* a high-water mark restarts from the current value */
+	assert_true(counter(name, "objects_hwm") >= 64);
+	assert_true(counter(name, "pages_hwm") > 0);
+	assert_int_equal(write_file(name, "shrink", "1"), 0);
+	assert_int_equal(write_file(name, "objects_hwm", "0"), 0);
+	assert_int_equal(write_file(name, "pages_hwm", "0"), 0);
+	assert_int_equal(counter(name, "objects_hwm"), 0);
+	assert_int_equal(counter(name, "pages_hwm"), 0);
+	close(fd);
+}
+
+static void test_shrink_gives_pages_back(void **state)
+{
+	char name[32];
+	unsigned int id, hb, *h;
+	int fd, i, n = 3000;
+
+	(void)state;
+	h = calloc(n, sizeof(*h));
+	assert_non_null(h);
+	fd = open_dev();
+	hb = header_bytes(fd);
+	snprintf(name, sizeof(name), "tss%d", (int)getpid());
+	id = cache_create(fd, name, 1000);
+	for (i = 0; i < n; i++)
+		h[i] = obj_create(fd, id, 1000 - hb);
+	assert_true(counter(name, "pages") >= (unsigned long long)n * 1000 / 4096);
+	for (i = 0; i < n; i++)
+		obj_drop(fd, h[i]);
+	assert_int_equal(counter(name, "objects"), 0);
+	assert_int_equal(write_file(name, "shrink", "1"), 0);
+	assert_int_equal(counter(name, "pages"), 0);
+	assert_int_equal(counter(name, "slabs"), 0);
+	assert_int_equal(counter(name, "alloc_slab"),
+			 counter(name, "free_slab"));
+	assert_int_equal(write_file(name, "shrink", "2"), -EINVAL);
+	close(fd);
+	free(h);
+}
+
+static void test_same_name_two_heaps(void **state)
+{
+	char name[32], second[48];
+	int fd1, fd2;
+
+	(void)state;
+	fd1 = open_dev();
+	fd2 = open_dev();
+	snprintf(name, sizeof(name), "tsn%d", (int)getpid());
+	cache_create(fd1, name, 64);
+	cache_create(fd2, name, 96);
+	snprintf(second, sizeof(second), "%s-2", name);
+	assert_true(dir_exists(name));
+	assert_true(dir_exists(second));
+	close(fd1);
+	assert_true(dir_gone(name));
+	assert_true(dir_exists(second));
+	close(fd2);
+	assert_true(dir_gone(second));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slabinfo_format),
+		cmocka_unit_test(test_named_cache_counts),
+		cmocka_unit_test(test_counters_reset),
+		cmocka_unit_test(test_shrink_gives_pages_back),
+		cmocka_unit_test(test_same_name_two_heaps),
+	};
+
+	return cmocka_run_group_tests_name("slab debugfs", tests, NULL, NULL);
+}
