@@ -388,7 +388,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
-	r->budget = (long)max(gc_slice_budget, 64u) << shift;
+	r->budget = (long)max(gc_slice_budget, 16u) << shift;
 }
 
 static void rs_gc_unlock(struct rs_gc_run *r)
