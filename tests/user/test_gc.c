@@ -269,6 +269,8 @@ struct model {
 	int reach[M_MAXOBJ];
 	int lo, hi;		/* objects of this model: [lo, hi) */
 	int sigtag;
+	int cursor;		/* where m_alloc() looks next */
+	uint64_t gen;		/* objects created */
 };
 
 static uint32_t rnd(struct model *m, uint32_t n)
@@ -284,19 +286,57 @@ static void fail_seed(struct model *m, const char *what)
 	print_error("seed %u: %s\n", m->seed, what);
 }
 
+static int m_reach(struct model *m);
+
+/*
+ * A model index for a new object: a fresh one, or one whose object is
+ * unreachable (it can never be reached again, so the model may forget it;
+ * the kernel object may still wait for the collector).
+ */
+static int m_alloc(struct model *m)
+{
+	int n;
+
+	if (m->nobj < M_MAXOBJ)
+		return m->nobj++;
+	m_reach(m);
+	for (n = 0; n < M_MAXOBJ; n++) {
+		int i = (m->cursor + n) % M_MAXOBJ;
+
+		if (!m->reach[i]) {
+			m->cursor = i + 1;
+			m->reach[i] = 1;
+			return i;
+		}
+	}
+	fail();
+	return -1;
+}
+
+/* Indices m_alloc() can still hand out. */
+static int m_room(struct model *m)
+{
+	int i, n = M_MAXOBJ - m->nobj;
+
+	m_reach(m);
+	for (i = 0; i < m->nobj; i++)
+		n += !m->reach[i];
+	return n;
+}
+
 static int m_new(struct model *m, int nslots)
 {
-	int i = m->nobj++, k;
+	int i = m_alloc(m), k;
 	struct mobj *o = &m->obj[i];
 	uint32_t h;
 
-	assert_true(m->nobj <= M_MAXOBJ && m->nh < M_MAXH);
+	assert_true(m->nh < M_MAXH);
 	o->live = 1;
 	o->nslots = nslots;
 	for (k = 0; k < M_MAXSLOT; k++)
 		o->slot[k] = -1;
-	o->sig = ((uint64_t)m->sigtag << 48) ^ ((uint64_t)m->seed << 20) ^
-		 (uint64_t)i ^ 0x5eed000000000000ull;
+	o->sig = ((uint64_t)m->sigtag << 56) ^ ((uint64_t)m->seed << 32) ^
+		 (uint64_t)++m->gen ^ 0x5e00000000000000ull;
 	h = rs_create(m->fd, nslots, 8);
 	rs_write_sig(m->fd, h, o->sig);
 	m->hnum[m->nh] = h;
@@ -424,7 +464,7 @@ static void m_shape(struct model *m)
 {
 	int kind = rnd(m, 6), len, i, first, prev;
 
-	if (m->nobj + 40 >= M_MAXOBJ || m->nh + 80 >= M_MAXH)
+	if (m->nh + 80 >= M_MAXH || m_room(m) < 40)
 		return;
 	switch (kind) {
 	case 0:	/* self-loop */
@@ -603,8 +643,6 @@ static void *mut_main(void *arg)
 				m_drop(m, hi);
 			}
 		}
-		if (m->nobj > M_MAXOBJ - 50)
-			break;	/* model full */
 		if ((i & 63) == 0 && m->nh) {
 			/* what a handle reaches is intact right now */
 			int hi = rnd(m, m->nh);
@@ -628,6 +666,8 @@ static void *collector_main(void *arg)
 		int err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
 
 		assert_true(err == 0 || err == -EINTR);
+		/* let candidates pile up so collections span many slices */
+		usleep(500);
 	}
 	return NULL;
 }
@@ -637,6 +677,7 @@ static void test_threads(void **state)
 	unsigned long ops = env_ul("REFSLAB_GC_THREAD_OPS", 4000);
 	unsigned long seeds = env_ul("REFSLAB_GC_THREAD_SEEDS", 4), s;
 	struct mut *mu = calloc(NMUT, sizeof(*mu));
+	unsigned long long deferred = 0, collections = 0;
 	pthread_t col;
 	int i;
 
@@ -676,11 +717,18 @@ static void test_threads(void **state)
 			       (unsigned long long)st.collected,
 			       (unsigned long long)st.deferred,
 			       (unsigned long long)st.max_pause_ns / 1000);
+			deferred += st.deferred;
+			collections += st.collections;
 		}
 		close(fd);
 	}
 	restore_budget();
 	free(mu);
+	/* the barrier was exercised: members changed under a collection */
+	printf("# threads: %llu collections, %llu objects deferred\n",
+	       collections, deferred);
+	assert_true(collections > 0);
+	assert_true(deferred > 0);
 }
 
 /* ---- a million ---- */
