@@ -185,6 +185,25 @@ static int debugfs_heap(const char *key, unsigned long long *val)
 	return found;
 }
 
+/* Comment line with the phase times of our heap's last collection. */
+static void show_phases(const char *what)
+{
+	char line[512], want[64];
+	int in = 0;
+	FILE *f = fopen(REFSLAB_DEBUGFS "/gc", "r");
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), "heap %d", (int)getpid());
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "heap ", 5))
+			in = !strncmp(line, want, strlen(want));
+		else if (in && strstr(line, "last_phase_ns"))
+			printf("# %s:%s", what, line + 15);
+	}
+	fclose(f);
+}
+
 static volatile int stop;
 static double max_lat;
 static unsigned long nlat;
@@ -228,6 +247,7 @@ int main(int argc, char **argv)
 	if (c.collected != n || objects(fd))
 		fprintf(stderr, "gc_bench: garbage: collected %llu of %lu\n",
 			(unsigned long long)c.collected, n);
+	show_phases("garbage");
 	printf("bench: gc_garbage_collect_s %.4f\n", t);
 	printf("bench: gc_garbage_ns_per_object %.1f\n", t * 1e9 / n);
 	close(fd);
@@ -245,6 +265,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gc_bench: live: collected %llu scanned %llu\n",
 			(unsigned long long)c.collected,
 			(unsigned long long)c.scanned);
+	show_phases("live");
 	printf("bench: gc_live_scan_s %.4f\n", t);
 	printf("bench: gc_live_ns_per_object %.1f\n", t * 1e9 / n);
 	debugfs_heap("entry_gc_bytes", &ebytes);
@@ -276,6 +297,7 @@ int main(int argc, char **argv)
 	pthread_join(thr, NULL);
 	st.max_pause_ns = 0;
 	xioctl(fd, REFSLAB_IOC_GC_STATS, &st, "gc stats");
+	show_phases("pause");
 	printf("bench: gc_pause_collect_s %.4f\n", t);
 	printf("bench: gc_max_pause_ms %.3f\n", max_lat * 1e3);
 	printf("bench: gc_max_lock_hold_ms %.3f\n", st.max_pause_ns / 1e6);
