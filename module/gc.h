@@ -69,7 +69,8 @@ void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
 
 /* The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
- * encoded in the command.  Called without any lock. */
+ * encoded in the command.  Called without any lock.
+ */
 long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
 		 unsigned int usize);
 

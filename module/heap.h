@@ -106,6 +106,33 @@ void rs_heap_close(struct rs_heap *h);
 /* Under h->lock: the object a handle names, or NULL. */
 struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
 
+/* Named caches, figures and limits behind the ioctls; called unlocked,
+ * arguments copied in, flags unchecked by the caller.
+ */
+int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
+int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
+void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
+int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);
+
+/*
+ * Mutators take heap->lock through these, so that the time they wait while
+ * a collection is active is measured (gc.stats.max_wait_ns, kept under
+ * heap->lock).
+ */
+void rs_heap_lock_slow(struct rs_heap *h);
+
+static inline void rs_heap_lock(struct rs_heap *h)
+{
+	if (!mutex_trylock(&h->lock))
+		rs_heap_lock_slow(h);
+}
+
+static inline void rs_heap_unlock(struct rs_heap *h)
+{
+	mutex_unlock(&h->lock);
+}
+
 /* Write barrier for the collector: see gc.h. */
 static inline void rs_gc_touch(struct rs_heap *h, struct rs_obj *o)
 {

@@ -52,7 +52,8 @@ out_debugfs:
 static void __exit refslab_exit(void)
 {
 	/* The device holds a module reference while any heap is open, so
-	 * every heap is gone by now. */
+	 * every heap is gone by now.
+	 */
 	rs_ioctl_exit();
 	rs_gc_exit();
 	rs_heap_exit();

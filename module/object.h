@@ -8,8 +8,12 @@
 
 #include <linux/types.h>
 #include <linux/refcount.h>
+#include "uapi/refslab.h"
 
 struct rs_heap;
+struct rs_cache;
+
+#define RS_OBJ_HEADER_BYTES	16
 
 /* rs_obj.flags */
 #define RS_OBJ_BUFFERED	0x01	/* in the heap's candidate buffer */
@@ -82,7 +86,28 @@ void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *
 void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
 
 /* Without heap->lock: give the memory of everything on @fl back to the
- * slab caches (cond_resched()s as it goes). */
+ * slab caches (cond_resched()s as it goes).
+ */
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl);
+
+/* Free every object of a heap at its final put, without bookkeeping. */
+void rs_obj_free_all(struct rs_heap *h);
+
+struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o);
+bool rs_obj_immortal(const struct rs_obj *o);
+
+/*
+ * The object operations behind the ioctls and the batch call.  Called
+ * without locks; arguments are already copied in; they validate flags and
+ * padding, return 0 or a negative errno, and fill the out fields.  On
+ * error nothing changed.
+ */
+int rs_op_create(struct rs_heap *h, struct refslab_create *a);
+int rs_op_dup(struct rs_heap *h, struct refslab_dup *a);
+int rs_op_drop(struct rs_heap *h, struct refslab_drop *a);
+int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a);
+int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a);
+int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write);
+int rs_op_stat(struct rs_heap *h, struct refslab_stat *a);
 
 #endif /* REFSLAB_OBJECT_H */

@@ -36,6 +36,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/const.h>
 
 #define REFSLAB_IOC_MAGIC	0xB2
 #define REFSLAB_DEVICE		"/dev/refslab"
@@ -52,11 +53,11 @@
 #define REFSLAB_GENERAL_CACHE	0U	/* cache_id: pick a size class */
 
 /* Feature bits reported by REFSLAB_IOC_VERSION. */
-#define REFSLAB_FEAT_OBJECTS	(1ULL << 0)	/* create/dup/drop/slots/payload */
-#define REFSLAB_FEAT_CACHES	(1ULL << 1)	/* named caches */
-#define REFSLAB_FEAT_BATCH	(1ULL << 2)	/* REFSLAB_IOC_BATCH */
-#define REFSLAB_FEAT_GC		(1ULL << 3)	/* cycle collector */
-#define REFSLAB_FEAT_LIMITS	(1ULL << 4)	/* per-heap limits */
+#define REFSLAB_FEAT_OBJECTS	_BITULL(0)	/* create/dup/drop/slots/payload */
+#define REFSLAB_FEAT_CACHES	_BITULL(1)	/* named caches */
+#define REFSLAB_FEAT_BATCH	_BITULL(2)	/* REFSLAB_IOC_BATCH */
+#define REFSLAB_FEAT_GC		_BITULL(3)	/* cycle collector */
+#define REFSLAB_FEAT_LIMITS	_BITULL(4)	/* per-heap limits */
 
 /* REFSLAB_IOC_VERSION: no errors besides the common ones. */
 struct refslab_version {
@@ -88,7 +89,8 @@ struct refslab_create {
 };
 
 /* REFSLAB_IOC_DUP: a second handle to the same object (refcount + 1).
- * Errors: ENOENT bad handle; EDQUOT handles limit; ENOMEM. */
+ * Errors: ENOENT bad handle; EDQUOT handles limit; ENOMEM.
+ */
 struct refslab_dup {
 	__u32 handle;
 	__u32 new_handle;	/* out */
@@ -98,7 +100,8 @@ struct refslab_dup {
 
 /* REFSLAB_IOC_DROP: forget a handle (refcount - 1; the object and what only
  * it referenced are freed when the count reaches zero).
- * Errors: ENOENT bad handle. */
+ * Errors: ENOENT bad handle.
+ */
 struct refslab_drop {
 	__u32 handle;
 	__u32 flags;		/* must be 0 */
@@ -107,7 +110,8 @@ struct refslab_drop {
 /* REFSLAB_IOC_SET_SLOT: point slot `slot` of `handle` at `target`'s object
  * (REFSLAB_NONE empties it).  Takes a reference on the new target and
  * drops the one on the old.
- * Errors: ENOENT bad handle or target; ERANGE slot >= nslots. */
+ * Errors: ENOENT bad handle or target; ERANGE slot >= nslots.
+ */
 struct refslab_slot {
 	__u32 handle;
 	__u32 slot;
@@ -117,13 +121,15 @@ struct refslab_slot {
 
 /* REFSLAB_IOC_GET_SLOT uses struct refslab_slot: target receives a new
  * handle to the slot's object, or REFSLAB_NONE if the slot is empty.
- * Errors: ENOENT bad handle; ERANGE slot >= nslots; EDQUOT handles. */
+ * Errors: ENOENT bad handle; ERANGE slot >= nslots; EDQUOT handles.
+ */
 
 /* REFSLAB_IOC_READ / REFSLAB_IOC_WRITE: copy [offset, offset + len) of the
  * payload to / from buf.  The whole range must lie inside the payload.
  * Errors: ENOENT bad handle; ERANGE range outside the payload or
  * offset + len overflows; EFAULT buf faults (a write that faults changes
- * nothing). */
+ * nothing).
+ */
 struct refslab_io {
 	__u32 handle;
 	__u32 flags;		/* must be 0 */
@@ -133,9 +139,9 @@ struct refslab_io {
 };
 
 /* Object state bits in refslab_stat.state. */
-#define REFSLAB_STATE_IMMORTAL	(1U << 0)	/* refcount saturated */
-#define REFSLAB_STATE_CANDIDATE	(1U << 1)	/* in the collector's buffer */
-#define REFSLAB_STATE_FROZEN	(1U << 2)	/* frozen: never scanned */
+#define REFSLAB_STATE_IMMORTAL	_BITUL(0)	/* refcount saturated */
+#define REFSLAB_STATE_CANDIDATE	_BITUL(1)	/* in the collector's buffer */
+#define REFSLAB_STATE_FROZEN	_BITUL(2)	/* frozen: never scanned */
 
 /* REFSLAB_IOC_STAT. Errors: ENOENT bad handle. */
 struct refslab_stat {
@@ -155,7 +161,8 @@ struct refslab_stat {
  * with it.  name: [A-Za-z0-9_.-], 1..31 characters, NUL-terminated, NUL
  * padded.  align: 0 (default) or a power of two <= PAGE_SIZE.
  * Errors: EINVAL bad name, size or align; EEXIST name in use in this heap;
- * EDQUOT caches limit; ENOMEM. */
+ * EDQUOT caches limit; ENOMEM.
+ */
 struct refslab_cache_create {
 	char name[REFSLAB_CACHE_NAME_MAX];
 	__u32 object_size;
@@ -165,7 +172,8 @@ struct refslab_cache_create {
 };
 
 /* REFSLAB_IOC_CACHE_DESTROY.  Errors: ENOENT unknown cache_id;
- * EBUSY objects of the cache are alive. */
+ * EBUSY objects of the cache are alive.
+ */
 struct refslab_cache_destroy {
 	__u32 cache_id;
 	__u32 flags;		/* must be 0 */
@@ -184,7 +192,8 @@ struct refslab_cache_info {
 /* REFSLAB_IOC_CACHE_LIST: the heap's named caches.  count in: room in
  * buf (entries of entry_size bytes, which must be at least the first
  * published struct refslab_cache_info); out: how many exist (only the
- * first min(in, out) are written).  Errors: EINVAL bad entry_size. */
+ * first min(in, out) are written).  Errors: EINVAL bad entry_size.
+ */
 struct refslab_cache_list {
 	__u64 buf;		/* user pointer to entries */
 	__u32 count;
@@ -212,7 +221,8 @@ struct refslab_heap_stats {
 /* REFSLAB_IOC_SET_LIMITS: 0 leaves a limit unchanged.  Lowering is always
  * allowed (below current use too: later growth fails with EDQUOT); raising
  * above the module parameter default needs CAP_SYS_RESOURCE.
- * Errors: EPERM. */
+ * Errors: EPERM.
+ */
 struct refslab_limits {
 	__u64 max_objects;
 	__u64 max_bytes;
@@ -247,7 +257,7 @@ struct refslab_op {
 	} args;
 };
 
-#define REFSLAB_BATCH_CONTINUE	(1U << 0)	/* go on after an error */
+#define REFSLAB_BATCH_CONTINUE	_BITUL(0)	/* go on after an error */
 #define REFSLAB_BATCH_MAX	4096U		/* operations per call */
 
 /* REFSLAB_IOC_BATCH: run ops[0..count) in order.  Each operation is
@@ -255,7 +265,8 @@ struct refslab_op {
  * Without REFSLAB_BATCH_CONTINUE it stops at the first failure.  The
  * ioctl itself returns 0 if every operation run succeeded, else the
  * errno of the first that failed.  Errors: EINVAL count 0 or above
- * REFSLAB_BATCH_MAX, unknown op (per operation); EFAULT. */
+ * REFSLAB_BATCH_MAX, unknown op (per operation); EFAULT.
+ */
 struct refslab_batch {
 	__u64 ops;		/* user pointer to struct refslab_op[count] */
 	__u32 count;
@@ -267,8 +278,9 @@ struct refslab_batch {
 /* REFSLAB_IOC_GC_COLLECT: a full, synchronous collection of the heap (like
  * gc.collect()).  Errors: EINTR a signal arrived (nothing freed, the
  * collection is deferred); EBUSY only with REFSLAB_GC_NOWAIT while
- * another collection of the heap runs. */
-#define REFSLAB_GC_NOWAIT	(1U << 0)
+ * another collection of the heap runs.
+ */
+#define REFSLAB_GC_NOWAIT	_BITUL(0)
 struct refslab_gc_collect {
 	__u32 flags;
 	__u32 __pad;
@@ -278,21 +290,24 @@ struct refslab_gc_collect {
 };
 
 /* REFSLAB_IOC_GC_CONTROL: read and optionally change collector settings.
- * Fields are written back with the settings in force afterwards. */
-#define REFSLAB_GC_SET_ENABLED		(1U << 0)
-#define REFSLAB_GC_SET_THRESHOLD	(1U << 1)
+ * Fields are written back with the settings in force afterwards.
+ */
+#define REFSLAB_GC_SET_ENABLED		_BITUL(0)
+#define REFSLAB_GC_SET_THRESHOLD	_BITUL(1)
 struct refslab_gc_control {
 	__u32 flags;		/* REFSLAB_GC_SET_* */
 	__u32 enabled;		/* automatic collection on (1) or off (0) */
 	__u32 threshold;	/* candidates that trigger a collection;
-				 * 0 with SET_THRESHOLD: back to adaptive */
+				 * 0 with SET_THRESHOLD: back to adaptive
+				 */
 	__u32 adaptive;		/* out: 1 while the threshold adapts */
 };
 
 /* REFSLAB_IOC_GC_FREEZE: flags 0 freezes every object of the heap (like
  * gc.freeze()); REFSLAB_GC_UNFREEZE thaws them all.  count (out): objects
- * whose state changed. */
-#define REFSLAB_GC_UNFREEZE	(1U << 0)
+ * whose state changed.
+ */
+#define REFSLAB_GC_UNFREEZE	_BITUL(0)
 struct refslab_gc_freeze {
 	__u32 flags;
 	__u32 __pad;

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab objects: creation, references, slots, payload and teardown.
+ *
+ * Owns: the object header (object.h) and the operations behind the object
+ * ioctls (rs_op_*), which the ioctl dispatcher and the batch call share.
+ *
+ * Locking: every change to an object (its refcount, slots, payload, flags)
+ * and to the heap's handle and object tables is made under heap->lock, a
+ * mutex; refcount reads are also done under it.  Slab memory is allocated
+ * before the lock is taken and given back after it is dropped: teardown
+ * under the lock only detaches dead objects onto a freelist.  User memory
+ * is never touched with the lock held: payload reads and writes go through
+ * a bounce buffer, so a faulting buffer changes nothing.
+ *
+ * Refcounts saturate: an increment that would reach rs_ref_max leaves the
+ * object immortal (REFCOUNT_SATURATED), and puts on it are ignored, so a
+ * saturated object is never freed early; it goes with its heap.
+ *
+ * Teardown is iterative: a dead object's slots are walked from a worklist
+ * threaded through dead headers, never by recursion.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include "heap.h"
+#include "object.h"
+
+static unsigned int rs_ref_max = 0x3fffffff;
+module_param_named(ref_max, rs_ref_max, uint, 0644);
+MODULE_PARM_DESC(ref_max,
+		 "refcount at which an object saturates and becomes immortal (2..0x3fffffff)");
+
+static_assert(sizeof(struct rs_obj) == RS_OBJ_HEADER_BYTES);
+
+static u32 rs_ref_limit(void)
+{
+	return clamp_t(u32, READ_ONCE(rs_ref_max), 2, 0x3fffffff);
+}
+
+bool rs_obj_immortal(const struct rs_obj *o)
+{
+	return refcount_read(&o->ref) == REFCOUNT_SATURATED;
+}
+
+static size_t rs_obj_bytes(u32 nslots, u32 payload)
+{
+	return sizeof(struct rs_obj) + (size_t)nslots * sizeof(struct rs_obj *) +
+	       payload;
+}
+
+/* The cache an object lives in: a named cache of the heap, or the general
+ * size class its size maps to.
+ */
+struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o)
+{
+	if (o->cls)
+		return h->caches[o->cls - 1].cache;
+	return rs_size_class(rs_obj_bytes(o->nslots, o->payload_size));
+}
+
+/* The freelist link lives in the first 8 bytes of a dead object. */
+static struct rs_obj **rs_dead_link(struct rs_obj *o)
+{
+	return (struct rs_obj **)o;
+}
+
+static void rs_push(struct rs_obj **list, struct rs_obj *o)
+{
+	*rs_dead_link(o) = *list;
+	*list = o;
+}
+
+/* Take @o out of the table and the accounting; it must not be linked yet. */
+static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
+{
+	struct rs_entry *e = &h->objs[o->id];
+
+	rs_gc_forget(h, o);
+	o->flags |= RS_OBJ_DEAD;
+	e->obj = NULL;
+	e->gc_mark = 0;
+	e->gc_refs = h->objs_free;
+	h->objs_free = o->id;
+	h->nobjects--;
+	h->nbytes -= rs_cache_object_size(rs_obj_cache(h, o));
+	if (o->cls)
+		h->caches[o->cls - 1].objects--;
+	h->freed++;
+}
+
+void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
+{
+	lockdep_assert_held(&h->lock);
+	rs_obj_unlink(h, o);
+	rs_push(&fl->head, o);
+	fl->count++;
+}
+
+void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o)
+{
+	lockdep_assert_held(&h->lock);
+	if (rs_obj_immortal(o))
+		return;
+	rs_gc_touch(h, o);
+	h->incref++;
+	if (refcount_read(&o->ref) + 1 >= rs_ref_limit())
+		refcount_set(&o->ref, REFCOUNT_SATURATED);
+	else
+		refcount_inc(&o->ref);
+}
+
+/* Drop one reference; true if it was the last (the caller detaches). */
+static bool rs_obj_dec(struct rs_heap *h, struct rs_obj *o)
+{
+	if (rs_obj_immortal(o))
+		return false;
+	rs_gc_touch(h, o);
+	h->decref++;
+	if (refcount_dec_and_test(&o->ref))
+		return true;
+	rs_gc_decref(h, o);
+	return false;
+}
+
+void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
+{
+	struct rs_obj *work = NULL;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&h->lock);
+	if (!rs_obj_dec(h, o))
+		return;
+	rs_obj_unlink(h, o);
+	rs_push(&work, o);
+
+	while (work) {
+		struct rs_obj *cur = work;
+		struct rs_obj **slots = rs_obj_slots(cur);
+		u32 i;
+
+		work = *rs_dead_link(cur);
+		for (i = 0; i < cur->nslots; i++) {
+			struct rs_obj *t = slots[i];
+
+			if (!t)
+				continue;
+			slots[i] = NULL;
+			if (rs_obj_dec(h, t)) {
+				rs_obj_unlink(h, t);
+				rs_push(&work, t);
+			}
+		}
+		rs_push(&fl->head, cur);
+		fl->count++;
+		if (!(++n & 1023))
+			cond_resched();
+	}
+}
+
+void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
+{
+	struct rs_obj *o = fl->head;
+	unsigned long n = 0;
+
+	while (o) {
+		struct rs_obj *next = *rs_dead_link(o);
+
+		rs_cache_free(rs_obj_cache(h, o), o);
+		o = next;
+		if (!(++n & 1023))
+			cond_resched();
+	}
+	rs_freelist_init(fl);
+}
+
+/* Release everything a heap still holds, at its final put: nobody else can
+ * see the heap any more, so no refcount bookkeeping is needed.
+ */
+void rs_obj_free_all(struct rs_heap *h)
+{
+	u32 i;
+
+	for (i = 0; i < h->objs_cap; i++) {
+		struct rs_obj *o = h->objs[i].obj;
+
+		if (!o)
+			continue;
+		h->objs[i].obj = NULL;
+		rs_cache_free(rs_obj_cache(h, o), o);
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
+/* ---- table helpers (heap->lock held) ---- */
+
+static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
+{
+	u64 ncap = max_t(u64, *cap ? (u64)*cap * 2 : 64, want);
+	void *n;
+
+	if (ncap > U32_MAX - 1)
+		ncap = U32_MAX - 1;
+	if (ncap < want)
+		return -EDQUOT;
+	n = kvcalloc(ncap, esize, RS_GFP_USER);
+	if (!n)
+		return -ENOMEM;
+	if (*table)
+		memcpy(n, *table, (size_t)*cap * esize);
+	kvfree(*table);
+	*table = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* A free handle number, growing the table if needed; not yet installed. */
+static int rs_handle_reserve(struct rs_heap *h, u32 *out)
+{
+	u32 i;
+	int err;
+
+	if (h->nhandles >= h->limits.max_handles)
+		return -EDQUOT;
+	for (i = max_t(u32, h->handles_free, 1); i < h->handles_cap; i++) {
+		if (!h->handles[i]) {
+			*out = i;
+			return 0;
+		}
+	}
+	i = max_t(u32, h->handles_cap, 1);
+	err = rs_grow((void **)&h->handles, &h->handles_cap,
+		      sizeof(*h->handles), (u64)i + 1);
+	if (err)
+		return err;
+	*out = i;
+	return 0;
+}
+
+static void rs_handle_install(struct rs_heap *h, u32 handle, struct rs_obj *o)
+{
+	h->handles[handle] = o;
+	h->handles_free = handle + 1;
+	h->nhandles++;
+}
+
+struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle)
+{
+	lockdep_assert_held(&h->lock);
+	if (handle == REFSLAB_NONE || handle >= h->handles_cap)
+		return NULL;
+	return h->handles[handle];
+}
+
+static struct rs_obj *rs_handle_remove(struct rs_heap *h, u32 handle)
+{
+	struct rs_obj *o = rs_heap_lookup(h, handle);
+
+	if (!o)
+		return NULL;
+	h->handles[handle] = NULL;
+	h->nhandles--;
+	if (handle < h->handles_free)
+		h->handles_free = handle;
+	return o;
+}
+
+static int rs_objs_reserve(struct rs_heap *h)
+{
+	u32 old = h->objs_cap, i;
+	int err;
+
+	if (h->objs_free != U32_MAX)
+		return 0;
+	err = rs_grow((void **)&h->objs, &h->objs_cap, sizeof(*h->objs),
+		      (u64)old + 1);
+	if (err)
+		return err;
+	for (i = h->objs_cap; i-- > old;) {
+		h->objs[i].gc_refs = h->objs_free;
+		h->objs_free = i;
+	}
+	return 0;
+}
+
+/* ---- operations ---- */
+
+int rs_op_create(struct rs_heap *h, struct refslab_create *a)
+{
+	struct rs_cache *cache;
+	struct rs_obj *o;
+	size_t bytes;
+	u32 cls = 0, handle, size;
+	int err;
+
+	if (a->flags || a->__pad)
+		return -EINVAL;
+	if (a->nslots > REFSLAB_MAX_SLOTS || a->payload_size > REFSLAB_MAX_PAYLOAD)
+		return -EINVAL;
+	bytes = rs_obj_bytes(a->nslots, a->payload_size);
+
+	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
+		struct rs_named_cache *nc;
+
+		if (a->cache_id > RS_MAX_NAMED_CACHES)
+			return -ENOENT;
+		/* The cache cannot go away under us: destroy needs heap->lock
+		 * and refuses while objects live, and we hold one below.
+		 */
+		rs_heap_lock(h);
+		nc = &h->caches[a->cache_id - 1];
+		cache = nc->cache;
+		size = nc->object_size;
+		if (cache)
+			nc->objects++;	/* pins the cache until installed */
+		rs_heap_unlock(h);
+		if (!cache)
+			return -ENOENT;
+		if (bytes > size) {
+			err = -EINVAL;
+			goto unpin;
+		}
+		cls = a->cache_id;
+	} else {
+		cache = rs_size_class(bytes);
+		if (!cache)
+			return -EINVAL;
+	}
+
+	o = rs_cache_alloc(cache, RS_GFP_USER);
+	if (!o) {
+		err = -ENOMEM;
+		goto unpin;
+	}
+	memset(o, 0, bytes);
+	refcount_set(&o->ref, 1);
+	o->payload_size = a->payload_size;
+	o->nslots = a->nslots;
+	o->cls = cls;
+
+	rs_heap_lock(h);
+	err = -EDQUOT;
+	if (h->nobjects >= h->limits.max_objects ||
+	    h->nbytes + rs_cache_object_size(cache) > h->limits.max_bytes)
+		goto unlock;
+	err = rs_handle_reserve(h, &handle);
+	if (err)
+		goto unlock;
+	err = rs_objs_reserve(h);
+	if (err)
+		goto unlock;
+
+	o->id = h->objs_free;
+	h->objs_free = h->objs[o->id].gc_refs;
+	h->objs[o->id].obj = o;
+	h->objs[o->id].gc_refs = 0;
+	h->objs[o->id].gc_mark = 0;
+	h->nobjects++;
+	h->nbytes += rs_cache_object_size(cache);
+	h->created++;
+	rs_handle_install(h, handle, o);
+	rs_gc_created(h, o);
+	rs_heap_unlock(h);
+	a->handle = handle;
+	return 0;
+
+unlock:
+	if (cls)
+		h->caches[cls - 1].objects--;
+	rs_heap_unlock(h);
+	rs_cache_free(cache, o);
+	return err;
+
+unpin:
+	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
+		rs_heap_lock(h);
+		h->caches[a->cache_id - 1].objects--;
+		rs_heap_unlock(h);
+	}
+	return err;
+}
+
+int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
+{
+	struct rs_obj *o;
+	u32 handle;
+	int err;
+
+	if (a->flags || a->__pad)
+		return -EINVAL;
+	rs_heap_lock(h);
+	o = rs_heap_lookup(h, a->handle);
+	err = -ENOENT;
+	if (!o)
+		goto out;
+	err = rs_handle_reserve(h, &handle);
+	if (err)
+		goto out;
+	rs_obj_get_locked(h, o);
+	rs_handle_install(h, handle, o);
+	a->new_handle = handle;
+out:
+	rs_heap_unlock(h);
+	return err;
+}
+
+int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
+{
+	struct rs_freelist fl;
+	struct rs_obj *o;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_freelist_init(&fl);
+	rs_heap_lock(h);
+	o = rs_handle_remove(h, a->handle);
+	if (o)
+		rs_obj_put_locked(h, o, &fl);
+	rs_heap_unlock(h);
+	if (!o)
+		return -ENOENT;
+	rs_obj_free_list(h, &fl);
+	return 0;
+}
+
+int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
+{
+	struct rs_obj *o, *t = NULL, *old;
+	struct rs_freelist fl;
+	int err = 0;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_freelist_init(&fl);
+	rs_heap_lock(h);
+	o = rs_heap_lookup(h, a->handle);
+	if (a->target != REFSLAB_NONE)
+		t = rs_heap_lookup(h, a->target);
+	if (!o || (a->target != REFSLAB_NONE && !t)) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (a->slot >= o->nslots) {
+		err = -ERANGE;
+		goto out;
+	}
+	old = rs_obj_slots(o)[a->slot];
+	rs_gc_touch(h, o);
+	if (t)
+		rs_obj_get_locked(h, t);
+	rs_obj_slots(o)[a->slot] = t;
+	if (old)
+		rs_obj_put_locked(h, old, &fl);
+out:
+	rs_heap_unlock(h);
+	rs_obj_free_list(h, &fl);
+	return err;
+}
+
+int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
+{
+	struct rs_obj *o, *t;
+	u32 handle = REFSLAB_NONE;
+	int err = 0;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_heap_lock(h);
+	o = rs_heap_lookup(h, a->handle);
+	if (!o) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (a->slot >= o->nslots) {
+		err = -ERANGE;
+		goto out;
+	}
+	t = rs_obj_slots(o)[a->slot];
+	if (t) {
+		err = rs_handle_reserve(h, &handle);
+		if (err)
+			goto out;
+		rs_obj_get_locked(h, t);
+		rs_handle_install(h, handle, t);
+	}
+	a->target = handle;
+out:
+	rs_heap_unlock(h);
+	return err;
+}
+
+/* Payload I/O.  @write: user -> object.  The bounce buffer keeps user
+ * copies out of heap->lock and makes a faulting write change nothing.
+ */
+int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
+{
+	void __user *ubuf = u64_to_user_ptr(a->buf);
+	struct rs_obj *o;
+	u8 stackbuf[128];
+	u8 *buf = stackbuf;
+	int err = 0;
+
+	if (a->flags)
+		return -EINVAL;
+	if (a->len > REFSLAB_MAX_PAYLOAD || a->offset > REFSLAB_MAX_PAYLOAD)
+		return -ERANGE;	/* cannot fit any payload; also no overflow */
+	if (a->len > sizeof(stackbuf)) {
+		buf = kvmalloc(a->len, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+	}
+	if (write && copy_from_user(buf, ubuf, a->len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	rs_heap_lock(h);
+	o = rs_heap_lookup(h, a->handle);
+	if (!o)
+		err = -ENOENT;
+	else if (a->offset + a->len > o->payload_size)
+		err = -ERANGE;
+	else if (write)
+		memcpy(rs_obj_payload(o) + a->offset, buf, a->len);
+	else
+		memcpy(buf, rs_obj_payload(o) + a->offset, a->len);
+	rs_heap_unlock(h);
+	if (!err && !write && copy_to_user(ubuf, buf, a->len))
+		err = -EFAULT;
+out:
+	if (buf != stackbuf)
+		kvfree(buf);
+	return err;
+}
+
+int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
+{
+	struct rs_obj *o;
+	u32 state = 0;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_heap_lock(h);
+	o = rs_heap_lookup(h, a->handle);
+	if (!o) {
+		rs_heap_unlock(h);
+		return -ENOENT;
+	}
+	if (rs_obj_immortal(o)) {
+		state |= REFSLAB_STATE_IMMORTAL;
+		a->refcount = U32_MAX;
+	} else {
+		a->refcount = refcount_read(&o->ref);
+	}
+	if (o->flags & RS_OBJ_BUFFERED)
+		state |= REFSLAB_STATE_CANDIDATE;
+	if (o->flags & RS_OBJ_FROZEN)
+		state |= REFSLAB_STATE_FROZEN;
+	a->state = state;
+	a->nslots = o->nslots;
+	a->payload_size = o->payload_size;
+	a->object_size = rs_cache_object_size(rs_obj_cache(h, o));
+	a->cache_id = o->cls;
+	a->id = o->id;
+	rs_heap_unlock(h);
+	return 0;
+}
