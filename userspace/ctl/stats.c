@@ -74,7 +74,7 @@ static char *trim(char *s)
 	return s;
 }
 
-/* ---- slabinfo ---- */
+/* ---- table files (slabinfo, heaps): a "# name <col> ..." header ---- */
 
 /* "# name <active_objs> ... : tunables <limit> ... : slabdata <x> ..."
  * gives the column names; the rows follow in the same shape. */
@@ -101,7 +101,7 @@ static int split_cols(char *line, char **cols, int max)
 	return n;
 }
 
-static void slabinfo_json(FILE *f, char *text)
+static void table_json(FILE *f, char *text)
 {
 	char *names[32], *vals[32], *save = NULL, *line;
 	char *hdr = NULL;
@@ -289,6 +289,11 @@ static void file_json(FILE *f, char *text)
 		fputs(t, f);
 		return;
 	}
+	/* "# col col ..." header then rows (slabinfo, heaps): array */
+	if (t[0] == '#' || strstr(t, "\n#")) {
+		table_json(f, t);
+		return;
+	}
 	copy = strdup(t);
 	if (!copy) {
 		json_str(f, t);
@@ -361,10 +366,7 @@ static void entry(FILE *f, const char *path, const char *rel, const char *name,
 		return;
 	}
 	if (json) {
-		if (!strcmp(rel, "slabinfo"))
-			slabinfo_json(f, text);
-		else
-			file_json(f, text);
+		file_json(f, text);
 	} else {
 		char *t = trim(text);
 
@@ -439,7 +441,7 @@ int stats_main(int argc, char **argv)
 
 			fputs("\n  \"slabinfo\": ", stdout);
 			if (!rs_debugfs_read(path, &text, NULL)) {
-				slabinfo_json(stdout, text);
+				table_json(stdout, text);
 				free(text);
 			} else {
 				fputs("null", stdout);
