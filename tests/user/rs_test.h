@@ -135,4 +135,65 @@ static inline void gc_off(rs_heap *h)
 	assert_ok(rs_gc_set_enabled(h, false));
 }
 
+/*
+ * debugfs "heaps": a "# pid objects ..." header, one row per open heap.
+ * Sum column `col` over the rows whose pid is `pid` (0: every row).
+ * Returns -1 if the file or the column cannot be read.
+ */
+static inline long long debugfs_heaps_sum(const char *col, int pid)
+{
+	char *text = NULL, *line, *save = NULL;
+	int idx = -1, pidx = -1;
+	long long sum = 0;
+
+	if (rs_debugfs_read("heaps", &text, NULL))
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tok, *s2 = NULL;
+		int i = 0;
+		long long val = 0, rowpid = -1;
+
+		if (line[0] == '#') {
+			for (tok = strtok_r(line + 1, " \t", &s2); tok;
+			     tok = strtok_r(NULL, " \t", &s2), i++) {
+				if (!strcmp(tok, col))
+					idx = i;
+				if (!strcmp(tok, "pid"))
+					pidx = i;
+			}
+			continue;
+		}
+		if (idx < 0)
+			break;
+		for (tok = strtok_r(line, " \t", &s2); tok;
+		     tok = strtok_r(NULL, " \t", &s2), i++) {
+			if (i == idx)
+				val = strtoll(tok, NULL, 0);
+			if (i == pidx)
+				rowpid = strtoll(tok, NULL, 0);
+		}
+		if (!pid || rowpid == pid)
+			sum += val;
+	}
+	free(text);
+	return idx < 0 ? -1 : sum;
+}
+
+/* Rows of debugfs "heaps" owned by pid. */
+static inline int debugfs_heaps_rows(int pid)
+{
+	char *text = NULL, *line, *save = NULL;
+	int n = 0;
+
+	if (rs_debugfs_read("heaps", &text, NULL))
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '#' && strtol(line, NULL, 0) == pid)
+			n++;
+	free(text);
+	return n;
+}
+
 #endif /* RS_TEST_H */
