@@ -28,7 +28,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "uapi/refslab.h"
+#include "refslab.h"
 
 static void die(const char *what)
 {

@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "uapi/refslab.h"
+#include "refslab.h"
 
 #define BUDGET_PARAM "/sys/module/refslab/parameters/gc_slice_budget"
 
