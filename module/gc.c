@@ -127,7 +127,7 @@
 #define RS_GC_THRESHOLD_MIN	256u
 #define RS_GC_THRESHOLD_MAX	BIT(24)
 
-static unsigned int gc_slice_budget = 8192;
+static unsigned int gc_slice_budget = 2048;
 module_param(gc_slice_budget, uint, 0644);
 MODULE_PARM_DESC(gc_slice_budget,
 		 "collector work (objects + slots) per hold of a heap lock");
@@ -159,6 +159,13 @@ enum rs_gc_phase {
 	RS_GC_FREE,
 	RS_GC_DETACH,
 	RS_GC_DONE,
+	RS_GC_PHASES = RS_GC_DONE
+};
+
+static_assert(ARRAY_SIZE(((struct rs_gc_heap *)0)->phase_ns) == RS_GC_PHASES);
+
+static const char * const rs_gc_phase_name[RS_GC_PHASES] = {
+	"start", "cands", "mark", "scan", "free", "detach",
 };
 
 /* One collection; lives on the collector's stack. */
@@ -176,6 +183,9 @@ struct rs_gc_run {
 	u32 ncand, cand_cap;
 	u32 *q;			/* members, in marking order */
 	u32 qcap, qn;
+	u32 qwant;		/* first size when the queue is allocated */
+	u64 peak;		/* most buffer bytes held at once */
+	u64 phase_ns[RS_GC_PHASES];	/* time in each phase, lock held */
 	u32 *stack;		/* installed as h->gc.dirty while active */
 	u32 scap;
 	u32 cur;		/* cursor of the current phase */
@@ -388,7 +398,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
-	r->budget = (long)max(gc_slice_budget, 64u) << shift;
+	r->budget = (long)max(gc_slice_budget, 16u) << shift;
 }
 
 static void rs_gc_unlock(struct rs_gc_run *r)
@@ -409,6 +419,44 @@ static void rs_gc_unlock(struct rs_gc_run *r)
 		rs_gc_global.max_pause_ns = d;
 	rs_gc_global.pauses[b]++;
 	spin_unlock(&rs_gc_glock);
+}
+
+void rs_gc_lock_wait(struct rs_heap *h)
+{
+	struct rs_gc_heap *g = &h->gc;
+	u32 seq = READ_ONCE(g->lock_seq);
+	bool gc = READ_ONCE(g->holding);
+	u64 t0 = ktime_get_ns(), d;
+
+	atomic_inc(&g->waiters);
+	mutex_lock(&h->lock);
+	atomic_dec(&g->waiters);
+	if (!gc && g->lock_seq == seq)
+		return;		/* waited on other mutators only */
+	d = ktime_get_ns() - t0;
+	if (d > g->stats.max_wait_ns)
+		g->stats.max_wait_ns = d;
+}
+
+/*
+ * Between two slices: a mutual exclusion lock that is released and taken
+ * again at once is usually taken again by the same task, and a mutator
+ * blocked on it would wait for the whole collection.  So when mutators
+ * wait, let them have the lock first (bounded, in case one is slow to be
+ * scheduled).
+ */
+static void rs_gc_yield(struct rs_heap *h)
+{
+	u64 until;
+
+	cond_resched();
+	if (!atomic_read(&h->gc.waiters))
+		return;
+	until = ktime_get_ns() + 2 * NSEC_PER_MSEC;
+	while (atomic_read(&h->gc.waiters) && ktime_get_ns() < until) {
+		cond_resched();
+		cpu_relax();
+	}
 }
 
 /* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
@@ -432,9 +480,10 @@ static void rs_gc_cands(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	u32 end = r->full ? h->objs_cap : r->ncand;
+	u32 *cand = r->full ? NULL : r->q;
 
 	while (r->cur < end && r->budget > 0) {
-		u32 id = r->full ? r->cur : r->cand[r->cur];
+		u32 id = cand ? cand[r->cur] : r->cur;
 		struct rs_entry *e;
 		struct rs_obj *o;
 
@@ -706,6 +755,19 @@ static void rs_gc_start(struct rs_gc_run *r)
 	g->cand_cap = 0;
 	r->full = g->cand_overflow;
 	g->cand_overflow = false;
+	if (!r->full) {
+		/*
+		 * The queue is the candidate buffer itself: CANDS writes the
+		 * member it keeps at q[qn] with qn <= its read cursor, and
+		 * MARK appends (the buffer grows between slices if needed).
+		 */
+		r->q = r->cand;
+		r->qcap = r->cand_cap;
+		r->cand = NULL;
+	} else {
+		r->qwant = h->objs_cap + 64;
+		r->grow = true;
+	}
 	g->kicked = false;
 	g->allocs_since = 0;
 
@@ -822,13 +884,14 @@ static void rs_gc_grow_queue(struct rs_gc_run *r)
 		r->nogrow = true;
 		return;
 	}
-	cap = r->qcap * 2 + REFSLAB_MAX_SLOTS;
+	cap = max(r->qcap * 2 + REFSLAB_MAX_SLOTS, r->qwant);
 	q = kvmalloc_array(cap, sizeof(*q), RS_GFP_USER);
 	if (!q) {
 		r->nogrow = true;	/* go on conservatively */
 		return;
 	}
-	memcpy(q, r->q, r->qn * sizeof(*q));
+	if (r->qn)
+		memcpy(q, r->q, r->qn * sizeof(*q));
 	kvfree(r->q);
 	r->q = q;
 	r->qcap = cap;
@@ -852,25 +915,25 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 	int err = 0;
 
 	/*
-	 * The queue starts at twice the candidates (the table for a full
-	 * scan) and grows between slices; the work stack has a fixed size
-	 * (overflow costs a sweep of the queue, not correctness).
+	 * The work stack has a fixed size (overflow costs a sweep of the
+	 * queue, not correctness); the queue is the candidate buffer taken
+	 * over at the start, or allocated for a full scan.
 	 */
 	rs_freelist_init(&r.fl);
 	mutex_lock(&h->lock);
-	want = g->cand_overflow ? h->objs_cap : 2 * g->nbuffered;
+	want = g->cand_overflow ? h->objs_cap : g->nbuffered;
 	mutex_unlock(&h->lock);
-	r.qcap = clamp_t(u32, want, 1024, U32_MAX / 8);
-	r.scap = clamp_t(u32, r.qcap / 16, 256, 16384);
-	r.q = kvmalloc_array(r.qcap, sizeof(*r.q), RS_GFP_USER);
+	r.scap = clamp_t(u32, want / 16, 256, 16384);
 	r.stack = kvmalloc_array(r.scap, sizeof(*r.stack), RS_GFP_USER);
-	if (!r.q || !r.stack) {
+	if (!r.stack) {
 		err = -ENOMEM;
 		goto out_free;
 	}
 
 	for (;;) {
+		enum rs_gc_phase ph;
 		bool done = false;
+		u64 ts;
 
 		if (r.grow) {
 			rs_gc_grow_queue(&r);
@@ -893,6 +956,8 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 			err = r.intr && signal_pending(current) ? -EINTR : 0;
 			break;
 		}
+		ts = ktime_get_ns();
+		ph = r.phase;
 		switch (r.phase) {
 		case RS_GC_CANDS:
 			rs_gc_cands(&r);
@@ -906,9 +971,6 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 				rs_gc_stop_barrier(&r);
 				r.phase = RS_GC_FREE;
 				r.cur = 0;
-				bytes = (u64)(r.qcap + r.scap + r.cand_cap +
-					      g->cand_cap) * sizeof(u32);
-				g->peak_bytes = bytes;
 			}
 			break;
 		case RS_GC_FREE:
@@ -923,7 +985,14 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		default:
 			break;
 		}
+		r.phase_ns[ph] += ktime_get_ns() - ts;
+		bytes = (u64)(r.qcap + r.scap + g->cand_cap) * sizeof(u32);
+		if (r.cand)
+			bytes += (u64)r.cand_cap * sizeof(u32);
+		r.peak = max(r.peak, bytes);
 		if (r.phase == RS_GC_DONE) {
+			g->peak_bytes = r.peak;
+			memcpy(g->phase_ns, r.phase_ns, sizeof(g->phase_ns));
 			rs_gc_finish(&r, ktime_get_ns() - t0, false);
 			done = true;
 		}
@@ -935,7 +1004,7 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		}
 		if (done)
 			break;
-		cond_resched();
+		rs_gc_yield(h);
 	}
 	if (out) {
 		out->collected = r.freed;
@@ -1126,7 +1195,7 @@ static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
 		mutex_unlock(&h->lock);
 		if (done)
 			break;
-		cond_resched();
+		rs_gc_yield(h);
 	}
 	mutex_unlock(&g->collect_lock);
 	f.count = count;
@@ -1188,6 +1257,7 @@ void rs_gc_heap_init(struct rs_heap *h)
 
 	memset(g, 0, sizeof(*g));
 	mutex_init(&g->collect_lock);
+	atomic_set(&g->waiters, 0);
 	g->enabled = true;
 	g->adaptive = true;
 	g->threshold = max(gc_threshold, 1u);
@@ -1230,10 +1300,12 @@ static void rs_gc_show_stats(struct seq_file *m, const char *pfx,
 void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
 {
 	struct refslab_gc_stats s;
-	u64 peak, entries, objects;
+	u64 peak, entries, objects, phase[RS_GC_PHASES];
 	bool adaptive;
+	int i;
 
 	mutex_lock(&h->lock);
+	memcpy(phase, h->gc.phase_ns, sizeof(phase));
 	rs_gc_snapshot(h, &s);
 	adaptive = h->gc.adaptive;
 	peak = h->gc.peak_bytes;
@@ -1246,6 +1318,10 @@ void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
 	seq_printf(m, "  objects %llu\n  table_entries %llu\n", objects, entries);
 	seq_printf(m, "  entry_gc_bytes %llu\n  buffer_bytes_peak %llu\n",
 		   entries * (sizeof(u32) * 2), peak);
+	seq_puts(m, "  last_phase_ns");
+	for (i = 1; i < RS_GC_PHASES; i++)
+		seq_printf(m, " %s=%llu", rs_gc_phase_name[i], phase[i]);
+	seq_puts(m, "\n");
 	rs_gc_show_stats(m, "  ", &s);
 }
 

@@ -8,6 +8,7 @@
 #define REFSLAB_GC_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include "uapi/refslab.h"
 
@@ -35,11 +36,14 @@ struct dentry;
  * @ndeferred: members changed under the active collection.
  * @holding: the collector holds heap->lock right now (lockless reads).
  * @lock_seq: bumped each time the collector takes heap->lock.
+ * @waiters: mutators blocked on heap->lock; the collector lets them in
+ *	before it takes the lock again.
  * @kicked: the kthread was asked to collect this heap.
  * @no_alloc: the collector holds heap->lock: rs_gc_decref() must not grow
  *	the candidate buffer (it sets @cand_overflow if it is full).
  * @pass_seq: kthread pass that last looked at the heap (rs_heaps_lock).
  * @peak_bytes: most buffer memory the last collection held.
+ * @phase_ns: heap->lock time of each phase of the last collection.
  * @stats: figures reported through the ioctl and debugfs.
  */
 struct rs_gc_heap {
@@ -64,12 +68,14 @@ struct rs_gc_heap {
 
 	u32 mark;
 	u32 lock_seq;
+	atomic_t waiters;		/* mutators in rs_gc_lock_wait() */
 	u64 ndeferred;
 	bool holding;
 	bool kicked;
 	bool no_alloc;
 	u64 pass_seq;
 	u64 peak_bytes;
+	u64 phase_ns[6];		/* time per phase, last collection */
 	struct refslab_gc_stats stats;
 };
 
@@ -96,6 +102,13 @@ void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
  */
 long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
 		 unsigned int usize);
+
+/*
+ * rs_heap_lock()'s slow path (heap.c): wait for heap->lock as a mutator.
+ * The collector yields the lock between slices to such waiters, and a
+ * wait that the collector caused is recorded (stats.max_wait_ns).
+ */
+void rs_gc_lock_wait(struct rs_heap *h);
 
 /* Print @h's collector figures (for a per-heap debugfs file). */
 struct seq_file;

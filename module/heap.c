@@ -295,19 +295,10 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	return 0;
 }
 
+/* The collector times the wait and lets a waiting mutator in (gc.c). */
 void rs_heap_lock_slow(struct rs_heap *h)
 {
-	u64 t0, waited;
-
-	if (!READ_ONCE(h->gc.active)) {
-		mutex_lock(&h->lock);
-		return;
-	}
-	t0 = ktime_get_ns();
-	mutex_lock(&h->lock);
-	waited = ktime_get_ns() - t0;
-	if (waited > h->gc.stats.max_wait_ns)
-		h->gc.stats.max_wait_ns = waited;
+	rs_gc_lock_wait(h);
 }
 
 int rs_heap_init(void)

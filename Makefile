@@ -1,0 +1,305 @@
+# SPDX-License-Identifier: GPL-2.0
+# refslab top-level build.  Targets:
+#
+#   make / make all   refslab.ko for KDIR, librefslab, refslabctl, the test
+#                     programs (64-bit, 32-bit, ASan/UBSan) and the uapi check
+#   make check        the test suite in a VM on the stock Debian 6.1 kernel
+#                     (HOST=1: on this machine with insmod, needs root and
+#                     headers for the running kernel)
+#   make check-debug  the same suite on the debug kernel (KASAN, lockdep,
+#                     kmemleak, UBSAN, KUnit...), built once and cached
+#   make demo         boot, load, run tests/demo.sh, show debugfs, unload
+#   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
+#   make lint         W=1 + sparse module build and checkpatch --strict
+#   make selftest     the VM runner's full self-test
+#   make clean
+#
+# Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, a
+# version like 6.12, or an image path), VM_TIMEOUT, VM_APPEND (see
+# tests/vm/run), REFSLAB_PARAMS (module parameters for the tests), ASAN=1
+# (also run the sanitizer build of the tests), W=1 and C=1 (passed to Kbuild).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+TOP := $(CURDIR)
+B := $(TOP)/build
+
+# --- kernel trees ----------------------------------------------------------
+# The VM's stock kernel: the newest Debian 6.1 image installed.
+STOCK_KVER := $(shell ls -1 /boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -1 | sed 's|/boot/vmlinuz-||')
+RUN_KDIR := /lib/modules/$(shell uname -r)/build
+ifneq ($(wildcard $(RUN_KDIR)/Makefile),)
+KDIR ?= $(RUN_KDIR)
+else ifneq ($(STOCK_KVER),)
+KDIR ?= /lib/modules/$(STOCK_KVER)/build
+else
+KDIR ?= $(lastword $(shell ls -1d /lib/modules/*/build 2>/dev/null | sort -V))
+endif
+
+# Release of a kernel build tree, from its utsrelease.h.
+krelease = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(1)/include/generated/utsrelease.h 2>/dev/null)
+KTAG ?= $(call krelease,$(KDIR))
+KOBJ := $(B)/ko-$(KTAG)
+
+KERNEL ?= stock
+export KERNEL
+
+# --- userspace -------------------------------------------------------------
+CC ?= gcc
+WARN_CFLAGS := -Wall -Wextra -Wshadow
+USER_CFLAGS := $(WARN_CFLAGS) -O2 -g -I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/userspace/ctl $(EXTRA_CFLAGS)
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(wildcard userspace/lib/*.c)
+CTL_SRC := $(wildcard userspace/ctl/*.c)
+TEST_SRC := $(wildcard tests/user/*.c)
+HDRS := $(wildcard uapi/*.h userspace/lib/*.h userspace/ctl/*.h tests/user/*.h)
+TEST_NAMES := $(basename $(notdir $(TEST_SRC)))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB32_OBJ := $(LIB_SRC:%.c=$(B)/obj32/%.o)
+LIBASAN_OBJ := $(LIB_SRC:%.c=$(B)/obj-asan/%.o)
+
+TESTS := $(TEST_NAMES:%=$(B)/tests/%)
+TESTS32 := $(TEST_NAMES:%=$(B)/tests32/%)
+TESTS_ASAN := $(TEST_NAMES:%=$(B)/tests-asan/%)
+
+USERSPACE := $(B)/refslab.pc
+ifneq ($(LIB_SRC),)
+USERSPACE += $(B)/librefslab.a $(B)/librefslab.so $(B)/librefslab32.a $(B)/librefslab-asan.a
+endif
+ifneq ($(CTL_SRC),)
+USERSPACE += $(B)/refslabctl
+endif
+USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
+
+PREFIX ?= /usr/local
+
+VM_RUN := $(TOP)/tests/vm/run
+REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
+
+.PHONY: all module userspace uapi-check deps check check-vm check-host \
+	check-debug harness-selftest selftest vm-module lint-kbuild demo bench lint checkpatch clean install help
+
+all: module userspace uapi-check
+
+help:
+	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@bash scripts/deps.sh
+
+# --- refslab.ko --------------------------------------------------------------
+# Out-of-tree Kbuild writes objects next to the sources, so each kernel gets
+# its own copy of the sources in build/ko-<release> (build/ko-debug for the
+# debug kernel); rsync keeps mtimes, so only what changed is rebuilt.
+KO_EXCLUDES := --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
+	--exclude='*.mod.c' --exclude='*.symvers' --exclude='*.order' --exclude='*.dwo'
+
+module:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "no kernel build tree at KDIR=$(KDIR) (run scripts/deps.sh)" >&2; exit 1; fi
+	@mkdir -p $(KOBJ)
+	@rsync -a $(TOP)/Kbuild $(KOBJ)/
+	@rsync -a --delete $(KO_EXCLUDES) $(TOP)/module/ $(KOBJ)/module/
+	@rsync -a --delete $(KO_EXCLUDES) $(TOP)/uapi/ $(KOBJ)/uapi/
+	$(MAKE) -C $(KDIR) M=$(KOBJ) modules
+	@echo "module: $(KOBJ)/refslab.ko"
+
+# --- userspace ---------------------------------------------------------------
+userspace: $(USERSPACE)
+
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/obj32/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(USER_CFLAGS) -c -o $@ $<
+
+$(B)/obj-asan/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+$(B)/librefslab.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/librefslab32.a: $(LIB32_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/librefslab-asan.a: $(LIBASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/librefslab.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,librefslab.so.0 -o $@ $^
+
+$(B)/refslab.pc: Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+		'Name: refslab' 'Description: userspace library for the refslab kernel module (/dev/refslab)' \
+		'Version: 0.1' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
+
+$(B)/refslabctl: $(CTL_SRC) $(B)/librefslab.a $(HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRC) $(B)/librefslab.a
+
+# Each tests/user/NAME.c is one TAP program (cmocka), linked statically
+# against librefslab so it runs from build/ without an install.
+$(B)/tests/%: tests/user/%.c $(B)/librefslab.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab.a -lcmocka
+
+$(B)/tests32/%: tests/user/%.c $(B)/librefslab32.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab32.a -lcmocka
+
+$(B)/tests-asan/%: tests/user/%.c $(B)/librefslab-asan.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab-asan.a -lcmocka
+
+install: userspace
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/refslab $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(B)/librefslab.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/librefslab.so $(DESTDIR)$(PREFIX)/lib/librefslab.so.0
+	ln -sf librefslab.so.0 $(DESTDIR)$(PREFIX)/lib/librefslab.so
+	install -m 644 uapi/refslab.h userspace/lib/librefslab.h $(DESTDIR)$(PREFIX)/include/refslab/
+	install -m 644 $(B)/refslab.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(B)/refslabctl $(DESTDIR)$(PREFIX)/bin/
+
+# --- the uapi header on its own ----------------------------------------------
+# It must compile alone (C and C++, 32- and 64-bit) and every struct must have
+# the same layout on i386 and x86_64: pahole's view of both must be equal.
+uapi-check: $(B)/uapi-check.stamp
+
+$(B)/uapi-check.stamp: uapi/refslab.h
+	@mkdir -p $(B)/uapi-check
+	$(CC) -fsyntax-only -Wall -Wextra -Werror -std=c99 -pedantic-errors -x c uapi/refslab.h
+	$(CC) -m32 -fsyntax-only -Wall -Wextra -Werror -std=c99 -pedantic-errors -x c uapi/refslab.h
+	g++ -fsyntax-only -Wall -Wextra -Werror -x c++ uapi/refslab.h
+	@sed -n 's/^struct \(refslab_[a-z0-9_]*\) {.*/\1/p' uapi/refslab.h | sort -u >$(B)/uapi-check/structs
+	@{ echo '#include "refslab.h"'; \
+	   sed 's/.*/struct & v_&; char size_&[sizeof(struct &)];/' \
+		$(B)/uapi-check/structs; } >$(B)/uapi-check/layout.c
+	$(CC) -c -g -I uapi -o $(B)/uapi-check/layout64 $(B)/uapi-check/layout.c
+	$(CC) -m32 -c -g -I uapi -o $(B)/uapi-check/layout32 $(B)/uapi-check/layout.c
+	@nm -S -t d $(B)/uapi-check/layout64 | awk '$$4 ~ /^size_/ { print $$4, $$2 + 0 }' | sort >$(B)/uapi-check/sizes64
+	@nm -S -t d $(B)/uapi-check/layout32 | awk '$$4 ~ /^size_/ { print $$4, $$2 + 0 }' | sort >$(B)/uapi-check/sizes32
+	@[ -s $(B)/uapi-check/sizes64 ] || [ ! -s $(B)/uapi-check/structs ] || { echo "uapi: no sizes found" >&2; exit 1; }
+	@diff -u $(B)/uapi-check/sizes32 $(B)/uapi-check/sizes64 || \
+		{ echo "uapi: struct sizes differ between -m32 and -m64" >&2; exit 1; }
+	@rm -f $(B)/uapi-check/pahole32 $(B)/uapi-check/pahole64
+	@if command -v pahole >/dev/null; then \
+		for s in $$(cat $(B)/uapi-check/structs); do \
+			pahole -C $$s $(B)/uapi-check/layout64 >>$(B)/uapi-check/pahole64; \
+			pahole -C $$s $(B)/uapi-check/layout32 >>$(B)/uapi-check/pahole32; \
+		done; \
+		diff -u $(B)/uapi-check/pahole32 $(B)/uapi-check/pahole64 || \
+		{ echo "uapi: struct layouts differ between -m32 and -m64" >&2; exit 1; }; \
+	fi
+	@echo "uapi: refslab.h compiles alone; $$(wc -l <$(B)/uapi-check/structs) structs, same layout on i386 and x86_64"
+	@touch $@
+
+# --- running the tests -------------------------------------------------------
+# The module for the VM's kernel, when that is not KDIR's.
+VM_KVER = $(if $(filter stock,$(KERNEL)),$(STOCK_KVER),$(patsubst vmlinuz-%,%,$(notdir $(lastword $(sort $(wildcard /boot/vmlinuz-$(KERNEL)*))))))
+
+vm-module:
+ifeq ($(KERNEL),debug)
+	@dir=$$(tests/vm/debug-kernel.sh) && \
+		$(MAKE) --no-print-directory module KDIR=$$dir/linux-source-6.1 KTAG=debug
+else ifneq ($(findstring /,$(KERNEL)),)
+	@$(MAKE) --no-print-directory module
+else
+	@[ -n "$(VM_KVER)" ] || { echo "no /boot/vmlinuz for KERNEL=$(KERNEL)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory module KDIR=/lib/modules/$(VM_KVER)/build
+endif
+
+# The runner's self-test: the quick half (clean load, warning caught by the
+# console scan) in make check, all of it (panic_on_warn, timeout) here.
+harness-selftest:
+	@echo "== runner self-test (a kernel warning must fail the run)"
+	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock prove tests/harness/selftest.t
+
+selftest:
+	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
+
+ifeq ($(HOST),1)
+check: check-host
+else
+check: check-vm
+endif
+
+check-vm: deps
+	@$(MAKE) --no-print-directory userspace uapi-check
+	@$(MAKE) --no-print-directory vm-module
+	@$(MAKE) --no-print-directory harness-selftest
+	@echo "== test suite in the VM (KERNEL=$(KERNEL))"
+	$(VM_RUN) tests/run-tests.sh
+
+# On a real machine: the module for the running kernel, loaded with insmod.
+check-host:
+	@[ "$$(id -u)" = 0 ] || { echo "make check HOST=1 needs root (insmod)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory userspace uapi-check
+	@$(MAKE) --no-print-directory module KDIR=$(RUN_KDIR)
+	tests/run-tests.sh
+
+check-debug: deps
+	@echo "== debug kernel (built once, cached under $(REFSLAB_CACHE))"
+	@tests/vm/debug-kernel.sh
+	@$(MAKE) --no-print-directory userspace uapi-check
+	@$(MAKE) --no-print-directory vm-module KERNEL=debug
+	@echo "== test suite in the VM (KERNEL=debug)"
+	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} $(VM_RUN) tests/run-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory userspace
+	@$(MAKE) --no-print-directory vm-module
+	$(VM_RUN) tests/run-tests.sh --demo
+
+bench: deps
+	@$(MAKE) --no-print-directory userspace
+	@$(MAKE) --no-print-directory vm-module
+	@rm -f $(B)/vm/bench.json
+	VM_APPEND="init_on_alloc=0 $(VM_APPEND)" $(VM_RUN) tests/bench/run.sh
+	@cp $(B)/vm/bench.json $(B)/bench.json && echo "bench: results in build/bench.json"
+
+# --- lint ------------------------------------------------------------------
+# A fresh W=1 + sparse build (warnings only show when a file is compiled) and
+# checkpatch --strict; any warning fails.
+CHECKPATCH_DIR := $(REFSLAB_CACHE)/checkpatch
+LINT_FILES := $(wildcard module/*.[ch] uapi/*.h)
+
+lint:
+	@fail=0; \
+	$(MAKE) --no-print-directory lint-kbuild || fail=1; \
+	$(MAKE) --no-print-directory checkpatch || fail=1; \
+	exit $$fail
+
+lint-kbuild:
+	@rm -rf $(B)/ko-lint
+	@set -o pipefail; $(MAKE) --no-print-directory module KTAG=lint W=1 C=2 2>&1 | tee $(B)/lint.log
+	@if grep -E 'warning:|error:' $(B)/lint.log; then \
+		echo "lint: W=1/sparse warnings (see build/lint.log)" >&2; exit 1; fi
+	@echo "lint: W=1 and sparse clean"
+
+checkpatch:
+	@cp=$$(ls -1 $(REFSLAB_CACHE)/kernel-debug-*/linux-source-6.1/scripts/checkpatch.pl 2>/dev/null | head -1); \
+	if [ -z "$$cp" ]; then \
+		cp=$(CHECKPATCH_DIR)/linux-source-6.1/scripts/checkpatch.pl; \
+		if [ ! -f "$$cp" ]; then \
+			echo "checkpatch: extracting it from /usr/src/linux-source-6.1.tar.xz"; \
+			mkdir -p $(CHECKPATCH_DIR) && \
+			tar -C $(CHECKPATCH_DIR) -xf /usr/src/linux-source-6.1.tar.xz \
+				linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+				linux-source-6.1/scripts/const_structs.checkpatch || exit 1; \
+		fi; \
+	fi; \
+	echo "checkpatch: $$cp --strict --no-tree over $(LINT_FILES)"; \
+	perl $$cp --strict --no-tree --quiet --show-types -f $(LINT_FILES)
+	@echo "checkpatch: clean"
+
+clean:
+	rm -rf $(B)

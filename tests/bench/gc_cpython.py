@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""CPython's gc on the shapes tests/bench/gc_bench.c gives refslab.
+
+  garbage  N objects in 2-cycles, all garbage: time of gc.collect()
+  live     N objects in one big cycle, one reference kept: time of
+           gc.collect() (scans them all, frees nothing)
+  pause    gc.collect() is stop-the-world: its pause on the garbage heap
+           is the whole collection (best of the runs)
+
+Objects are small gc-tracked instances with one reference slot
+(__slots__), the closest CPython has to a refslab object with one slot.
+Prints "bench: <key> <value>" lines; times in seconds.
+Usage: gc_cpython.py [N] [RUNS]
+"""
+import gc
+import sys
+import time
+
+
+class Obj:
+    __slots__ = ("slot", "__weakref__")
+
+    def __init__(self):
+        self.slot = None
+
+
+def garbage(n):
+    gc.disable()
+    for _ in range(n // 2):
+        a = Obj()
+        b = Obj()
+        a.slot = b
+        b.slot = a
+    del a, b
+    t = time.perf_counter()
+    found = gc.collect()
+    t = time.perf_counter() - t
+    gc.enable()
+    return t, found
+
+
+def live(n):
+    gc.disable()
+    first = prev = Obj()
+    for _ in range(n - 1):
+        cur = Obj()
+        prev.slot = cur
+        prev = cur
+    prev.slot = first
+    del prev, cur
+    gc.collect()        # settle anything else first
+    t = time.perf_counter()
+    found = gc.collect()
+    t = time.perf_counter() - t
+    first.slot = None   # break it so the next run starts clean
+    del first
+    gc.enable()
+    return t, found
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    gc.collect()
+    g = min(garbage(n)[0] for _ in range(runs))
+    lv = min(live(n)[0] for _ in range(runs))
+    print("bench: cpython_version %d.%d" % sys.version_info[:2])
+    print("bench: cpython_garbage_collect_s %.4f" % g)
+    print("bench: cpython_live_scan_s %.4f" % lv)
+    print("bench: cpython_full_pause_s %.4f" % g)
+
+
+if __name__ == "__main__":
+    main()

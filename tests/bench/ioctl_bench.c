@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl_bench: what an object costs through the ioctl interface, as ratios
+ * to a null ioctl (/dev/refslab_null returns 0 at once) measured in the
+ * same run.  Prints "bench: <key> <value>" lines for the bench framework:
+ *   ioctl_null_ns              one null ioctl (the floor), ns
+ *   ioctl_create_drop_ns       create + drop of one object, ns
+ *   ioctl_create_drop_vs_null  that / the null ioctl
+ *   ioctl_batch64_ns           per object, creates and drops 64 per call
+ *   ioctl_batch64_vs_null      that / the null ioctl
+ *   obj_header_bytes           REFSLAB_IOC_VERSION header_bytes
+ *   ioctl_2proc_scaling        two processes on two heaps: throughput
+ *                              against one process alone
+ * Each figure is the best of a few rounds of ~0.2 s (emulation is noisy).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include "librefslab.h"
+
+#define ROUNDS		3
+#define ROUND_NS	200000000ULL
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "ioctl_bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+/* Runs fn(ctx, n) for n iterations, n grown until a round takes
+ * ROUND_NS; returns the best ns per iteration over ROUNDS rounds. */
+static double best_ns(void (*fn)(void *, unsigned long), void *ctx)
+{
+	unsigned long n = 64;
+	double best = 1e30;
+	uint64_t t;
+	int r;
+
+	for (;;) {	/* calibrate */
+		t = now_ns();
+		fn(ctx, n);
+		t = now_ns() - t;
+		if (t >= ROUND_NS / 4)
+			break;
+		n *= 2;
+	}
+	n = (unsigned long)((double)n * ROUND_NS / (double)(t ? t : 1));
+	if (n < 1)
+		n = 1;
+	for (r = 0; r < ROUNDS; r++) {
+		double per;
+
+		t = now_ns();
+		fn(ctx, n);
+		t = now_ns() - t;
+		per = (double)t / (double)n;
+		if (per < best)
+			best = per;
+	}
+	return best;
+}
+
+static void null_loop(void *ctx, unsigned long n)
+{
+	int fd = *(int *)ctx;
+	struct refslab_drop d = { 0 };
+
+	while (n--)
+		if (ioctl(fd, REFSLAB_IOC_DROP, &d))
+			die("null ioctl", errno);
+}
+
+static void create_drop_loop(void *ctx, unsigned long n)
+{
+	rs_heap *h = ctx;
+	uint32_t hd;
+	int err;
+
+	while (n--) {
+		err = rs_create(h, 2, 16, 0, &hd);
+		if (!err)
+			err = rs_drop(h, hd);
+		if (err)
+			die("create/drop", err);
+	}
+}
+
+struct batch_ctx {
+	rs_heap *h;
+	struct refslab_op ops[64];
+};
+
+/* n rounds of: one batch of 64 creates, one batch of 64 drops. */
+static void batch_loop(void *ctx, unsigned long n)
+{
+	struct batch_ctx *b = ctx;
+	struct refslab_batch arg = { .ops = (uint64_t)(uintptr_t)b->ops, .count = 64 };
+	int k;
+
+	while (n--) {
+		for (k = 0; k < 64; k++) {
+			memset(&b->ops[k], 0, sizeof(b->ops[k]));
+			b->ops[k].op = REFSLAB_OP_CREATE;
+			b->ops[k].args.create.nslots = 2;
+			b->ops[k].args.create.payload_size = 16;
+		}
+		if (ioctl(rs_fd(b->h), REFSLAB_IOC_BATCH, &arg))
+			die("batch create", errno);
+		for (k = 0; k < 64; k++) {
+			uint32_t hd = b->ops[k].args.create.handle;
+
+			memset(&b->ops[k], 0, sizeof(b->ops[k]));
+			b->ops[k].op = REFSLAB_OP_DROP;
+			b->ops[k].args.drop.handle = hd;
+		}
+		if (ioctl(rs_fd(b->h), REFSLAB_IOC_BATCH, &arg))
+			die("batch drop", errno);
+	}
+}
+
+/* Create+drop pairs done by one process in `ns` nanoseconds. */
+static unsigned long pairs_for(uint64_t ns)
+{
+	rs_heap *h;
+	unsigned long pairs = 0;
+	uint64_t end;
+	int err = rs_open(&h), i;
+
+	if (err)
+		die("open", err);
+	rs_gc_set_enabled(h, false);
+	end = now_ns() + ns;
+	while (now_ns() < end) {
+		for (i = 0; i < 64; i++) {
+			uint32_t hd;
+
+			err = rs_create(h, 2, 16, 0, &hd);
+			if (!err)
+				err = rs_drop(h, hd);
+			if (err)
+				die("create/drop", err);
+		}
+		pairs += 64;
+	}
+	rs_close(h);
+	return pairs;
+}
+
+/* nproc processes at once, each on its own heap: total pairs per second. */
+static double throughput(int nproc, uint64_t ns)
+{
+	int p[2], go[2], i;
+	unsigned long total = 0, got;
+	pid_t pid[8];
+
+	if (pipe(p) || pipe(go))
+		die("pipe", errno);
+	for (i = 0; i < nproc; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			die("fork", errno);
+		if (pid[i] == 0) {
+			char c;
+
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
+			got = pairs_for(ns);
+			if (write(p[1], &got, sizeof(got)) != sizeof(got))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	for (i = 0; i < nproc; i++)	/* start together */
+		if (write(go[1], "g", 1) != 1)
+			die("write", errno);
+	close(go[1]);
+	for (i = 0; i < nproc; i++) {
+		if (read(p[0], &got, sizeof(got)) != sizeof(got))
+			die("child result", EIO);
+		total += got;
+	}
+	for (i = 0; i < nproc; i++)
+		waitpid(pid[i], NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	return (double)total * 1e9 / (double)ns;
+}
+
+int main(void)
+{
+	struct refslab_version v;
+	struct batch_ctx *b;
+	double null_ns, cd_ns, b64_ns, t1 = 0, t2 = 0;
+	rs_heap *h;
+	int nfd, err, r;
+
+	nfd = open(REFSLAB_NULL_DEVICE, O_RDWR | O_CLOEXEC);
+	if (nfd < 0)
+		die(REFSLAB_NULL_DEVICE, errno);
+	err = rs_open(&h);
+	if (err)
+		die(REFSLAB_DEVICE, err);
+	err = rs_version(h, &v);
+	if (err)
+		die("version", err);
+	rs_gc_set_enabled(h, false);
+
+	null_ns = best_ns(null_loop, &nfd);
+	cd_ns = best_ns(create_drop_loop, h);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		die("calloc", ENOMEM);
+	b->h = h;
+	b64_ns = best_ns(batch_loop, b) / 64;
+	/* null again: the floor moves with the machine's load */
+	{
+		double again = best_ns(null_loop, &nfd);
+
+		if (again < null_ns)
+			null_ns = again;
+	}
+	for (r = 0; r < 3; r++) {	/* best of three each */
+		double a = throughput(1, 300000000ULL);
+		double c = throughput(2, 300000000ULL);
+
+		if (a > t1)
+			t1 = a;
+		if (c > t2)
+			t2 = c;
+	}
+	printf("# null ioctl %.0f ns, create+drop %.0f ns, batch64 per object %.0f ns\n",
+	       null_ns, cd_ns, b64_ns);
+	printf("# one process %.0f pairs/s, two processes %.0f pairs/s\n", t1, t2);
+	printf("bench: ioctl_null_ns %.1f\n", null_ns);
+	printf("bench: ioctl_create_drop_ns %.1f\n", cd_ns);
+	printf("bench: ioctl_create_drop_vs_null %.3f\n", cd_ns / null_ns);
+	printf("bench: ioctl_batch64_ns %.1f\n", b64_ns);
+	printf("bench: ioctl_batch64_vs_null %.3f\n", b64_ns / null_ns);
+	printf("bench: obj_header_bytes %u\n", v.header_bytes);
+	printf("bench: ioctl_2proc_scaling %.3f\n", t1 > 0 ? t2 / t1 : 0.0);
+	free(b);
+	rs_close(h);
+	close(nfd);
+	return 0;
+}

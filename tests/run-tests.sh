@@ -1,0 +1,70 @@
+#!/bin/bash
+# The test driver, run inside the VM by `make check` / `make check-debug`
+# (or on a real machine by `make check HOST=1`): load refslab.ko built for
+# the running kernel, check the KUnit results of the load (debug kernel),
+# run the userspace test programs and tests/*.t under prove, unload and
+# check that nothing leaked or warned.  Exit status: 0 only if all passed.
+#
+#   tests/run-tests.sh          the suite
+#   tests/run-tests.sh --demo   load, tests/demo.sh, debugfs accounting, unload
+#
+#   REFSLAB_PARAMS   module parameters for insmod
+#   REFSLAB_KO       the module to load (default: found by vermagic)
+#   REFSLAB_ASAN=1   also run the ASan/UBSan build of the tests
+set -u
+cd "$(dirname "$0")/.."
+. tests/vm/lib.sh
+
+mode=check
+[ "${1:-}" = --demo ] && mode=demo
+export CMOCKA_MESSAGE_OUTPUT=TAP
+fail=0
+
+echo "== refslab $mode on $(uname -r)"
+mark=$(rs_dmesg_mark)
+rs_kmemleak_start
+rs_load || { rs_dmesg_since "$mark" | tail -30; exit 1; }
+rs_kunit_report "$mark" || fail=1
+
+if [ $mode = demo ]; then
+	if [ -x build/refslabctl ]; then
+		echo "== refslabctl version"
+		build/refslabctl version || fail=1
+	fi
+	echo "== tests/demo.sh"
+	bash tests/demo.sh || { rs_err "tests/demo.sh failed"; fail=1; }
+	echo "== debugfs accounting after the scenario"
+	rs_show_debugfs || fail=1
+	if [ -x build/refslabctl ]; then
+		echo "== refslabctl stats"
+		build/refslabctl stats || fail=1
+	fi
+else
+	progs=()
+	for p in build/tests/* build/tests32/* tests/*.t; do
+		[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
+	done
+	if [ "${REFSLAB_ASAN:-0}" = 1 ]; then
+		for p in build/tests-asan/*; do
+			[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
+		done
+	fi
+	if [ ${#progs[@]} = 0 ]; then
+		rs_err "no test programs (build/tests/*, tests/*.t): make userspace"
+		fail=1
+	else
+		echo "== prove (${#progs[@]} programs)"
+		prove --timer "${progs[@]}" || fail=1
+	fi
+fi
+
+echo "== unload"
+rs_unload || fail=1
+rs_kmemleak_check || fail=1
+rs_dmesg_check "$mark" || fail=1
+if [ $fail = 0 ]; then
+	echo "== refslab $mode: PASS"
+else
+	echo "== refslab $mode: FAIL"
+fi
+exit $fail

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run every tests/scenarios/*.rs through `refslabctl run` and report TAP.
+#   NAME.rs          must pass (exit 0)
+#   fail-NAME.rs     must fail an expectation or an operation (exit 1)
+#   syntax-NAME.rs   must be refused as a bad script (exit 2)
+# A "# expect-stderr: TEXT" line in a failing scenario must appear in its
+# error output (so the line number and message are checked too).
+# REFSLABCTL overrides the binary (default: build/refslabctl next to tests/).
+here=$(cd "$(dirname "$0")" && pwd)
+ctl=${REFSLABCTL:-$here/../build/refslabctl}
+ctl=$(cd "$(dirname "$ctl")" && pwd)/$(basename "$ctl")
+dir=$here/scenarios
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+set -- "$dir"/*.rs
+echo "1..$#"
+n=0
+for f in "$@"; do
+	n=$((n + 1))
+	name=$(basename "$f")
+	case $name in
+	fail-*) want=1 ;;
+	syntax-*) want=2 ;;
+	*) want=0 ;;
+	esac
+	(cd "$dir" && "$ctl" run "$name") >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok=1
+	why=""
+	if [ "$rc" -ne "$want" ]; then
+		ok=0
+		why="exit $rc, expected $want"
+	fi
+	want_err=$(sed -n 's/^# expect-stderr: //p' "$f")
+	if [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
+		ok=0
+		why="${why:+$why; }stderr lacks: $want_err"
+	fi
+	if [ $ok -eq 1 ]; then
+		echo "ok $n - $name (exit $rc)"
+	else
+		echo "not ok $n - $name: $why"
+		sed 's/^/# out: /' "$tmp/out"
+		sed 's/^/# err: /' "$tmp/err"
+	fi
+done

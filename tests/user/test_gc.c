@@ -1,0 +1,1207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_gc: the cycle collector, model-checked.
+ *
+ * Random graphs (cycles, self-loops, shared subgraphs, long chains) are
+ * built through /dev/refslab while the test keeps an exact model; handles
+ * are dropped at random, the heap is collected, and the test checks that
+ * exactly the objects unreachable from live handles are gone (heap object
+ * count), that every survivor is intact (payload signature) and that its
+ * refcount is exact.  Then the same with threads mutating while another
+ * collects, a cycle and a chain of a million objects, and the controls
+ * (disable/enable, thresholds, freeze, statistics, argument checking).
+ *
+ * Environment:
+ *   REFSLAB_GC_SEEDS   number of seeds of the model test (default 300)
+ *   REFSLAB_GC_SEED    first seed (default 1); a failure prints its seed
+ *   REFSLAB_GC_BIG     objects in the big cycle/chain (default 1000000;
+ *                      the debug kernel's KASAN and kmemleak make each
+ *                      object several times dearer, so check-debug lowers it)
+ *   REFSLAB_GC_THREAD_OPS  operations per mutator thread (default 4000)
+ *
+ * TAP through cmocka.  Needs root for the module parameter it lowers (the
+ * slice budget, to make collections interleave with mutators).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "refslab.h"
+
+#define BUDGET_PARAM "/sys/module/refslab/parameters/gc_slice_budget"
+
+static unsigned long env_ul(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+static int rs_open(void)
+{
+	int fd = open(REFSLAB_DEVICE, O_RDWR | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* ioctl returning 0 or -errno */
+static int rio(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+static uint32_t rs_create(int fd, uint32_t nslots, uint32_t payload)
+{
+	struct refslab_create c = { .nslots = nslots, .payload_size = payload };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_CREATE, &c), 0);
+	return c.handle;
+}
+
+static uint32_t rs_dup(int fd, uint32_t h)
+{
+	struct refslab_dup d = { .handle = h };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_DUP, &d), 0);
+	return d.new_handle;
+}
+
+static void rs_drop(int fd, uint32_t h)
+{
+	struct refslab_drop d = { .handle = h };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_DROP, &d), 0);
+}
+
+static void rs_set(int fd, uint32_t h, uint32_t slot, uint32_t target)
+{
+	struct refslab_slot s = { .handle = h, .slot = slot, .target = target };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_SET_SLOT, &s), 0);
+}
+
+static uint32_t rs_get(int fd, uint32_t h, uint32_t slot)
+{
+	struct refslab_slot s = { .handle = h, .slot = slot };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_GET_SLOT, &s), 0);
+	return s.target;
+}
+
+static void rs_write_sig(int fd, uint32_t h, uint64_t sig)
+{
+	struct refslab_io io = { .handle = h, .len = 8,
+				 .buf = (uintptr_t)&sig };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_WRITE, &io), 0);
+}
+
+static uint64_t rs_read_sig(int fd, uint32_t h)
+{
+	uint64_t sig = 0;
+	struct refslab_io io = { .handle = h, .len = 8,
+				 .buf = (uintptr_t)&sig };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_READ, &io), 0);
+	return sig;
+}
+
+static struct refslab_stat rs_stat(int fd, uint32_t h)
+{
+	struct refslab_stat s = { .handle = h };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_STAT, &s), 0);
+	return s;
+}
+
+static uint64_t rs_objects(int fd)
+{
+	struct refslab_heap_stats s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rio(fd, REFSLAB_IOC_HEAP_STATS, &s), 0);
+	return s.objects;
+}
+
+static struct refslab_gc_collect rs_collect(int fd)
+{
+	struct refslab_gc_collect c;
+	int err;
+
+	do {
+		memset(&c, 0, sizeof(c));
+		err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
+	} while (err == -EINTR);
+	assert_int_equal(err, 0);
+	return c;
+}
+
+static struct refslab_gc_stats rs_gc_stats(int fd)
+{
+	struct refslab_gc_stats s;
+
+	memset(&s, 0xff, sizeof(s));
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_STATS, &s), 0);
+	return s;
+}
+
+static struct refslab_gc_control rs_control(int fd, uint32_t flags,
+					    uint32_t enabled, uint32_t thr)
+{
+	struct refslab_gc_control c = { .flags = flags, .enabled = enabled,
+					.threshold = thr };
+
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &c), 0);
+	return c;
+}
+
+static void rs_enable(int fd, int on)
+{
+	rs_control(fd, REFSLAB_GC_SET_ENABLED, on, 0);
+}
+
+/* ---- batch helpers for the big graphs ---- */
+
+struct batch {
+	int fd;
+	struct refslab_op ops[REFSLAB_BATCH_MAX];
+	unsigned int n;
+};
+
+static void batch_flush(struct batch *b)
+{
+	struct refslab_batch req = { .ops = (uintptr_t)b->ops, .count = b->n };
+	unsigned int i;
+
+	if (!b->n)
+		return;
+	assert_int_equal(rio(b->fd, REFSLAB_IOC_BATCH, &req), 0);
+	assert_int_equal(req.done, b->n);
+	for (i = 0; i < b->n; i++)
+		assert_int_equal(b->ops[i].result, 0);
+}
+
+static struct refslab_op *batch_op(struct batch *b, uint32_t op)
+{
+	struct refslab_op *o;
+
+	if (b->n == REFSLAB_BATCH_MAX) {
+		batch_flush(b);
+		b->n = 0;
+	}
+	o = &b->ops[b->n++];
+	memset(o, 0, sizeof(*o));
+	o->op = op;
+	return o;
+}
+
+/* Create n objects with one slot; handles into h[]. */
+static void big_create(struct batch *b, uint32_t *h, unsigned long n)
+{
+	unsigned long i, base = 0;
+
+	b->n = 0;
+	for (i = 0; i < n; i++) {
+		struct refslab_op *o = batch_op(b, REFSLAB_OP_CREATE);
+
+		if (b->n == 1)
+			base = i;
+		o->args.create.nslots = 1;
+		if (b->n == REFSLAB_BATCH_MAX || i == n - 1) {
+			unsigned int j;
+
+			batch_flush(b);
+			for (j = 0; j < b->n; j++)
+				h[base + j] = b->ops[j].args.create.handle;
+			b->n = 0;
+		}
+	}
+}
+
+static void big_link(struct batch *b, uint32_t from, uint32_t to)
+{
+	struct refslab_op *o = batch_op(b, REFSLAB_OP_SET_SLOT);
+
+	o->args.slot.handle = from;
+	o->args.slot.target = to;
+}
+
+static void big_drop(struct batch *b, uint32_t h)
+{
+	batch_op(b, REFSLAB_OP_DROP)->args.drop.handle = h;
+}
+
+/* ---- the model ---- */
+
+#define M_MAXOBJ	512
+#define M_MAXSLOT	4
+#define M_MAXH		2048
+
+struct mobj {
+	int live;		/* still in the kernel (as far as we know) */
+	int nslots;
+	int slot[M_MAXSLOT];	/* model object index or -1 */
+	uint64_t sig;
+};
+
+struct model {
+	int fd;
+	unsigned int seed;
+	uint64_t rng;
+	struct mobj obj[M_MAXOBJ];
+	int nobj;
+	uint32_t hnum[M_MAXH];	/* kernel handle */
+	int hobj[M_MAXH];	/* model object it names */
+	int nh;
+	int reach[M_MAXOBJ];
+	int lo, hi;		/* objects of this model: [lo, hi) */
+	int sigtag;
+	int cursor;		/* where m_alloc() looks next */
+	uint64_t gen;		/* objects created */
+};
+
+static uint32_t rnd(struct model *m, uint32_t n)
+{
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 7;
+	m->rng ^= m->rng << 17;
+	return n ? (uint32_t)((m->rng >> 11) % n) : 0;
+}
+
+static void fail_seed(struct model *m, const char *what)
+{
+	print_error("seed %u: %s\n", m->seed, what);
+}
+
+static int m_reach(struct model *m);
+
+/*
+ * A model index for a new object: a fresh one, or one whose object is
+ * unreachable (it can never be reached again, so the model may forget it;
+ * the kernel object may still wait for the collector).
+ */
+static int m_alloc(struct model *m)
+{
+	int n;
+
+	if (m->nobj < M_MAXOBJ)
+		return m->nobj++;
+	m_reach(m);
+	for (n = 0; n < M_MAXOBJ; n++) {
+		int i = (m->cursor + n) % M_MAXOBJ;
+
+		if (!m->reach[i]) {
+			m->cursor = i + 1;
+			m->reach[i] = 1;
+			return i;
+		}
+	}
+	fail();
+	return -1;
+}
+
+/* Indices m_alloc() can still hand out. */
+static int m_room(struct model *m)
+{
+	int i, n = M_MAXOBJ - m->nobj;
+
+	m_reach(m);
+	for (i = 0; i < m->nobj; i++)
+		n += !m->reach[i];
+	return n;
+}
+
+static int m_new(struct model *m, int nslots)
+{
+	int i = m_alloc(m), k;
+	struct mobj *o = &m->obj[i];
+	uint32_t h;
+
+	assert_true(m->nh < M_MAXH);
+	o->live = 1;
+	o->nslots = nslots;
+	for (k = 0; k < M_MAXSLOT; k++)
+		o->slot[k] = -1;
+	o->sig = ((uint64_t)m->sigtag << 56) ^ ((uint64_t)m->seed << 32) ^
+		 (uint64_t)++m->gen ^ 0x5e00000000000000ull;
+	h = rs_create(m->fd, nslots, 8);
+	rs_write_sig(m->fd, h, o->sig);
+	m->hnum[m->nh] = h;
+	m->hobj[m->nh] = i;
+	m->nh++;
+	return m->nh - 1;	/* handle index */
+}
+
+static void m_set(struct model *m, int hi, int slot, int hti)
+{
+	struct mobj *o = &m->obj[m->hobj[hi]];
+
+	rs_set(m->fd, m->hnum[hi], slot, hti < 0 ? REFSLAB_NONE : m->hnum[hti]);
+	o->slot[slot] = hti < 0 ? -1 : m->hobj[hti];
+}
+
+static void m_drop(struct model *m, int hi)
+{
+	rs_drop(m->fd, m->hnum[hi]);
+	m->nh--;
+	m->hnum[hi] = m->hnum[m->nh];
+	m->hobj[hi] = m->hobj[m->nh];
+}
+
+static void m_dup(struct model *m, int hi)
+{
+	assert_true(m->nh < M_MAXH);
+	m->hnum[m->nh] = rs_dup(m->fd, m->hnum[hi]);
+	m->hobj[m->nh] = m->hobj[hi];
+	m->nh++;
+}
+
+static void m_get(struct model *m, int hi, int slot)
+{
+	int t = m->obj[m->hobj[hi]].slot[slot];
+	uint32_t h = rs_get(m->fd, m->hnum[hi], slot);
+
+	if (t < 0) {
+		assert_int_equal(h, REFSLAB_NONE);
+		return;
+	}
+	assert_int_not_equal(h, REFSLAB_NONE);
+	assert_true(m->nh < M_MAXH);
+	m->hnum[m->nh] = h;
+	m->hobj[m->nh] = t;
+	m->nh++;
+}
+
+/* Objects reachable from live handles; returns how many. */
+static int m_reach(struct model *m)
+{
+	int stack[M_MAXOBJ], sp = 0, i, k, n = 0;
+
+	memset(m->reach, 0, sizeof(m->reach));
+	for (i = 0; i < m->nh; i++) {
+		int o = m->hobj[i];
+
+		if (!m->reach[o]) {
+			m->reach[o] = 1;
+			stack[sp++] = o;
+		}
+	}
+	while (sp) {
+		struct mobj *o = &m->obj[stack[--sp]];
+
+		n++;
+		for (k = 0; k < o->nslots; k++) {
+			int t = o->slot[k];
+
+			if (t >= 0 && !m->reach[t]) {
+				m->reach[t] = 1;
+				stack[sp++] = t;
+			}
+		}
+	}
+	return n;
+}
+
+/* Refcount of o if exactly the reachable objects exist. */
+static uint32_t m_ref(struct model *m, int o)
+{
+	uint32_t r = 0;
+	int i, k;
+
+	for (i = 0; i < m->nh; i++)
+		r += m->hobj[i] == o;
+	for (i = m->lo; i < m->hi; i++) {
+		if (!m->reach[i])
+			continue;
+		for (k = 0; k < m->obj[i].nslots; k++)
+			r += m->obj[i].slot[k] == o;
+	}
+	return r;
+}
+
+/* After a collection: forget the dead, check survivors.  Returns live. */
+static int m_check(struct model *m, int exact)
+{
+	int i, live = m_reach(m);
+
+	for (i = m->lo; i < m->hi; i++)
+		if (!m->reach[i])
+			m->obj[i].live = 0;
+	for (i = 0; i < m->nh; i++) {
+		int o = m->hobj[i];
+		struct refslab_stat st = rs_stat(m->fd, m->hnum[i]);
+		uint64_t sig = rs_read_sig(m->fd, m->hnum[i]);
+
+		if (sig != m->obj[o].sig)
+			fail_seed(m, "payload signature changed: object reused");
+		assert_true(sig == m->obj[o].sig);
+		if (exact && st.refcount != m_ref(m, o)) {
+			print_error("seed %u: object %d refcount %u, model %u\n",
+				    m->seed, o, st.refcount, m_ref(m, o));
+			fail();
+		}
+		if (!exact)
+			assert_true(st.refcount >= m_ref(m, o));
+	}
+	return live;
+}
+
+/* Random shapes and operations on the model. */
+static void m_shape(struct model *m)
+{
+	int kind = rnd(m, 6), len, i, first, prev;
+
+	if (m->nh + 80 >= M_MAXH || m_room(m) < 40)
+		return;
+	switch (kind) {
+	case 0:	/* self-loop */
+		i = m_new(m, 1 + rnd(m, M_MAXSLOT));
+		m_set(m, i, 0, i);
+		break;
+	case 1:	/* cycle */
+	case 2:	/* chain */
+		len = 2 + rnd(m, kind == 1 ? 12 : 30);
+		first = prev = m_new(m, 1 + rnd(m, M_MAXSLOT));
+		for (i = 1; i < len; i++) {
+			int cur = m_new(m, 1 + rnd(m, M_MAXSLOT));
+
+			m_set(m, prev, 0, cur);
+			prev = cur;
+		}
+		if (kind == 1)
+			m_set(m, prev, 0, first);
+		break;
+	default:	/* a random object, maybe sharing what exists */
+		i = m_new(m, rnd(m, M_MAXSLOT + 1));
+		break;
+	}
+}
+
+static void m_random_op(struct model *m)
+{
+	int hi, ht, k;
+	struct mobj *o;
+
+	if (!m->nh || rnd(m, 8) == 0) {
+		m_shape(m);
+		return;
+	}
+	hi = rnd(m, m->nh);
+	o = &m->obj[m->hobj[hi]];
+	switch (rnd(m, 5)) {
+	case 0:
+		if (m->nh < M_MAXH - 8)
+			m_dup(m, hi);
+		break;
+	case 1:
+		m_drop(m, hi);
+		break;
+	case 2:
+	case 3:
+		if (!o->nslots)
+			break;
+		k = rnd(m, o->nslots);
+		ht = rnd(m, 6) ? (int)rnd(m, m->nh) : -1;
+		m_set(m, hi, k, ht);
+		break;
+	case 4:
+		if (o->nslots && m->nh < M_MAXH - 8)
+			m_get(m, hi, rnd(m, o->nslots));
+		break;
+	}
+}
+
+static void model_init(struct model *m, int fd, unsigned int seed, int tag)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = fd;
+	m->seed = seed;
+	m->sigtag = tag;
+	m->rng = 0x9e3779b97f4a7c15ull * (seed + 1) ^ ((uint64_t)tag << 32);
+	m->lo = 0;
+	m->hi = M_MAXOBJ;
+}
+
+static void model_one_seed(unsigned int seed)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	int fd = rs_open(), round, i, live;
+
+	assert_non_null(m);
+	model_init(m, fd, seed, 0);
+	/* some seeds collect with the kthread also running, some without */
+	if (seed & 1)
+		rs_enable(fd, 0);
+	for (round = 0; round < 4; round++) {
+		int nops = 20 + rnd(m, 120);
+
+		for (i = 0; i < nops; i++)
+			m_random_op(m);
+		/* drop a random share of the handles */
+		for (i = m->nh - 1; i >= 0; i--)
+			if (rnd(m, 3) == 0)
+				m_drop(m, i);
+		rs_collect(fd);
+		live = m_check(m, 1);
+		if (rs_objects(fd) != (uint64_t)live) {
+			print_error("seed %u round %d: %llu objects, model %d\n",
+				    seed, round,
+				    (unsigned long long)rs_objects(fd), live);
+			fail();
+		}
+	}
+	/* everything goes */
+	while (m->nh)
+		m_drop(m, m->nh - 1);
+	rs_collect(fd);
+	if (rs_objects(fd) != 0)
+		fail_seed(m, "objects left after dropping every handle");
+	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(m);
+}
+
+static void test_model(void **state)
+{
+	unsigned long n = env_ul("REFSLAB_GC_SEEDS", 300);
+	unsigned long first = env_ul("REFSLAB_GC_SEED", 1), s;
+
+	(void)state;
+	for (s = first; s < first + n; s++)
+		model_one_seed((unsigned int)s);
+	printf("# model: %lu seeds from %lu passed\n", n, first);
+}
+
+/* ---- threads mutating while another collects ---- */
+
+static char saved_budget[32];
+
+static void set_budget(const char *v)
+{
+	FILE *f = fopen(BUDGET_PARAM, "r+");
+
+	if (!f)
+		return;
+	if (!saved_budget[0] && !fgets(saved_budget, sizeof(saved_budget), f))
+		saved_budget[0] = 0;
+	rewind(f);
+	fputs(v, f);
+	fclose(f);
+}
+
+static void restore_budget(void)
+{
+	FILE *f;
+
+	if (!saved_budget[0])
+		return;
+	f = fopen(BUDGET_PARAM, "w");
+	if (f) {
+		fputs(saved_budget, f);
+		fclose(f);
+	}
+	saved_budget[0] = 0;
+}
+
+#define NMUT 3
+
+struct mut {
+	pthread_t t;
+	struct model m;
+	unsigned long ops;
+};
+
+static volatile int mut_running;
+
+static void *mut_main(void *arg)
+{
+	struct mut *mu = arg;
+	struct model *m = &mu->m;
+	unsigned long i;
+
+	for (i = 0; i < mu->ops; i++) {
+		m_random_op(m);
+		/* revive pattern: a new handle from a slot, then drop the parent */
+		if (m->nh && rnd(m, 16) == 0) {
+			int hi = rnd(m, m->nh);
+
+			if (m->obj[m->hobj[hi]].nslots && m->nh < M_MAXH - 8) {
+				m_get(m, hi, 0);
+				m_drop(m, hi);
+			}
+		}
+		if ((i & 63) == 0 && m->nh) {
+			/* what a handle reaches is intact right now */
+			int hi = rnd(m, m->nh);
+
+			m_reach(m);
+			assert_true(rs_read_sig(m->fd, m->hnum[hi]) ==
+				    m->obj[m->hobj[hi]].sig);
+			assert_true(rs_stat(m->fd, m->hnum[hi]).refcount >=
+				    m_ref(m, m->hobj[hi]));
+		}
+	}
+	return NULL;
+}
+
+static void *collector_main(void *arg)
+{
+	int fd = *(int *)arg;
+
+	while (mut_running) {
+		struct refslab_gc_collect c = { 0 };
+		int err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
+
+		assert_true(err == 0 || err == -EINTR);
+		/* let candidates pile up so collections span many slices */
+		usleep(500);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	unsigned long ops = env_ul("REFSLAB_GC_THREAD_OPS", 4000);
+	unsigned long seeds = env_ul("REFSLAB_GC_THREAD_SEEDS", 4), s;
+	struct mut *mu = calloc(NMUT, sizeof(*mu));
+	unsigned long long deferred = 0, collections = 0;
+	pthread_t col;
+	int i;
+
+	(void)state;
+	assert_non_null(mu);
+	set_budget("16");
+	for (s = 1; s <= seeds; s++) {
+		int fd = rs_open();
+		long live = 0;
+
+		for (i = 0; i < NMUT; i++) {
+			model_init(&mu[i].m, fd, (unsigned int)(s * 100 + i), i + 1);
+			mu[i].ops = ops;
+		}
+		mut_running = 1;
+		assert_int_equal(pthread_create(&col, NULL, collector_main, &fd), 0);
+		for (i = 0; i < NMUT; i++)
+			assert_int_equal(pthread_create(&mu[i].t, NULL, mut_main,
+							&mu[i]), 0);
+		for (i = 0; i < NMUT; i++)
+			pthread_join(mu[i].t, NULL);
+		mut_running = 0;
+		pthread_join(col, NULL);
+		rs_collect(fd);
+		for (i = 0; i < NMUT; i++)
+			live += m_check(&mu[i].m, 1);
+		if (rs_objects(fd) != (uint64_t)live) {
+			print_error("thread seed %lu: %llu objects, model %ld\n",
+				    s, (unsigned long long)rs_objects(fd), live);
+			fail();
+		}
+		{
+			struct refslab_gc_stats st = rs_gc_stats(fd);
+
+			printf("# threads seed %lu: %ld live, %llu collections, %llu collected, %llu deferred, max pause %llu us\n",
+			       s, live, (unsigned long long)st.collections,
+			       (unsigned long long)st.collected,
+			       (unsigned long long)st.deferred,
+			       (unsigned long long)st.max_pause_ns / 1000);
+			deferred += st.deferred;
+			collections += st.collections;
+		}
+		close(fd);
+	}
+	restore_budget();
+	free(mu);
+	/* the barrier was exercised: members changed under a collection */
+	printf("# threads: %llu collections, %llu objects deferred\n",
+	       collections, deferred);
+	assert_true(collections > 0);
+	assert_true(deferred > 0);
+}
+
+/* ---- a million ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void raise_limits(int fd, unsigned long n)
+{
+	struct refslab_limits l = { .max_objects = n + 16,
+				    .max_handles = n + 16,
+				    .max_bytes = (n + 16) * 128 };
+
+	/* above the defaults needs CAP_SYS_RESOURCE; fine if refused */
+	(void)rio(fd, REFSLAB_IOC_SET_LIMITS, &l);
+}
+
+/* A cycle of n objects, all garbage: one collection frees them all. */
+static void test_big_cycle(void **state)
+{
+	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000), i;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct refslab_gc_collect c;
+	int fd = rs_open();
+	double t;
+
+	(void)state;
+	assert_true(b && h && n >= 4);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	big_create(b, h, n);
+	assert_int_equal(rs_objects(fd), n);
+	b->n = 0;
+	for (i = 0; i < n; i++)
+		big_link(b, h[i], h[(i + 1) % n]);
+	for (i = 0; i < n; i++)
+		big_drop(b, h[i]);
+	batch_flush(b);
+	assert_int_equal(rs_objects(fd), n);
+	t = now_s();
+	c = rs_collect(fd);
+	t = now_s() - t;
+	printf("# cycle of %lu: collected %llu in %.3f s\n", n,
+	       (unsigned long long)c.collected, t);
+	assert_int_equal(c.collected, n);
+	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(h);
+	free(b);
+}
+
+/*
+ * A chain of n objects pointing into a garbage 2-cycle: dropping the
+ * chain's handles frees it by refcount (iterative teardown, no recursion,
+ * no soft lockup); the cycle is left for the collector.
+ */
+static void test_big_chain_from_cycle(void **state)
+{
+	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000), i;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct refslab_gc_collect c;
+	int fd = rs_open();
+
+	(void)state;
+	assert_true(b && h);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	big_create(b, h, n);
+	b->n = 0;
+	big_link(b, h[0], h[1]);
+	big_link(b, h[1], h[0]);
+	for (i = 2; i + 1 < n; i++)
+		big_link(b, h[i], h[i + 1]);
+	big_link(b, h[n - 1], h[0]);
+	/* the cycle's handles, the chain's from its tail, then its head:
+	 * the last drop tears the whole chain down in one put */
+	big_drop(b, h[0]);
+	big_drop(b, h[1]);
+	for (i = n - 1; i > 2; i--)
+		big_drop(b, h[i]);
+	batch_flush(b);
+	b->n = 0;
+	assert_int_equal(rs_objects(fd), n);
+	big_drop(b, h[2]);
+	batch_flush(b);
+	/* the chain went by refcount (iterative teardown), the cycle stays */
+	assert_int_equal(rs_objects(fd), 2);
+	c = rs_collect(fd);
+	assert_int_equal(c.collected, 2);
+	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(h);
+	free(b);
+}
+
+/*
+ * Garbage the collector must walk as one long chain: a chain of n / 2
+ * two-slot objects whose tail points back at the head, handles dropped
+ * from the tail so that every object is a candidate.
+ */
+static void test_big_chain_gc(void **state)
+{
+	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000) / 2, i, base;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct refslab_gc_collect c;
+	int fd = rs_open();
+
+	(void)state;
+	assert_true(b && h && n >= 4);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	/* objects with 2 slots */
+	b->n = 0;
+	base = 0;
+	for (i = 0; i < n; i++) {
+		struct refslab_op *o = batch_op(b, REFSLAB_OP_CREATE);
+
+		if (b->n == 1)
+			base = i;
+		o->args.create.nslots = 2;
+		if (b->n == REFSLAB_BATCH_MAX || i == n - 1) {
+			unsigned int j;
+
+			batch_flush(b);
+			for (j = 0; j < b->n; j++)
+				h[base + j] = b->ops[j].args.create.handle;
+			b->n = 0;
+		}
+	}
+	/* chain 0 -> 1 -> ... -> n-1, and n-1's slot 1 back to 0 */
+	for (i = 0; i + 1 < n; i++)
+		big_link(b, h[i], h[i + 1]);
+	{
+		struct refslab_op *o = batch_op(b, REFSLAB_OP_SET_SLOT);
+
+		o->args.slot.handle = h[n - 1];
+		o->args.slot.slot = 1;
+		o->args.slot.target = h[0];
+	}
+	/* drop from the tail: every drop leaves a candidate */
+	for (i = n; i-- > 0;)
+		big_drop(b, h[i]);
+	batch_flush(b);
+	assert_int_equal(rs_objects(fd), n);
+	c = rs_collect(fd);
+	assert_int_equal(c.collected, n);
+	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(h);
+	free(b);
+}
+
+/* ---- controls ---- */
+
+static int wait_objects(int fd, uint64_t want, double secs)
+{
+	double end = now_s() + secs;
+
+	while (now_s() < end) {
+		if (rs_objects(fd) == want)
+			return 1;
+		usleep(20000);
+	}
+	return rs_objects(fd) == want;
+}
+
+/* n garbage 2-cycles; returns the objects created */
+static int make_garbage_pairs(int fd, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t a = rs_create(fd, 1, 0), b = rs_create(fd, 1, 0);
+
+		rs_set(fd, a, 0, b);
+		rs_set(fd, b, 0, a);
+		rs_drop(fd, a);
+		rs_drop(fd, b);
+	}
+	return 2 * n;
+}
+
+static void test_disable_enable_threshold(void **state)
+{
+	int fd = rs_open();
+	struct refslab_gc_control c;
+	struct refslab_gc_stats s;
+
+	(void)state;
+	/* defaults: enabled, adaptive */
+	c = rs_control(fd, 0, 0, 0);
+	assert_int_equal(c.enabled, 1);
+	assert_int_equal(c.adaptive, 1);
+	assert_true(c.threshold > 0);
+
+	c = rs_control(fd, REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD,
+		       0, 40);
+	assert_int_equal(c.enabled, 0);
+	assert_int_equal(c.threshold, 40);
+	assert_int_equal(c.adaptive, 0);
+	s = rs_gc_stats(fd);
+	assert_int_equal(s.enabled, 0);
+	assert_int_equal(s.threshold, 40);
+
+	/* 100 candidates, far above the threshold: disabled, nothing runs
+	 * (the timer pass comes every 2 s by default) */
+	make_garbage_pairs(fd, 50);
+	assert_int_equal(rs_gc_stats(fd).pending, 100);
+	sleep(3);
+	s = rs_gc_stats(fd);
+	assert_int_equal(s.collections, 0);
+	assert_int_equal(rs_objects(fd), 100);
+
+	/* enabling kicks the kthread: over the threshold already */
+	rs_enable(fd, 1);
+	assert_true(wait_objects(fd, 0, 30));
+	s = rs_gc_stats(fd);
+	assert_true(s.collections >= 1);
+	assert_int_equal(s.collected, 100);
+	assert_int_equal(s.pending, 0);
+
+	/* below the threshold nothing is kicked ... (the timer may still
+	 * collect, so only check that crossing it does) */
+	make_garbage_pairs(fd, 25);
+	assert_true(wait_objects(fd, 0, 30));
+
+	/* back to adaptive */
+	c = rs_control(fd, REFSLAB_GC_SET_THRESHOLD, 0, 0);
+	assert_int_equal(c.adaptive, 1);
+	assert_true(c.threshold >= 1);
+	close(fd);
+}
+
+static void test_freeze(void **state)
+{
+	int fd = rs_open();
+	struct refslab_gc_freeze f = { 0 };
+	struct refslab_gc_stats s;
+	uint32_t a, b, live;
+
+	(void)state;
+	rs_enable(fd, 0);
+	a = rs_create(fd, 1, 0);
+	b = rs_create(fd, 1, 0);
+	live = rs_create(fd, 1, 0);
+	rs_set(fd, a, 0, b);
+	rs_set(fd, b, 0, a);
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
+	assert_int_equal(f.count, 3);
+	assert_true(rs_stat(fd, a).state & REFSLAB_STATE_FROZEN);
+	assert_int_equal(rs_gc_stats(fd).frozen, 3);
+	/* freezing again changes nothing */
+	f.count = 0;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
+	assert_int_equal(f.count, 0);
+
+	rs_drop(fd, a);
+	rs_drop(fd, b);
+	rs_collect(fd);
+	assert_int_equal(rs_objects(fd), 3);	/* frozen garbage is kept */
+
+	f.flags = REFSLAB_GC_UNFREEZE;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
+	assert_int_equal(f.count, 3);
+	assert_false(rs_stat(fd, live).state & REFSLAB_STATE_FROZEN);
+	s = rs_gc_stats(fd);
+	assert_int_equal(s.frozen, 0);
+	assert_int_equal(rs_collect(fd).collected, 2);
+	assert_int_equal(rs_objects(fd), 1);
+	assert_int_equal(rs_stat(fd, live).refcount, 1);
+	close(fd);
+}
+
+static void test_stats(void **state)
+{
+	int fd = rs_open();
+	struct refslab_gc_stats s0, s1;
+	struct refslab_gc_collect c;
+	uint64_t sum = 0;
+	uint32_t keep;
+	int i;
+
+	(void)state;
+	rs_enable(fd, 0);
+	s0 = rs_gc_stats(fd);
+	assert_int_equal(s0.collections, 0);
+	assert_int_equal(s0.collected, 0);
+	assert_int_equal(s0.pending, 0);
+	assert_int_equal(s0.frozen, 0);
+
+	make_garbage_pairs(fd, 10);
+	keep = rs_create(fd, 1, 0);
+	rs_set(fd, keep, 0, keep);	/* live self-loop */
+	rs_drop(fd, rs_dup(fd, keep));	/* a candidate that is live */
+	s0 = rs_gc_stats(fd);
+	assert_int_equal(s0.pending, 21);
+	assert_true(rs_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
+
+	c = rs_collect(fd);
+	assert_int_equal(c.collected, 20);
+	assert_int_equal(c.scanned, 21);
+	s1 = rs_gc_stats(fd);
+	assert_int_equal(s1.collections, 1);
+	assert_int_equal(s1.candidates, 21);
+	assert_int_equal(s1.scanned, 21);
+	assert_int_equal(s1.collected, 20);
+	assert_int_equal(s1.deferred, 0);
+	assert_int_equal(s1.pending, 0);
+	assert_true(s1.last_ns > 0);
+	assert_true(s1.max_ns >= s1.last_ns);
+	assert_true(s1.total_ns >= s1.last_ns);
+	assert_true(s1.max_pause_ns > 0 && s1.max_pause_ns <= s1.last_ns);
+	for (i = 0; i < REFSLAB_GC_PAUSE_BUCKETS; i++)
+		sum += s1.pauses[i];
+	assert_true(sum >= 2);		/* one hold per phase at least */
+	assert_false(rs_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
+	assert_int_equal(rs_stat(fd, keep).refcount, 2);
+
+	/* an empty collection counts, frees nothing */
+	c = rs_collect(fd);
+	assert_int_equal(c.collected, 0);
+	assert_int_equal(rs_gc_stats(fd).collections, 2);
+	close(fd);
+}
+
+/* A struct of an arbitrary size for the size-extensible rules. */
+#define GC_IOC(nr, dir, size) _IOC(dir, REFSLAB_IOC_MAGIC, nr, size)
+
+static void test_bad_args(void **state)
+{
+	int fd = rs_open();
+	struct refslab_gc_collect c;
+	struct refslab_gc_control k;
+	struct refslab_gc_freeze f;
+	unsigned char big[sizeof(struct refslab_gc_collect) + 8];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.flags = 0x80;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_COLLECT, &c), -EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.__pad = 1;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_COLLECT, &c), -EINVAL);
+
+	memset(&k, 0, sizeof(k));
+	k.flags = 0x4;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &k), -EINVAL);
+	k.flags = REFSLAB_GC_SET_ENABLED;
+	k.enabled = 2;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &k), -EINVAL);
+
+	memset(&f, 0, sizeof(f));
+	f.flags = 2;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), -EINVAL);
+	memset(&f, 0, sizeof(f));
+	f.__pad = 1;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), -EINVAL);
+
+	/* smaller than the first version */
+	memset(big, 0, sizeof(big));
+	assert_int_equal(rio(fd, GC_IOC(0x10, _IOC_READ | _IOC_WRITE, 8), big),
+			 -EINVAL);
+	assert_int_equal(rio(fd, GC_IOC(0x13, _IOC_READ, 8), big), -EINVAL);
+	/* larger with a zero tail: fine; non-zero tail: E2BIG */
+	assert_int_equal(rio(fd, GC_IOC(0x10, _IOC_READ | _IOC_WRITE,
+					sizeof(big)), big), 0);
+	big[sizeof(big) - 1] = 1;
+	assert_int_equal(rio(fd, GC_IOC(0x10, _IOC_READ | _IOC_WRITE,
+					sizeof(big)), big), -E2BIG);
+	/* faulting pointer */
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_STATS, (void *)16), -EFAULT);
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_COLLECT, (void *)16), -EFAULT);
+	close(fd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct intr_arg {
+	int fd;
+	int err;
+	struct refslab_gc_collect c;
+};
+
+static void *intr_collect(void *p)
+{
+	struct intr_arg *a = p;
+
+	memset(&a->c, 0, sizeof(a->c));
+	a->err = rio(a->fd, REFSLAB_IOC_GC_COLLECT, &a->c);
+	return NULL;
+}
+
+/* A signal interrupts a collection: EINTR and nothing freed, or it was
+ * too late and everything was.  Never half. */
+static void test_interrupt(void **state)
+{
+	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000) / 4, i;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct sigaction sa;
+	struct intr_arg a;
+	pthread_t t;
+	int fd = rs_open(), tries;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	big_create(b, h, n);
+	b->n = 0;
+	for (i = 0; i < n; i++)
+		big_link(b, h[i], h[(i + 1) % n]);
+	for (i = 0; i < n; i++)
+		big_drop(b, h[i]);
+	batch_flush(b);
+	for (tries = 0; tries < 5; tries++) {
+		a.fd = fd;
+		pthread_create(&t, NULL, intr_collect, &a);
+		usleep(2000 + tries * 3000);
+		pthread_kill(t, SIGUSR1);
+		pthread_join(t, NULL);
+		if (a.err == -EINTR) {
+			assert_int_equal(rs_objects(fd), n);
+			printf("# interrupted: EINTR, %lu objects kept\n", n);
+			continue;
+		}
+		assert_int_equal(a.err, 0);
+		assert_int_equal(a.c.collected, n);
+		assert_int_equal(rs_objects(fd), 0);
+		printf("# collect finished before the signal\n");
+		break;
+	}
+	rs_collect(fd);
+	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(h);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_freeze),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_big_cycle),
+		cmocka_unit_test(test_big_chain_from_cycle),
+		cmocka_unit_test(test_big_chain_gc),
+		cmocka_unit_test(test_interrupt),
+		cmocka_unit_test(test_disable_enable_threshold),
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	atexit(restore_budget);
+	return cmocka_run_group_tests_name("gc", tests, NULL, NULL);
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_share: one heap used at once by threads, by forked processes and
+ * by a process that received the descriptor with SCM_RIGHTS.  Workers
+ * hammer create / link / get / dup / drop on a shared root object; at the
+ * end every refcount is checked against what the slots say (exact), the
+ * heap's object and handle counts are exact, and closing a heap with live
+ * objects (cycles included) frees them all, checked through debugfs.
+ *
+ * Workers never call cmocka (threads, children): they count unexpected
+ * errors and report them; the checks run in the main thread.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "rs_test.h"
+
+#define NSLOTS	16
+#define NPOOL	8
+#define ITERS	1500
+#define NWORK	4
+
+struct shared {
+	rs_heap *h;
+	uint32_t root;
+	uint32_t pool[NPOOL];
+};
+
+struct worker {
+	struct shared *sh;
+	unsigned int seed;
+	int errors;
+	int first_err;
+	int first_op;
+};
+
+/* One worker's random mix; every operation must succeed. */
+static void hammer(struct worker *w)
+{
+	struct shared *sh = w->sh;
+	unsigned int seed = w->seed;
+	int i;
+
+	for (i = 0; i < ITERS; i++) {
+		uint32_t s = (uint32_t)rand_r(&seed) % NSLOTS, x, t;
+		uint32_t p = sh->pool[(uint32_t)rand_r(&seed) % NPOOL];
+		struct refslab_stat st;
+		int op = rand_r(&seed) % 6, err = 0;
+
+		switch (op) {
+		case 0:	/* new object into a slot, our handle dropped */
+			err = rs_create(sh->h, 0, 8, 0, &x);
+			if (!err)
+				err = rs_set_slot(sh->h, sh->root, s, x);
+			if (!err)
+				err = rs_drop(sh->h, x);
+			break;
+		case 1:	/* a pool object into a slot */
+			err = rs_set_slot(sh->h, sh->root, s, p);
+			break;
+		case 2:	/* take what a slot holds, look, let go */
+			err = rs_get_slot(sh->h, sh->root, s, &t);
+			if (!err && t != REFSLAB_NONE) {
+				err = rs_stat(sh->h, t, &st);
+				/* our handle at least (others may unlink) */
+				if (!err && st.refcount < 1)
+					err = -EBADE;
+				if (!err)
+					err = rs_drop(sh->h, t);
+			}
+			break;
+		case 3:	/* a second handle for a while */
+			err = rs_dup(sh->h, p, &x);
+			if (!err)
+				err = rs_drop(sh->h, x);
+			break;
+		case 4:
+			err = rs_set_slot(sh->h, sh->root, s, REFSLAB_NONE);
+			break;
+		case 5:	/* batch: create, dup, drop both */
+		{
+			struct rs_batch b;
+
+			rs_batch_init(&b);
+			rs_batch_create(&b, 1, 0, 0);
+			rs_batch_dup(&b, p);
+			err = rs_batch_run(sh->h, &b, 0);
+			if (!err) {
+				uint32_t h0 = rs_batch_handle(&b, 0);
+				uint32_t h1 = rs_batch_handle(&b, 1);
+
+				rs_batch_reset(&b);
+				rs_batch_set_slot(&b, h0, 0, p);
+				rs_batch_drop(&b, h0);
+				rs_batch_drop(&b, h1);
+				err = rs_batch_run(sh->h, &b, 0);
+			}
+			rs_batch_free(&b);
+			break;
+		}
+		}
+		if (err) {
+			if (!w->errors) {
+				w->first_err = err;
+				w->first_op = op;
+			}
+			w->errors++;
+		}
+	}
+}
+
+static void *thread_main(void *arg)
+{
+	hammer(arg);
+	return NULL;
+}
+
+static void setup_shared(struct shared *sh, rs_heap *h)
+{
+	int i;
+
+	sh->h = h;
+	gc_off(h);
+	sh->root = mk(h, NSLOTS, 0);
+	for (i = 0; i < NPOOL; i++)
+		sh->pool[i] = mk(h, 0, 4);
+}
+
+/* Exact refcounts from the slots' contents; then everything dropped. */
+static void check_shared(struct shared *sh, int extra_handles)
+{
+	rs_heap *h = sh->h;
+	uint64_t pool_id[NPOOL];
+	uint32_t expect[NPOOL];
+	struct refslab_heap_stats hs = hstats(h);
+	uint64_t others = 0;
+	int i, j;
+
+	for (i = 0; i < NPOOL; i++) {
+		pool_id[i] = obj_id(h, sh->pool[i]);
+		expect[i] = 1;
+	}
+	for (i = 0; i < NSLOTS; i++) {
+		uint32_t t;
+		struct refslab_stat st;
+
+		assert_ok(rs_get_slot(h, sh->root, i, &t));
+		if (t == REFSLAB_NONE)
+			continue;
+		assert_ok(rs_stat(h, t, &st));
+		assert_ok(rs_drop(h, t));
+		for (j = 0; j < NPOOL; j++)
+			if (st.id == pool_id[j])
+				break;
+		if (j < NPOOL) {
+			expect[j]++;
+		} else {
+			others++;
+			/* a created object: only the slot holds it */
+			assert_int_equal(st.refcount - 1, 1);
+		}
+	}
+	for (i = 0; i < NPOOL; i++)
+		if (refcount(h, sh->pool[i]) != expect[i])
+			fail_msg("pool object %d: refcount %u, slots say %u", i,
+				 refcount(h, sh->pool[i]), expect[i]);
+	assert_int_equal(refcount(h, sh->root), 1);
+	assert_int_equal(hs.handles, 1 + NPOOL + extra_handles);
+	assert_int_equal(hs.objects, 1 + NPOOL + others);
+	assert_int_equal(hs.created - hs.freed, hs.objects);
+	/* drop the root: the created objects go; the pool stays */
+	assert_ok(rs_drop(h, sh->root));
+	for (i = 0; i < NPOOL; i++)
+		assert_int_equal(refcount(h, sh->pool[i]), 1);
+	for (i = 0; i < NPOOL; i++)
+		assert_ok(rs_drop(h, sh->pool[i]));
+	hs = hstats(h);
+	assert_int_equal(hs.objects, 0);
+	assert_int_equal(hs.handles, extra_handles);
+	assert_int_equal(hs.created, hs.freed);
+	assert_int_equal(hs.bytes, 0);
+}
+
+static void report(struct worker *w, int n)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].errors) {
+			print_message("# worker %d (seed %u): %d errors, first %s in op %d\n",
+				      i, w[i].seed, w[i].errors,
+				      strerror(-w[i].first_err), w[i].first_op);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+static unsigned int base_seed;
+
+static void test_threads(void **state)
+{
+	struct shared sh;
+	struct worker w[NWORK];
+	pthread_t th[NWORK];
+	int i;
+
+	(void)state;
+	setup_shared(&sh, open_heap());
+	for (i = 0; i < NWORK; i++) {
+		w[i] = (struct worker){ .sh = &sh, .seed = base_seed + i };
+		assert_int_equal(pthread_create(&th[i], NULL, thread_main, &w[i]), 0);
+	}
+	for (i = 0; i < NWORK; i++)
+		pthread_join(th[i], NULL);
+	report(w, NWORK);
+	check_shared(&sh, 0);
+	rs_close(sh.h);
+}
+
+/* Children hammer through the inherited descriptor; exit code = errors. */
+static pid_t spawn(struct shared *sh, unsigned int seed)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct worker w = { .sh = sh, .seed = seed };
+
+		hammer(&w);
+		_exit(w.errors > 99 ? 99 : w.errors);
+	}
+	return pid;
+}
+
+static void wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("child %d: %s %d", pid,
+			 WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+static void test_fork(void **state)
+{
+	struct shared sh;
+	struct worker w = { .seed = base_seed + 100 };
+	pid_t pid[3];
+	int i;
+
+	(void)state;
+	setup_shared(&sh, open_heap());
+	w.sh = &sh;
+	for (i = 0; i < 3; i++)
+		pid[i] = spawn(&sh, base_seed + 10 + i);
+	hammer(&w);
+	for (i = 0; i < 3; i++)
+		wait_ok(pid[i]);
+	report(&w, 1);
+	/* the children's copies of the descriptor are closed: still alive */
+	check_shared(&sh, 0);
+	rs_close(sh.h);
+}
+
+/*
+ * The child closes the descriptor it inherited and works only on the one
+ * it receives over a socketpair: the same heap, reached by SCM_RIGHTS.
+ */
+static void test_scm_rights(void **state)
+{
+	struct shared sh;
+	struct worker w = { .seed = base_seed + 200 };
+	int sv[2], fd;
+	pid_t pid;
+	char c = 'h';
+	struct iovec iov = { &c, 1 };
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctrl, .msg_controllen = sizeof(ctrl),
+	};
+	struct cmsghdr *cm;
+
+	(void)state;
+	assert_ok(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	setup_shared(&sh, open_heap());
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct worker cw = { .sh = &sh, .seed = base_seed + 300 };
+		struct refslab_stat st;
+		int nfd;
+
+		close(rs_fd(sh.h));
+		/* without the message, the handles mean nothing here */
+		if (rs_stat(sh.h, sh.root, &st) != -EBADF)
+			_exit(99);
+		if (recvmsg(sv[1], &m, 0) != 1)
+			_exit(100);
+		cm = CMSG_FIRSTHDR(&m);
+		if (!cm || cm->cmsg_type != SCM_RIGHTS)
+			_exit(101);
+		memcpy(&nfd, CMSG_DATA(cm), sizeof(nfd));
+		sh.h->fd = nfd;
+		hammer(&cw);
+		_exit(cw.errors > 98 ? 98 : cw.errors);
+	}
+	fd = rs_fd(sh.h);
+	memset(ctrl, 0, sizeof(ctrl));
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	assert_int_equal(sendmsg(sv[0], &m, 0), 1);
+	w.sh = &sh;
+	hammer(&w);
+	wait_ok(pid);
+	report(&w, 1);
+	check_shared(&sh, 0);
+	close(sv[0]);
+	close(sv[1]);
+	rs_close(sh.h);
+}
+
+/* A process exits holding objects, cycles and a named cache: all freed. */
+static void test_close_frees(void **state)
+{
+	int ready[2], go[2];
+	pid_t pid;
+	long long before, during, after = -1;
+	char c;
+	int i;
+
+	(void)state;
+	before = debugfs_heaps_sum("objects", 0);
+	if (before < 0)
+		fail_msg("cannot read %s/heaps", rs_debugfs_root());
+	assert_ok(pipe(ready));
+	assert_ok(pipe(go));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rs_heap *h;
+		uint32_t a, b, cid;
+		int k;
+
+		if (rs_open(&h))
+			_exit(1);
+		rs_gc_set_enabled(h, false);
+		for (k = 0; k < 300; k++) {
+			if (rs_create(h, 1, 16, 0, &a) || rs_create(h, 1, 16, 0, &b) ||
+			    rs_set_slot(h, a, 0, b) || rs_set_slot(h, b, 0, a))
+				_exit(2);
+			if (k % 2 && (rs_drop(h, a) || rs_drop(h, b)))
+				_exit(3);	/* a garbage cycle */
+		}
+		if (rs_cache_create(h, "doomed", 64, 0, &cid) ||
+		    rs_create(h, 0, 8, cid, &a))
+			_exit(4);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(5);
+		if (read(go[0], &c, 1) != 1)
+			_exit(6);
+		_exit(0);	/* no close: exit does it */
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	during = debugfs_heaps_sum("objects", 0);
+	assert_int_equal(during - before, 601);
+	assert_int_equal(debugfs_heaps_rows(pid), 1);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	wait_ok(pid);
+	/* the release may finish just after the exit is reaped */
+	for (i = 0; i < 50; i++) {
+		after = debugfs_heaps_sum("objects", 0);
+		if (after == before && debugfs_heaps_rows(pid) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_int_equal(after, before);
+	assert_int_equal(debugfs_heaps_rows(pid), 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/* Closing our own heap with live objects: another open sees them gone. */
+static void test_close_own(void **state)
+{
+	rs_heap *h = open_heap(), *other = open_heap();
+	long long before = debugfs_heaps_sum("objects", 0);
+	uint32_t a, b;
+	int i;
+
+	(void)state;
+	gc_off(h);
+	for (i = 0; i < 100; i++) {
+		a = mk(h, 2, 32);
+		b = mk(h, 2, 32);
+		assert_ok(rs_set_slot(h, a, 0, b));
+		assert_ok(rs_set_slot(h, b, 1, a));
+	}
+	assert_int_equal(hstats(h).objects, 200);
+	if (before >= 0)
+		assert_int_equal(debugfs_heaps_sum("objects", 0), before + 200);
+	rs_close(h);
+	if (before >= 0)
+		assert_int_equal(debugfs_heaps_sum("objects", 0), before);
+	assert_int_equal(hstats(other).objects, 0);
+	rs_close(other);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_scm_rights),
+		cmocka_unit_test(test_close_frees),
+		cmocka_unit_test(test_close_own),
+	};
+	const char *s = getenv("RS_SEED");
+
+	rs_test_init();
+	base_seed = s ? (unsigned int)strtoul(s, NULL, 0) : (unsigned int)time(NULL);
+	printf("# seed %u (RS_SEED=%u replays)\n", base_seed, base_seed);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

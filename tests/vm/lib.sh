@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# Helpers for the scripts that run inside the VM (tests/run-tests.sh,
+# tests/bench/run.sh): find, load and unload refslab.ko, KUnit and kmemleak
+# reports, and the dmesg scan.  Sourced from the repo root.  Also usable on
+# a real machine (make check HOST=1).
+
+RS_PATTERN='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|unreferenced object|suspected memory leak|soft lockup|hung task|blocked for more than|Call Trace|general protection fault'
+
+rs_say() { echo "# $*"; }
+rs_err() { echo "# ERROR: $*"; }
+
+# The refslab.ko built for the running kernel: $REFSLAB_KO, else the one
+# under build/ko-*/ whose vermagic names this kernel's release.
+rs_find_ko() {
+	local rel ko
+	rel=$(uname -r)
+	if [ -n "${REFSLAB_KO:-}" ]; then
+		echo "$REFSLAB_KO"
+		return 0
+	fi
+	for ko in build/ko-*/refslab.ko; do
+		[ -f "$ko" ] || continue
+		if [ "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$rel" ]; then
+			echo "$ko"
+			return 0
+		fi
+	done
+	rs_err "no build/ko-*/refslab.ko built for kernel $rel (make vm-module)"
+	return 1
+}
+
+# Number of lines in the kernel log now; rs_dmesg_since N prints the rest.
+rs_dmesg_mark() { dmesg | wc -l; }
+rs_dmesg_since() { dmesg | tail -n +"$(($1 + 1))"; }
+
+rs_load() {
+	local ko dep
+	ko=$(rs_find_ko) || return 1
+	if grep -q '^refslab ' /proc/modules; then
+		rs_err "refslab is already loaded"
+		return 1
+	fi
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		modprobe "$dep" || { rs_err "modprobe $dep (needed by refslab) failed"; return 1; }
+	done
+	rs_say "insmod $ko ${REFSLAB_PARAMS:-}"
+	# shellcheck disable=SC2086 # parameters are words on purpose
+	insmod "$ko" ${REFSLAB_PARAMS:-} || { rs_err "insmod failed"; return 1; }
+	if [ ! -c /dev/refslab ]; then
+		rs_err "/dev/refslab is missing after insmod"
+		return 1
+	fi
+	rs_say "loaded: $(ls -l /dev/refslab)"
+}
+
+rs_unload() {
+	if ! rmmod refslab; then
+		rs_err "rmmod refslab failed (a heap still open?)"
+		return 1
+	fi
+	if grep -q '^refslab ' /proc/modules || [ -e /dev/refslab ]; then
+		rs_err "refslab still present after rmmod"
+		return 1
+	fi
+	rs_say "unloaded cleanly"
+}
+
+# KUnit suites run at insmod on a kernel with CONFIG_KUNIT and print KTAP to
+# the log: any "not ok" fails; the per-suite "# name: pass:P fail:F skip:S
+# total:T" lines are summed for the report.  Argument: the dmesg mark.
+rs_kunit_report() {
+	local log pass=0 fail=0 skip=0 p f s bad
+	log=$(rs_dmesg_since "$1" | sed 's/^\[[^]]*\] //')
+	if ! printf '%s\n' "$log" | grep -q '# Subtest:'; then
+		rs_say "kunit: no KUnit output at load (kernel without CONFIG_KUNIT?)"
+		return 0
+	fi
+	while read -r p f s; do
+		pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	done < <(printf '%s\n' "$log" |
+		sed -n 's/^ *# [A-Za-z0-9_]*: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\) total:.*/\1 \2 \3/p' |
+		grep -v Totals)
+	bad=$(printf '%s\n' "$log" | grep -E '^ *not ok [0-9]+' || true)
+	echo "kunit: $pass passed, $fail failed, $skip skipped"
+	if [ -n "$bad" ] || [ "$fail" != 0 ]; then
+		rs_err "kunit failures:"
+		printf '%s\n' "$bad" | sed 's/^/#   /'
+		return 1
+	fi
+	if [ "$pass" = 0 ]; then
+		rs_err "kunit: suites ran but no case passed"
+		return 1
+	fi
+}
+
+# kmemleak (debug kernel): forget what boot left behind before the tests,
+# then scan at the end and fail on any report.
+rs_kmemleak_start() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+	rs_say "kmemleak: boot-time objects cleared"
+}
+
+rs_kmemleak_check() {
+	local rep
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	# An object must be seen unreferenced by two scans, some seconds apart,
+	# to be reported.
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	rep=$(cat /sys/kernel/debug/kmemleak)
+	if [ -n "$rep" ]; then
+		rs_err "kmemleak reports:"
+		printf '%s\n' "$rep" | head -60 | sed 's/^/#   /'
+		return 1
+	fi
+	echo "kmemleak: no leaks"
+}
+
+# Kernel problems logged since the mark.
+rs_dmesg_check() {
+	local hits
+	hits=$(rs_dmesg_since "$1" | grep -E "$RS_PATTERN" || true)
+	if [ -n "$hits" ]; then
+		rs_err "kernel problems in dmesg:"
+		printf '%s\n' "$hits" | head -40 | sed 's/^/#   /'
+		return 1
+	fi
+}
+
+# The debugfs accounting: every file under /sys/kernel/debug/refslab.
+rs_show_debugfs() {
+	local f
+	if [ ! -d /sys/kernel/debug/refslab ]; then
+		rs_err "no /sys/kernel/debug/refslab"
+		return 1
+	fi
+	find /sys/kernel/debug/refslab -type f | sort | while read -r f; do
+		[ -r "$f" ] || continue
+		echo "---- ${f#/sys/kernel/debug/}"
+		timeout 10 cat "$f"
+	done
+}

@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * librefslab: one function per /dev/refslab ioctl, a batch builder and
+ * debugfs readers.  No global state; every function is thread-safe as far
+ * as the descriptor it is given is.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "librefslab.h"
+
+static inline uint64_t ptr64(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* ioctl() returning 0 / -errno, restarting on EINTR is NOT done: the
+ * caller sees EINTR from collect as documented. */
+static int rs_ioctl(rs_heap *h, unsigned long cmd, void *arg)
+{
+	if (!h)
+		return -EBADF;
+	if (ioctl(h->fd, cmd, arg) < 0)
+		return -errno;
+	return 0;
+}
+
+int rs_open_path(const char *path, rs_heap **out)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = rs_from_fd(fd, out);
+	if (err)
+		close(fd);
+	return err;
+}
+
+int rs_open(rs_heap **out)
+{
+	const char *dev = getenv("REFSLAB_DEVICE");
+
+	return rs_open_path(dev && *dev ? dev : REFSLAB_DEVICE, out);
+}
+
+int rs_from_fd(int fd, rs_heap **out)
+{
+	rs_heap *h;
+
+	if (fd < 0)
+		return -EBADF;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->fd = fd;
+	*out = h;
+	return 0;
+}
+
+void rs_close(rs_heap *h)
+{
+	if (!h)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h);
+}
+
+int rs_version(rs_heap *h, struct refslab_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	return rs_ioctl(h, REFSLAB_IOC_VERSION, v);
+}
+
+int rs_create(rs_heap *h, uint32_t nslots, uint32_t payload_size,
+	      uint32_t cache_id, uint32_t *handle)
+{
+	struct refslab_create c = {
+		.nslots = nslots,
+		.payload_size = payload_size,
+		.cache_id = cache_id,
+	};
+	int err = rs_ioctl(h, REFSLAB_IOC_CREATE, &c);
+
+	if (!err && handle)
+		*handle = c.handle;
+	return err;
+}
+
+int rs_dup(rs_heap *h, uint32_t handle, uint32_t *new_handle)
+{
+	struct refslab_dup d = { .handle = handle };
+	int err = rs_ioctl(h, REFSLAB_IOC_DUP, &d);
+
+	if (!err && new_handle)
+		*new_handle = d.new_handle;
+	return err;
+}
+
+int rs_drop(rs_heap *h, uint32_t handle)
+{
+	struct refslab_drop d = { .handle = handle };
+
+	return rs_ioctl(h, REFSLAB_IOC_DROP, &d);
+}
+
+int rs_set_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t target)
+{
+	struct refslab_slot s = {
+		.handle = handle, .slot = slot, .target = target,
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_SET_SLOT, &s);
+}
+
+int rs_get_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t *target)
+{
+	struct refslab_slot s = { .handle = handle, .slot = slot };
+	int err = rs_ioctl(h, REFSLAB_IOC_GET_SLOT, &s);
+
+	if (!err && target)
+		*target = s.target;
+	return err;
+}
+
+int rs_read(rs_heap *h, uint32_t handle, uint64_t offset, void *buf,
+	    uint64_t len)
+{
+	struct refslab_io io = {
+		.handle = handle, .offset = offset, .len = len,
+		.buf = ptr64(buf),
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_READ, &io);
+}
+
+int rs_write(rs_heap *h, uint32_t handle, uint64_t offset, const void *buf,
+	     uint64_t len)
+{
+	struct refslab_io io = {
+		.handle = handle, .offset = offset, .len = len,
+		.buf = ptr64(buf),
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_WRITE, &io);
+}
+
+int rs_stat(rs_heap *h, uint32_t handle, struct refslab_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->handle = handle;
+	return rs_ioctl(h, REFSLAB_IOC_STAT, st);
+}
+
+int rs_cache_create(rs_heap *h, const char *name, uint32_t object_size,
+		    uint32_t align, uint32_t *cache_id)
+{
+	struct refslab_cache_create c = {
+		.object_size = object_size, .align = align,
+	};
+	int err;
+
+	/* Too long a name cannot be passed NUL-terminated: the kernel's
+	 * answer to that is EINVAL, give it without the call. */
+	if (!name || strlen(name) >= sizeof(c.name))
+		return -EINVAL;
+	strncpy(c.name, name, sizeof(c.name));
+	err = rs_ioctl(h, REFSLAB_IOC_CACHE_CREATE, &c);
+	if (!err && cache_id)
+		*cache_id = c.cache_id;
+	return err;
+}
+
+int rs_cache_destroy(rs_heap *h, uint32_t cache_id)
+{
+	struct refslab_cache_destroy d = { .cache_id = cache_id };
+
+	return rs_ioctl(h, REFSLAB_IOC_CACHE_DESTROY, &d);
+}
+
+int rs_cache_list(rs_heap *h, struct refslab_cache_info *buf, uint32_t room,
+		  uint32_t *total)
+{
+	struct refslab_cache_list l = {
+		.buf = ptr64(buf), .count = room,
+		.entry_size = sizeof(struct refslab_cache_info),
+	};
+	int err = rs_ioctl(h, REFSLAB_IOC_CACHE_LIST, &l);
+
+	if (!err && total)
+		*total = l.count;
+	return err;
+}
+
+int rs_cache_lookup(rs_heap *h, const char *name, uint32_t *cache_id)
+{
+	struct refslab_cache_info *info = NULL;
+	uint32_t total = 0, room = 0, i;
+	int err;
+
+	for (;;) {
+		err = rs_cache_list(h, info, room, &total);
+		if (err)
+			break;
+		if (total <= room) {
+			err = -ENOENT;
+			for (i = 0; i < total; i++) {
+				if (!strncmp(info[i].name, name,
+					     sizeof(info[i].name))) {
+					*cache_id = info[i].cache_id;
+					err = 0;
+					break;
+				}
+			}
+			break;
+		}
+		free(info);
+		room = total;
+		info = calloc(room, sizeof(*info));
+		if (!info)
+			return -ENOMEM;
+	}
+	free(info);
+	return err;
+}
+
+int rs_heap_stats(rs_heap *h, struct refslab_heap_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return rs_ioctl(h, REFSLAB_IOC_HEAP_STATS, st);
+}
+
+int rs_set_limits(rs_heap *h, uint64_t max_objects, uint64_t max_bytes,
+		  uint64_t max_handles, uint64_t max_caches)
+{
+	struct refslab_limits l = {
+		.max_objects = max_objects, .max_bytes = max_bytes,
+		.max_handles = max_handles, .max_caches = max_caches,
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_SET_LIMITS, &l);
+}
+
+/* ---- batches ---- */
+
+void rs_batch_init(struct rs_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void rs_batch_reset(struct rs_batch *b)
+{
+	b->count = 0;
+	b->done = 0;
+}
+
+void rs_batch_free(struct rs_batch *b)
+{
+	free(b->ops);
+	rs_batch_init(b);
+}
+
+static struct refslab_op *batch_add(struct rs_batch *b, uint32_t op)
+{
+	struct refslab_op *o;
+
+	if (b->count == b->cap) {
+		uint32_t cap = b->cap ? b->cap * 2 : 16;
+		void *p = realloc(b->ops, (size_t)cap * sizeof(*b->ops));
+
+		if (!p)
+			return NULL;
+		b->ops = p;
+		b->cap = cap;
+	}
+	o = &b->ops[b->count];
+	memset(o, 0, sizeof(*o));
+	o->op = op;
+	return o;
+}
+
+#define BATCH_RET(b, o) ((o) ? (int)((b)->count++) : -ENOMEM)
+
+int rs_batch_create(struct rs_batch *b, uint32_t nslots, uint32_t payload_size,
+		    uint32_t cache_id)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_CREATE);
+
+	if (o) {
+		o->args.create.nslots = nslots;
+		o->args.create.payload_size = payload_size;
+		o->args.create.cache_id = cache_id;
+	}
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_dup(struct rs_batch *b, uint32_t handle)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_DUP);
+
+	if (o)
+		o->args.dup.handle = handle;
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_drop(struct rs_batch *b, uint32_t handle)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_DROP);
+
+	if (o)
+		o->args.drop.handle = handle;
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_set_slot(struct rs_batch *b, uint32_t handle, uint32_t slot,
+		      uint32_t target)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_SET_SLOT);
+
+	if (o) {
+		o->args.slot.handle = handle;
+		o->args.slot.slot = slot;
+		o->args.slot.target = target;
+	}
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_get_slot(struct rs_batch *b, uint32_t handle, uint32_t slot)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_GET_SLOT);
+
+	if (o) {
+		o->args.slot.handle = handle;
+		o->args.slot.slot = slot;
+	}
+	return BATCH_RET(b, o);
+}
+
+static int batch_io(struct rs_batch *b, uint32_t op, uint32_t handle,
+		    uint64_t offset, const void *buf, uint64_t len)
+{
+	struct refslab_op *o = batch_add(b, op);
+
+	if (o) {
+		o->args.io.handle = handle;
+		o->args.io.offset = offset;
+		o->args.io.len = len;
+		o->args.io.buf = ptr64(buf);
+	}
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_read(struct rs_batch *b, uint32_t handle, uint64_t offset,
+		  void *buf, uint64_t len)
+{
+	return batch_io(b, REFSLAB_OP_READ, handle, offset, buf, len);
+}
+
+int rs_batch_write(struct rs_batch *b, uint32_t handle, uint64_t offset,
+		   const void *buf, uint64_t len)
+{
+	return batch_io(b, REFSLAB_OP_WRITE, handle, offset, buf, len);
+}
+
+int rs_batch_stat(struct rs_batch *b, uint32_t handle)
+{
+	struct refslab_op *o = batch_add(b, REFSLAB_OP_STAT);
+
+	if (o)
+		o->args.stat.handle = handle;
+	return BATCH_RET(b, o);
+}
+
+int rs_batch_run(rs_heap *h, struct rs_batch *b, uint32_t flags)
+{
+	struct refslab_batch arg = {
+		.ops = ptr64(b->ops), .count = b->count, .flags = flags,
+	};
+	int err = rs_ioctl(h, REFSLAB_IOC_BATCH, &arg);
+
+	b->done = arg.done;
+	return err;
+}
+
+uint32_t rs_batch_handle(const struct rs_batch *b, uint32_t i)
+{
+	const struct refslab_op *o = &b->ops[i];
+
+	if (i >= b->count || o->result)
+		return REFSLAB_NONE;
+	switch (o->op) {
+	case REFSLAB_OP_CREATE:
+		return o->args.create.handle;
+	case REFSLAB_OP_DUP:
+		return o->args.dup.new_handle;
+	case REFSLAB_OP_GET_SLOT:
+		return o->args.slot.target;
+	default:
+		return REFSLAB_NONE;
+	}
+}
+
+/* ---- the collector ---- */
+
+int rs_gc_collect(rs_heap *h, uint32_t flags, struct refslab_gc_collect *out)
+{
+	struct refslab_gc_collect c = { .flags = flags };
+	int err = rs_ioctl(h, REFSLAB_IOC_GC_COLLECT, &c);
+
+	if (!err && out)
+		*out = c;
+	return err;
+}
+
+int rs_gc_control(rs_heap *h, struct refslab_gc_control *c)
+{
+	return rs_ioctl(h, REFSLAB_IOC_GC_CONTROL, c);
+}
+
+int rs_gc_get(rs_heap *h, struct refslab_gc_control *c)
+{
+	memset(c, 0, sizeof(*c));
+	return rs_gc_control(h, c);
+}
+
+int rs_gc_set_enabled(rs_heap *h, bool enabled)
+{
+	struct refslab_gc_control c = {
+		.flags = REFSLAB_GC_SET_ENABLED, .enabled = enabled,
+	};
+
+	return rs_gc_control(h, &c);
+}
+
+int rs_gc_set_threshold(rs_heap *h, uint32_t threshold)
+{
+	struct refslab_gc_control c = {
+		.flags = REFSLAB_GC_SET_THRESHOLD, .threshold = threshold,
+	};
+
+	return rs_gc_control(h, &c);
+}
+
+static int gc_freeze(rs_heap *h, uint32_t flags, uint64_t *count)
+{
+	struct refslab_gc_freeze f = { .flags = flags };
+	int err = rs_ioctl(h, REFSLAB_IOC_GC_FREEZE, &f);
+
+	if (!err && count)
+		*count = f.count;
+	return err;
+}
+
+int rs_gc_freeze(rs_heap *h, uint64_t *count)
+{
+	return gc_freeze(h, 0, count);
+}
+
+int rs_gc_unfreeze(rs_heap *h, uint64_t *count)
+{
+	return gc_freeze(h, REFSLAB_GC_UNFREEZE, count);
+}
+
+int rs_gc_stats(rs_heap *h, struct refslab_gc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return rs_ioctl(h, REFSLAB_IOC_GC_STATS, st);
+}
+
+/* ---- debugfs ---- */
+
+const char *rs_debugfs_root(void)
+{
+	const char *d = getenv("REFSLAB_DEBUGFS_DIR");
+
+	return d && *d ? d : REFSLAB_DEBUGFS;
+}
+
+int rs_debugfs_read(const char *rel, char **text, size_t *len)
+{
+	char path[4096];
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int fd;
+
+	if (rel[0] == '/')
+		snprintf(path, sizeof(path), "%s", rel);
+	else
+		snprintf(path, sizeof(path), "%s/%s", rs_debugfs_root(), rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			char *p = realloc(buf, cap * 2);
+
+			if (!p) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			return -err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int rs_debugfs_u64(const char *rel, const char *key, uint64_t *val)
+{
+	size_t klen = strlen(key);
+	char *text, *line, *save = NULL;
+	int err = rs_debugfs_read(rel, &text, NULL);
+
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, key, klen))
+			continue;
+		p += klen;
+		if (*p != ':' && *p != '=' && !isspace((unsigned char)*p))
+			continue;
+		while (*p == ':' || *p == '=' || isspace((unsigned char)*p))
+			p++;
+		errno = 0;
+		*val = strtoull(p, &end, 0);
+		if (end == p || errno)
+			continue;
+		err = 0;
+		break;
+	}
+	free(text);
+	return err;
+}
+
+/* ---- errno names ---- */
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+#define E(x) { x, #x }
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
+	E(EBADF), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY),
+	E(EEXIST), E(ENODEV), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+	E(ENOSPC), E(ERANGE), E(EDQUOT), E(EOVERFLOW), E(ENOSYS),
+	E(EOPNOTSUPP),
+#undef E
+};
+
+const char *rs_errno_name(int err)
+{
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	return NULL;
+}
+
+int rs_errno_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (!strcasecmp(errnames[i].name, name))
+			return errnames[i].err;
+	return 0;
+}
