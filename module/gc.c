@@ -132,6 +132,11 @@ module_param(gc_slice_budget, uint, 0644);
 MODULE_PARM_DESC(gc_slice_budget,
 		 "collector work (objects + slots) per hold of a heap lock");
 
+static unsigned int gc_slice_us = 1000;
+module_param(gc_slice_us, uint, 0644);
+MODULE_PARM_DESC(gc_slice_us,
+		 "longest the collector holds a heap lock, in microseconds (0: budget only)");
+
 static unsigned int gc_threshold = 10000;
 module_param(gc_threshold, uint, 0644);
 MODULE_PARM_DESC(gc_threshold, "initial candidate threshold of a new heap");
@@ -193,7 +198,9 @@ struct rs_gc_run {
 	u32 sweeps;		/* SCAN sweeps of the member list */
 	u32 late_slices;	/* SCAN slices after the first sweep */
 	long budget;
+	unsigned int tick;	/* objects until the next clock check */
 	u64 t_lock;
+	u64 deadline;		/* end of this hold by the clock */
 	u64 examined, scanned, freed;
 	struct rs_freelist fl;
 };
@@ -399,6 +406,24 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
 	r->budget = (long)max(gc_slice_budget, 16u) << shift;
+	r->tick = 64;
+	r->deadline = U64_MAX;
+	if (gc_slice_us && !shift)
+		r->deadline = r->t_lock + (u64)gc_slice_us * NSEC_PER_USEC;
+}
+
+/*
+ * One object's worth of budget; the clock ends the hold early when the
+ * machine is slow (emulation, a loaded host), checked every 64 objects.
+ */
+static inline void rs_gc_tick(struct rs_gc_run *r)
+{
+	r->budget--;
+	if (unlikely(!--r->tick)) {
+		r->tick = 64;
+		if (ktime_get_ns() > r->deadline)
+			r->budget = 0;
+	}
 }
 
 static void rs_gc_unlock(struct rs_gc_run *r)
@@ -492,7 +517,7 @@ static void rs_gc_cands(struct rs_gc_run *r)
 			return;
 		}
 		r->cur++;
-		r->budget--;
+		rs_gc_tick(r);
 		if (id >= h->objs_cap)
 			continue;
 		e = &h->objs[id];
@@ -536,7 +561,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 			return;
 		}
 		r->cur++;
-		r->budget--;
+		rs_gc_tick(r);
 		if (!o || !rs_gc_member(e, r->mark))
 			continue;	/* died meanwhile */
 		if (e->gc_mark & RS_GC_PENDING)
@@ -565,11 +590,16 @@ static void rs_gc_mark(struct rs_gc_run *r)
 	}
 }
 
-/* Blacken the PENDING member @e and push the members its slots reach. */
-static void rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
+/*
+ * Blacken the PENDING member @e and mark PENDING the members its slots
+ * reach: all but the last are pushed, the last is returned to be
+ * blackened next, so that a chain needs no stack traffic.
+ */
+static struct rs_entry *rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
 {
 	struct rs_heap *h = r->h;
 	struct rs_obj *o = e->obj, **slots = rs_obj_slots(o);
+	struct rs_entry *next = NULL;
 	unsigned int i;
 
 	e->gc_mark = (e->gc_mark & ~RS_GC_PENDING) | RS_GC_BLACK;
@@ -584,9 +614,25 @@ static void rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
 		    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
 			continue;
 		te->gc_mark |= RS_GC_BLACK | RS_GC_PENDING;
-		rs_gc_push(&h->gc, t->id);
+		if (next)
+			rs_gc_push(&h->gc, next - h->objs);
+		next = te;
 	}
-	r->budget -= 1 + o->nslots;
+	r->budget -= o->nslots;
+	rs_gc_tick(r);
+	return next;
+}
+
+/* Blacken @e and what it leads to while the budget lasts. */
+static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
+{
+	while (e) {
+		if (r->budget <= 0) {
+			rs_gc_push(&r->h->gc, e - r->h->objs);
+			return;
+		}
+		e = rs_gc_blacken(r, e);
+	}
 }
 
 static void rs_gc_drain(struct rs_gc_run *r)
@@ -603,7 +649,7 @@ static void rs_gc_drain(struct rs_gc_run *r)
 		e = &h->objs[id];
 		if (e->obj && rs_gc_member(e, r->mark) &&
 		    (e->gc_mark & RS_GC_PENDING))
-			rs_gc_blacken(r, e);
+			rs_gc_follow(r, e);
 	}
 }
 
@@ -619,7 +665,7 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 		struct rs_entry *e;
 		u32 m;
 
-		r->budget--;
+		rs_gc_tick(r);
 		if (id >= h->objs_cap)
 			continue;
 		e = &h->objs[id];
@@ -629,7 +675,7 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 		if ((m & RS_GC_PENDING) ||
 		    (!(m & RS_GC_BLACK) && e->gc_refs)) {
 			e->gc_mark |= RS_GC_PENDING;
-			rs_gc_blacken(r, e);
+			rs_gc_follow(r, e);
 			rs_gc_drain(r);
 		}
 	}
@@ -649,7 +695,10 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 	return true;
 }
 
-/* Clear the slots of white members; compact their ids to q[0..nwhite). */
+/*
+ * Drop the references white members hold on objects that live on; compact
+ * the white ids to q[0..nwhite).
+ */
 static void rs_gc_free(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
@@ -660,7 +709,7 @@ static void rs_gc_free(struct rs_gc_run *r)
 		struct rs_obj *o, **slots;
 		unsigned int i;
 
-		r->budget--;
+		rs_gc_tick(r);
 		if (id >= h->objs_cap)
 			continue;
 		e = &h->objs[id];
@@ -675,11 +724,16 @@ static void rs_gc_free(struct rs_gc_run *r)
 
 			if (!t)
 				continue;
-			slots[i] = NULL;
 			te = &h->objs[t->id];
 			if (te->obj == t && rs_gc_member(te, r->mark) &&
 			    !(te->gc_mark & RS_GC_BLACK))
 				continue;	/* garbage too: no count to drop */
+			/*
+			 * Cleared before the put, which may free t; slots into
+			 * garbage are left: rs_obj_detach() does not read
+			 * them and nothing else can reach the object.
+			 */
+			slots[i] = NULL;
 			rs_obj_put_locked(h, t, &r->fl);
 		}
 		r->budget -= o->nslots;
@@ -700,7 +754,7 @@ static void rs_gc_detach(struct rs_gc_run *r)
 		struct rs_entry *e;
 		struct rs_obj *o;
 
-		r->budget--;
+		rs_gc_tick(r);
 		if (id >= h->objs_cap)
 			continue;
 		e = &h->objs[id];

@@ -15,10 +15,12 @@
 #   gc_extra_bytes_per_object       collector memory per tracked object
 #                                   (CPython: 16)
 #
-#   GC_BENCH_N   objects (default 1000000)
+#   GC_BENCH_N       objects (default 1000000)
+#   GC_BENCH_ROUNDS  alternating rounds of each (default 3)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 n=${GC_BENCH_N:-1000000}
+rounds=${GC_BENCH_ROUNDS:-3}
 out=${REFSLAB_OUT:-$repo/build}/gc-bench
 mkdir -p "$out"
 
@@ -30,20 +32,36 @@ fi
 bench=$out/gc_bench
 cc -O2 -Wall -I"$repo" -o "$bench" "$repo/tests/bench/gc_bench.c" -lpthread 2>/dev/null ||
 	bench=$repo/build/gc_bench
-"$bench" "$n" | tee "$out/refslab.txt"
-python3 "$repo/tests/bench/gc_cpython.py" "$n" | tee "$out/cpython.txt"
+# Alternate the two so that a change of load hits both alike; keep the
+# best time of each (and the median of the pauses).
+rm -f "$out"/*.txt
+for r in $(seq 1 "$rounds"); do
+	"$bench" "$n" > "$out/refslab.$r.txt"
+	python3 "$repo/tests/bench/gc_cpython.py" "$n" > "$out/cpython.$r.txt"
+done
 [ -n "$loaded" ] && rmmod refslab
+cat "$out"/refslab.*.txt | grep '^#' || true
 
-val() { awk -v k="$1" '$1 == "bench:" && $2 == k { print $3 }' "$out"/*.txt | tail -1; }
+vals() { awk -v k="$1" '$1 == "bench:" && $2 == k { print $3 }' "$out"/*.txt | sort -g; }
+best() { vals "$1" | head -1; }
+median() { vals "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'; }
 
-rg=$(val gc_garbage_collect_s); cg=$(val cpython_garbage_collect_s)
-rl=$(val gc_live_scan_s); cl=$(val cpython_live_scan_s)
-rp=$(val gc_max_pause_ms); cp=$(val cpython_full_pause_s)
+rg=$(best gc_garbage_collect_s); cg=$(best cpython_garbage_collect_s)
+rl=$(best gc_live_scan_s); cl=$(best cpython_live_scan_s)
+rp=$(median gc_max_pause_ms); cp=$(best cpython_full_pause_s)
+cpms=$(awk -v c="$cp" 'BEGIN { printf "%.3f", c * 1000 }')
+echo "bench: gc_garbage_collect_s $rg"
+echo "bench: gc_live_scan_s $rl"
+echo "bench: cpython_garbage_collect_s $cg"
+echo "bench: cpython_live_scan_s $cl"
+echo "bench: gc_max_lock_hold_ms $(median gc_max_lock_hold_ms)"
 echo "bench: gc_garbage_speedup_vs_cpython $(ratio "$cg" "$rg")"
 echo "bench: gc_live_scan_speedup_vs_cpython $(ratio "$cl" "$rl")"
-echo "bench: gc_pause_vs_cpython_full $(ratio "$rp" "$(awk -v c="$cp" 'BEGIN { print c * 1000 }')")"
-printf '\n%-34s %12s %12s\n' "1M objects" refslab CPython
+echo "bench: gc_max_pause_ms $rp"
+echo "bench: gc_pause_vs_cpython_full $(ratio "$rp" "$cpms")"
+echo "bench: gc_extra_bytes_per_object $(median gc_extra_bytes_per_object)"
+printf '\n%-34s %12s %12s\n' "$n objects, best of $rounds" refslab CPython
 printf '%-34s %12s %12s\n' "garbage 2-cycles: collect (s)" "$rg" "$cg"
 printf '%-34s %12s %12s\n' "live cycle: scan (s)" "$rl" "$cl"
-printf '%-34s %12s %12s\n' "longest mutator pause (ms)" "$rp" "$(awk -v c="$cp" 'BEGIN { printf "%.1f", c * 1000 }')"
+printf '%-34s %12s %12s\n' "longest mutator pause (ms)" "$rp" "$cpms"

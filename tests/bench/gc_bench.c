@@ -303,6 +303,10 @@ int main(int argc, char **argv)
 	printf("bench: gc_max_lock_hold_ms %.3f\n", st.max_pause_ns / 1e6);
 	printf("bench: gc_max_mutator_wait_ms %.3f\n", st.max_wait_ns / 1e6);
 	printf("bench: gc_pause_mutator_ioctls %lu\n", nlat);
+	printf("# lock holds <10us <100us <1ms <10ms <100ms <1s <10s more:");
+	for (i = 0; i < REFSLAB_GC_PAUSE_BUCKETS; i++)
+		printf(" %llu", (unsigned long long)st.pauses[i]);
+	printf("\n");
 	close(fd);
 	return 0;
 }
