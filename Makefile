@@ -73,6 +73,9 @@ ifneq ($(CTL_SRC),)
 USERSPACE += $(B)/refslabctl
 endif
 USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
+# Bench programs run by tests/bench/run.sh from build/bench/.
+BENCH_PROGS := $(B)/bench/ioctl_bench
+USERSPACE += $(BENCH_PROGS)
 
 PREFIX ?= /usr/local
 
@@ -159,6 +162,10 @@ $(B)/tests32/%: tests/user/%.c $(B)/librefslab32.a $(HDRS)
 $(B)/tests-asan/%: tests/user/%.c $(B)/librefslab-asan.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab-asan.a -lcmocka
+
+$(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/librefslab.a
 
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/refslab $(DESTDIR)$(PREFIX)/bin

@@ -1,23 +1,20 @@
 #!/bin/bash
 # The demo scenario, run inside the VM by `make demo` between loading and
 # unloading refslab (tests/run-tests.sh --demo prints the debugfs accounting
-# afterwards).  Every scenario script in tests/scenarios/ runs through
-# `refslabctl run -v`; each refslabctl invocation opens a heap and closes
-# it on exit.
+# afterwards).  The scenario tests/scenarios/demo.rs runs through
+# `refslabctl run -v`; the invocation opens a heap and closes it on exit.
 set -eu
 ctl=build/refslabctl
 if [ ! -x $ctl ]; then
 	echo "demo: $ctl not built" >&2
 	exit 1
 fi
-ran=0
-for s in tests/scenarios/*; do
-	[ -f "$s" ] || continue
-	echo "---- scenario $s"
-	$ctl run -v "$s"
-	ran=1
-done
-if [ $ran = 0 ]; then
-	echo "---- no scenario in tests/scenarios/: open a heap, ask its version, close it"
+# tests/scenarios/demo.rs is the demo; the other scenarios are tests
+# (some must fail) and run under prove via tests/scenarios.t.
+if [ -f tests/scenarios/demo.rs ]; then
+	echo "---- scenario tests/scenarios/demo.rs"
+	$ctl run -v tests/scenarios/demo.rs
+else
+	echo "---- no tests/scenarios/demo.rs: open a heap, ask its version, close it"
 	$ctl version
 fi
