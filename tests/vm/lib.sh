@@ -78,7 +78,7 @@ rs_kunit_report() {
 	while read -r p f s; do
 		pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	done < <(printf '%s\n' "$log" |
-		sed -n 's/^ *# [A-Za-z0-9_]*: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\) total:.*/\1 \2 \3/p' |
+		sed -n 's/^ *# [A-Za-z0-9_.-]*: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\) total:.*/\1 \2 \3/p' |
 		grep -v Totals)
 	bad=$(printf '%s\n' "$log" | grep -E '^ *not ok [0-9]+' || true)
 	echo "kunit: $pass passed, $fail failed, $skip skipped"
