@@ -30,7 +30,7 @@ if [ ! -e /dev/refslab ]; then
 	loaded=1
 fi
 bench=$out/gc_bench
-cc -O2 -Wall -I"$repo" -o "$bench" "$repo/tests/bench/gc_bench.c" -lpthread 2>/dev/null ||
+cc -O2 -Wall -I"$repo/uapi" -o "$bench" "$repo/tests/bench/gc_bench.c" -lpthread 2>/dev/null ||
 	bench=$repo/build/gc_bench
 # Alternate the two so that a change of load hits both alike; keep the
 # best time of each (and the median of the pauses).

@@ -12,11 +12,11 @@
  * (disable/enable, thresholds, freeze, statistics, argument checking).
  *
  * Environment:
- *   REFSLAB_GC_SEEDS   number of seeds of the model test (default 300)
+ *   REFSLAB_GC_SEEDS   number of seeds of the model test (default 300,
+ *                      100 on the debug kernel)
  *   REFSLAB_GC_SEED    first seed (default 1); a failure prints its seed
- *   REFSLAB_GC_BIG     objects in the big cycle/chain (default 1000000;
- *                      the debug kernel's KASAN and kmemleak make each
- *                      object several times dearer, so check-debug lowers it)
+ *   REFSLAB_GC_BIG     objects in the big cycle/chain (default 1000000,
+ *                      100000 on the debug kernel: see debug_kernel())
  *   REFSLAB_GC_THREAD_OPS  operations per mutator thread (default 4000)
  *
  * TAP through cmocka.  Needs root for the module parameter it lowers (the
@@ -42,11 +42,27 @@
 
 #define BUDGET_PARAM "/sys/module/refslab/parameters/gc_slice_budget"
 
+/*
+ * The debug kernel (KASAN shadow checks on every access, kmemleak tracking,
+ * lockdep, all under emulation) is several times slower per object and
+ * KASAN's quarantine holds freed memory back, so the defaults shrink there:
+ * it is recognised by its kmemleak file.
+ */
+static int debug_kernel(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+}
+
 static unsigned long env_ul(const char *name, unsigned long def)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+static unsigned long big_n(void)
+{
+	return env_ul("REFSLAB_GC_BIG", debug_kernel() ? 100000 : 1000000);
 }
 
 static int rs_open(void)
@@ -576,7 +592,7 @@ static void model_one_seed(unsigned int seed)
 
 static void test_model(void **state)
 {
-	unsigned long n = env_ul("REFSLAB_GC_SEEDS", 300);
+	unsigned long n = env_ul("REFSLAB_GC_SEEDS", debug_kernel() ? 100 : 300);
 	unsigned long first = env_ul("REFSLAB_GC_SEED", 1), s;
 
 	(void)state;
@@ -754,7 +770,7 @@ static void raise_limits(int fd, unsigned long n)
 /* A cycle of n objects, all garbage: one collection frees them all. */
 static void test_big_cycle(void **state)
 {
-	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000), i;
+	unsigned long n = big_n(), i;
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
@@ -794,7 +810,7 @@ static void test_big_cycle(void **state)
  */
 static void test_big_chain_from_cycle(void **state)
 {
-	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000), i;
+	unsigned long n = big_n(), i;
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
@@ -840,7 +856,7 @@ static void test_big_chain_from_cycle(void **state)
  */
 static void test_big_chain_gc(void **state)
 {
-	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000) / 2, i, base;
+	unsigned long n = big_n() / 2, i, base;
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
@@ -1139,7 +1155,7 @@ static void *intr_collect(void *p)
  * too late and everything was.  Never half. */
 static void test_interrupt(void **state)
 {
-	unsigned long n = env_ul("REFSLAB_GC_BIG", 1000000) / 4, i;
+	unsigned long n = big_n() / 4, i;
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct sigaction sa;

@@ -152,27 +152,51 @@ static bool readable(const char *path, struct stat *st)
 	return S_ISDIR(st->st_mode) || (st->st_mode & 0444);
 }
 
-/* A one-number (or one-word) file's content, trimmed; NULL otherwise. */
-static char *single_value(const char *path)
+/* A file's first word (SLUB-style counters read "12 C0=5 C1=7": the
+ * total comes first); NULL if it cannot be read or is empty. */
+static char *first_word(const char *path)
 {
 	char *text, *t;
+	size_t n;
 
 	if (rs_debugfs_read(path, &text, NULL))
 		return NULL;
 	t = trim(text);
-	if (!*t || strpbrk(t, " \t\n")) {
+	n = strcspn(t, " \t\n");
+	if (!n) {
 		free(text);
 		return NULL;
 	}
-	memmove(text, t, strlen(t) + 1);
+	memmove(text, t, n);
+	text[n] = '\0';
 	return text;
 }
 
-/* Is dir a set of subdirectories each holding only one-value files? */
+static bool is_readable_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0444);
+}
+
+/* scandir filter for table columns: readable regular files only */
+static const char *col_dir;
+
+static int keep_col(const struct dirent *d)
+{
+	char p[4352];
+
+	if (!keep_entry(d))
+		return 0;
+	snprintf(p, sizeof(p), "%s/%s", col_dir, d->d_name);
+	return is_readable_file(p);
+}
+
+/* Is dir a set of subdirectories (per-cache counters, ...) holding files? */
 static bool table_dir(const char *dir)
 {
 	struct dirent **ents;
-	int n, i, ok = 0;
+	int n, i, ok;
 	struct stat st;
 	char path[4096];
 
@@ -184,95 +208,108 @@ static bool table_dir(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 		if (ok && (stat(path, &st) || !S_ISDIR(st.st_mode)))
 			ok = 0;
-		if (ok) {
-			struct dirent **sub;
-			int m = scandir(path, &sub, keep_entry, alphasort), j;
-
-			if (m <= 0)
-				ok = 0;
-			for (j = 0; j < m; j++) {
-				char p2[sizeof(path) + 258];
-				struct stat st2;
-
-				snprintf(p2, sizeof(p2), "%s/%s", path, sub[j]->d_name);
-				if (ok && (stat(p2, &st2) || !S_ISREG(st2.st_mode)))
-					ok = 0;
-				if (ok) {
-					char *v = single_value(p2);
-
-					ok = v != NULL;
-					free(v);
-				}
-				free(sub[j]);
-			}
-			if (m > 0)
-				free(sub);
-		}
 		free(ents[i]);
 	}
 	free(ents);
 	return ok;
 }
 
-/* Print a table dir: one row per subdirectory, one column per file. */
+/*
+ * A table dir: one row per subdirectory, one column per readable file
+ * (its first word).  In text, rows whose figures are all zero are left
+ * out (and counted); in JSON every row is there.
+ */
 static void print_table(FILE *f, const char *dir, const char *rel, bool json)
 {
-	struct dirent **rows, **cols;
-	int nr, nc, r, c;
-	char path[4096];
+	struct dirent **rows, **cols = NULL;
+	int nr, nc = 0, r, c, hidden = 0, *w;
+	char path[4096], ***val;
 
 	nr = scandir(dir, &rows, keep_entry, alphasort);
 	if (nr <= 0)
 		return;
-	/* columns: the first row's files (rows are alike in practice) */
 	snprintf(path, sizeof(path), "%s/%s", dir, rows[0]->d_name);
-	nc = scandir(path, &cols, keep_entry, alphasort);
+	col_dir = path;
+	nc = scandir(path, &cols, keep_col, alphasort);
 	if (nc < 0)
 		nc = 0;
+	val = calloc(nr, sizeof(*val));
+	w = calloc(nc + 1, sizeof(*w));
+	if (!val || !w)
+		goto out;
+	w[nc] = 4;
+	for (c = 0; c < nc; c++)
+		w[c] = (int)strlen(cols[c]->d_name);
+	for (r = 0; r < nr; r++) {
+		val[r] = calloc(nc + 1, sizeof(char *));
+		if (!val[r])
+			goto out;
+		if ((int)strlen(rows[r]->d_name) > w[nc])
+			w[nc] = (int)strlen(rows[r]->d_name);
+		for (c = 0; c < nc; c++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", dir,
+				 rows[r]->d_name, cols[c]->d_name);
+			val[r][c] = first_word(path);
+			if (val[r][c] && (int)strlen(val[r][c]) > w[c])
+				w[c] = (int)strlen(val[r][c]);
+		}
+	}
 	if (json) {
 		fputs("{", f);
-	} else {
-		fprintf(f, "%s:\n  %-24s", rel, "name");
-		for (c = 0; c < nc; c++)
-			fprintf(f, " %14s", cols[c]->d_name);
-		fputc('\n', f);
-	}
-	for (r = 0; r < nr; r++) {
-		if (json) {
+		for (r = 0; r < nr; r++) {
 			fputs(r ? ",\n    " : "\n    ", f);
 			json_str(f, rows[r]->d_name);
 			fputs(": {", f);
-		} else {
-			fprintf(f, "  %-24s", rows[r]->d_name);
-		}
-		for (c = 0; c < nc; c++) {
-			char *v;
-
-			snprintf(path, sizeof(path), "%s/%s/%s", dir,
-				 rows[r]->d_name, cols[c]->d_name);
-			v = single_value(path);
-			if (json) {
+			for (c = 0; c < nc; c++) {
 				if (c)
 					fputs(", ", f);
 				json_str(f, cols[c]->d_name);
 				fputs(": ", f);
-				if (v)
-					json_val(f, v);
+				if (val[r][c])
+					json_val(f, val[r][c]);
 				else
 					fputs("null", f);
-			} else {
-				fprintf(f, " %14s", v ? v : "-");
 			}
-			free(v);
+			fputs("}", f);
 		}
-		fputs(json ? "}" : "\n", f);
-	}
-	if (json)
 		fputs("\n  }", f);
+		goto out;
+	}
+	fprintf(f, "%s:\n  %-*s", rel, w[nc], "name");
+	for (c = 0; c < nc; c++)
+		fprintf(f, " %*s", w[c], cols[c]->d_name);
+	fputc('\n', f);
+	for (r = 0; r < nr; r++) {
+		bool zero = true;
+
+		for (c = 0; c < nc; c++)
+			if (val[r][c] && strcmp(val[r][c], "0") &&
+			    strcmp(cols[c]->d_name, "debug") &&
+			    strncmp(cols[c]->d_name, "fail", 4))
+				zero = false;
+		if (zero) {
+			hidden++;
+			continue;
+		}
+		fprintf(f, "  %-*s", w[nc], rows[r]->d_name);
+		for (c = 0; c < nc; c++)
+			fprintf(f, " %*s", w[c], val[r][c] ? val[r][c] : "-");
+		fputc('\n', f);
+	}
+	if (hidden)
+		fprintf(f, "  (%d more with every figure zero)\n", hidden);
+	fputc('\n', f);
+out:
+	for (r = 0; val && r < nr; r++) {
+		for (c = 0; val[r] && c < nc; c++)
+			free(val[r][c]);
+		free(val[r]);
+	}
+	free(val);
+	free(w);
 	for (c = 0; c < nc; c++)
 		free(cols[c]);
-	if (nc)
-		free(cols);
+	free(cols);
 	for (r = 0; r < nr; r++)
 		free(rows[r]);
 	free(rows);
