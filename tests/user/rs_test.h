@@ -196,4 +196,29 @@ static inline int debugfs_heaps_rows(int pid)
 	return n;
 }
 
+/* Sum of slabinfo's active_objs over every refslab cache; -1 if unreadable. */
+static inline long long slabinfo_active(void)
+{
+	char *text = NULL, *line, *save = NULL;
+	long long sum = 0;
+	int rows = 0;
+
+	if (rs_debugfs_read("slabinfo", &text, NULL))
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		long long active;
+
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%63s %lld", name, &active) == 2) {
+			sum += active;
+			rows++;
+		}
+	}
+	free(text);
+	return rows ? sum : -1;
+}
+
 #endif /* RS_TEST_H */

@@ -686,6 +686,45 @@ static void test_counters(void **state)
 	rs_close(h);
 }
 
+/* Closing a heap with live objects, links, a cycle and a named cache in
+ * use: debugfs shows the heap while open and nothing of it after, and the
+ * caches' live objects (slabinfo active_objs) are back where they were. */
+static void test_close_debugfs(void **state)
+{
+	long long active0 = slabinfo_active(), objs0, active1;
+	rs_heap *h;
+	uint32_t a, b, cid, x;
+	int i;
+
+	(void)state;
+	if (active0 < 0)
+		fail_msg("cannot read %s/slabinfo", rs_debugfs_root());
+	objs0 = debugfs_heaps_sum("objects", 0);
+	assert_true(objs0 >= 0);
+	h = heap();
+	assert_ok(rs_cache_create(h, "closing", 96, 0, &cid));
+	for (i = 0; i < 50; i++) {
+		a = mk(h, 2, 24);
+		b = mk(h, 2, 24);
+		assert_ok(rs_set_slot(h, a, 0, b));
+		assert_ok(rs_set_slot(h, b, 0, a));
+		assert_ok(rs_create(h, 1, 8, cid, &x));
+		assert_ok(rs_set_slot(h, a, 1, x));
+		if (i % 2) {
+			assert_ok(rs_drop(h, a));	/* leave garbage cycles */
+			assert_ok(rs_drop(h, b));
+		}
+	}
+	assert_int_equal(debugfs_heaps_sum("objects", getpid()), 150);
+	assert_int_equal(debugfs_heaps_sum("caches", getpid()), 1);
+	active1 = slabinfo_active();
+	assert_true(active1 >= active0 + 150);
+	rs_close(h);
+	assert_int_equal(debugfs_heaps_rows(getpid()), 0);
+	assert_int_equal(debugfs_heaps_sum("objects", 0), objs0);
+	assert_int_equal(slabinfo_active(), active0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_limits_eperm),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_close_debugfs),
 	};
 
 	rs_test_init();
