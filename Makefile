@@ -16,8 +16,9 @@
 #
 # Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, a
 # version like 6.12, or an image path), VM_TIMEOUT, VM_APPEND (see
-# tests/vm/run), REFSLAB_PARAMS (module parameters for the tests), ASAN=1
-# (also run the sanitizer build of the tests), W=1 and C=1 (passed to Kbuild).
+# tests/vm/run), REFSLAB_PARAMS (module parameters for the tests),
+# REFSLAB_ASAN=0 (make check: skip the ASan/UBSan build of the tests, which it
+# runs by default), W=1 and C=1 (passed to Kbuild).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -244,14 +245,14 @@ check-vm: deps
 	@$(MAKE) --no-print-directory vm-module
 	@$(MAKE) --no-print-directory harness-selftest
 	@echo "== test suite in the VM (KERNEL=$(KERNEL))"
-	$(VM_RUN) tests/run-tests.sh
+	REFSLAB_ASAN=$${REFSLAB_ASAN:-1} $(VM_RUN) tests/run-tests.sh
 
 # On a real machine: the module for the running kernel, loaded with insmod.
 check-host:
 	@[ "$$(id -u)" = 0 ] || { echo "make check HOST=1 needs root (insmod)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory userspace uapi-check
 	@$(MAKE) --no-print-directory module KDIR=$(RUN_KDIR)
-	tests/run-tests.sh
+	REFSLAB_ASAN=$${REFSLAB_ASAN:-1} tests/run-tests.sh
 
 check-debug: deps
 	@echo "== debug kernel (built once, cached under $(REFSLAB_CACHE))"
