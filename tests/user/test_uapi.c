@@ -9,6 +9,9 @@
  * built by hand with _IOC() so the sizes can be varied.
  */
 #include "rs_test.h"
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #define R	_IOC_READ
 #define W	_IOC_WRITE
@@ -58,6 +61,80 @@ static void test_numbers_match_header(void **state)
 	assert_int_equal(sizeof(struct refslab_cache_info), 64);
 	assert_int_equal(sizeof(struct refslab_gc_stats), 168);
 	assert_int_equal(offsetof(struct refslab_gc_stats, frozen), 56);
+}
+
+/* The module's reference count (/sys/module/refslab/refcnt); -1 if unknown. */
+static long module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/refslab/refcnt", "r");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/* A task whose comm is @name exists. */
+static int task_exists(const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	assert_non_null(d);
+	while (!found && (de = readdir(d))) {
+		char path[300], comm[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+		found = !strcmp(comm, name);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The skeleton's contract: a character node of mode 0660, the collector
+ * kthread running, and every open heap pinning the module, so that an
+ * unload is refused (EWOULDBLOCK) while one is open.
+ */
+static void test_device(void **state)
+{
+	struct stat st;
+	long before, during;
+	rs_heap *h;
+
+	(void)state;
+	assert_int_equal(stat(REFSLAB_DEVICE, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_true(task_exists("refslab_gc"));
+
+	before = module_refcnt();
+	if (before < 0)
+		skip();		/* built into the kernel: nothing to pin */
+	h = open_heap();
+	during = module_refcnt();
+	assert_int_equal(during, before + 1);
+	if (geteuid() == 0) {
+		errno = 0;
+		assert_int_equal(syscall(SYS_delete_module, "refslab", O_NONBLOCK), -1);
+		assert_int_equal(errno, EWOULDBLOCK);
+		assert_int_equal(module_refcnt(), during);
+	}
+	rs_close(h);
+	assert_int_equal(module_refcnt(), before);
 }
 
 static void test_version(void **state)
@@ -619,6 +696,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers_match_header),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_struct_too_small),
 		cmocka_unit_test(test_struct_too_big_nonzero_tail),
