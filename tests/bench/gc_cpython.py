@@ -8,8 +8,10 @@
   pause    gc.collect() is stop-the-world: its pause on the garbage heap
            is the whole collection (best of the runs)
 
-Objects are small gc-tracked instances with one reference slot
-(__slots__), the closest CPython has to a refslab object with one slot.
+Objects are small gc-tracked instances with one reference slot and
+nothing else (__slots__ = ("slot",): no __dict__, no weak references, which
+refslab objects do not have either), the closest CPython has to a refslab
+object with one slot.
 Prints "bench: <key> <value>" lines; times in seconds.
 Usage: gc_cpython.py [N] [RUNS]
 """
@@ -19,7 +21,7 @@ import time
 
 
 class Obj:
-    __slots__ = ("slot", "__weakref__")
+    __slots__ = ("slot",)
 
     def __init__(self):
         self.slot = None
