@@ -63,6 +63,14 @@ struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o)
 	return rs_size_class(rs_obj_bytes(o->nslots, o->payload_size));
 }
 
+/* Slab bytes @o occupies: what the heap's byte count and limit see. */
+static unsigned int rs_obj_slab_bytes(struct rs_heap *h, const struct rs_obj *o)
+{
+	if (o->cls)
+		return rs_cache_object_size(h->caches[o->cls - 1].cache);
+	return rs_size_class_stride(rs_obj_bytes(o->nslots, o->payload_size));
+}
+
 /* The freelist link lives in the first 8 bytes of a dead object. */
 static struct rs_obj **rs_dead_link(struct rs_obj *o)
 {
@@ -87,7 +95,7 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 	e->gc_refs = h->objs_free;
 	h->objs_free = o->id;
 	h->nobjects--;
-	h->nbytes -= rs_cache_object_size(rs_obj_cache(h, o));
+	h->nbytes -= rs_obj_slab_bytes(h, o);
 	h->freed++;
 	/* A named cache stays pinned (caches[].objects) until the memory is
 	 * back in it: rs_obj_free_list() unpins.

@@ -258,6 +258,7 @@ static const unsigned int rs_class_sizes[] = {
 
 #define RS_NR_CLASSES	ARRAY_SIZE(rs_class_sizes)
 static struct rs_cache *rs_classes[RS_NR_CLASSES];
+struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 
 static void rs_debugfs_add(struct rs_cache *c);
 
@@ -1416,7 +1417,7 @@ int rs_cache_destroy(struct rs_cache *c)
 	return 0;
 }
 
-struct rs_cache *rs_size_class(size_t size)
+struct rs_cache *rs_size_class_search(size_t size)
 {
 	unsigned int lo = 0, hi = RS_NR_CLASSES;
 
@@ -1831,6 +1832,12 @@ int rs_slab_setup(struct dentry *debugfs_root)
 			goto err;
 		}
 	}
+	for (i = 1; i < ARRAY_SIZE(rs_class_lut); i++) {
+		struct rs_cache *c = rs_size_class_search(i * 8);
+
+		rs_class_lut[i].cache = c;
+		rs_class_lut[i].stride = rs_cache_object_size(c);
+	}
 	err = register_shrinker(&rs_shrinker, "refslab");
 	if (err)
 		goto err;
@@ -1853,6 +1860,7 @@ void rs_slab_exit(void)
 		rs_shrinker_registered = false;
 		cancel_delayed_work_sync(&rs_reap_work);
 	}
+	memset(rs_class_lut, 0, sizeof(rs_class_lut));
 	for (i = 0; i < RS_NR_CLASSES; i++)
 		rs_classes[i] = NULL;
 	/* Named caches left by a buggy user and the general classes. */

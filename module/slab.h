@@ -29,10 +29,43 @@ int rs_cache_destroy(struct rs_cache *c);
 void *rs_cache_alloc(struct rs_cache *c, gfp_t gfp);
 void rs_cache_free(struct rs_cache *c, void *obj);
 
-/* The smallest general size class holding @size bytes, NULL if none. */
-struct rs_cache *rs_size_class(size_t size);
 /* Bytes each object of @c occupies in its slab (size rounded up). */
 unsigned int rs_cache_object_size(const struct rs_cache *c);
+
+/*
+ * The general size classes up to RS_CLASS_LUT_MAX bytes by 8-byte step,
+ * so that the object layer finds an object's class (on every create and
+ * free, and for each object the collector frees) with one load instead of
+ * a search and two calls.  Filled while the classes are created, cleared
+ * when they go.
+ */
+#define RS_CLASS_LUT_MAX	1024U
+struct rs_class_lut {
+	struct rs_cache *cache;
+	unsigned int stride;		/* rs_cache_object_size(cache) */
+};
+extern struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
+
+struct rs_cache *rs_size_class_search(size_t size);
+
+/* The smallest general size class holding @size bytes, NULL if none. */
+static inline struct rs_cache *rs_size_class(size_t size)
+{
+	if (size && size <= RS_CLASS_LUT_MAX)
+		return rs_class_lut[(size + 7) >> 3].cache;
+	return rs_size_class_search(size);
+}
+
+/* rs_cache_object_size(rs_size_class(@size)); 0 if there is no class. */
+static inline unsigned int rs_size_class_stride(size_t size)
+{
+	struct rs_cache *c;
+
+	if (size && size <= RS_CLASS_LUT_MAX)
+		return rs_class_lut[(size + 7) >> 3].stride;
+	c = rs_size_class_search(size);
+	return c ? rs_cache_object_size(c) : 0;
+}
 const char *rs_cache_name(const struct rs_cache *c);
 /* Live objects and slabs (exact; sums the per-CPU counters). */
 unsigned long rs_cache_live_objects(struct rs_cache *c);

@@ -2,7 +2,8 @@
 # The test driver, run inside the VM by `make check` / `make check-debug`
 # (or on a real machine by `make check HOST=1`): load refslab.ko built for
 # the running kernel, check the KUnit results of the load (debug kernel),
-# run the userspace test programs and tests/*.t under prove, unload and
+# run the userspace test programs and tests/*.t under prove, unload, load
+# once more with the in-kernel self-tests (selftest=1) and unload, and
 # check that nothing leaked or warned.  Exit status: 0 only if all passed.
 #
 #   tests/run-tests.sh          the suite
@@ -60,6 +61,24 @@ fi
 
 echo "== unload"
 rs_unload || fail=1
+
+# The in-kernel self-tests as a user runs them: a load with selftest=1
+# fails if one fails; its summary line must say none did.
+if [ $mode = check ]; then
+	echo "== in-kernel self-tests at load (selftest=1)"
+	smark=$(rs_dmesg_mark)
+	if REFSLAB_PARAMS="${REFSLAB_PARAMS:-} selftest=1" rs_load; then
+		line=$(rs_dmesg_since "$smark" | grep -o 'selftest slab: [0-9]* of [0-9]* failed' | tail -1)
+		echo "# ${line:-no self-test summary in the log}"
+		case $line in
+		"selftest slab: 0 of "*) ;;
+		*) rs_err "in-kernel self-tests did not pass"; fail=1 ;;
+		esac
+		rs_unload || fail=1
+	else
+		fail=1
+	fi
+fi
 rs_kmemleak_check || fail=1
 rs_dmesg_check "$mark" || fail=1
 if [ $fail = 0 ]; then
