@@ -44,6 +44,7 @@ struct rs_class_lut {
 	struct rs_cache *cache;
 	unsigned int stride;		/* rs_cache_object_size(cache) */
 };
+
 extern struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 
 struct rs_cache *rs_size_class_search(size_t size);
@@ -66,6 +67,7 @@ static inline unsigned int rs_size_class_stride(size_t size)
 	c = rs_size_class_search(size);
 	return c ? rs_cache_object_size(c) : 0;
 }
+
 const char *rs_cache_name(const struct rs_cache *c);
 /* Live objects and slabs (exact; sums the per-CPU counters). */
 unsigned long rs_cache_live_objects(struct rs_cache *c);
