@@ -173,7 +173,7 @@ void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *
 
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 {
-	u32 unpin[RS_MAX_NAMED_CACHES] = { 0 };
+	u32 unpin[RS_MAX_NAMED_CACHES];
 	struct rs_obj *o = fl->head;
 	unsigned long n = 0, named = 0;
 	int i;
@@ -182,8 +182,10 @@ void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 		struct rs_obj *next = *rs_dead_link(o);
 
 		if (o->cls) {
+			/* cleared on first use: most lists hold no named object */
+			if (!named++)
+				memset(unpin, 0, sizeof(unpin));
 			unpin[o->cls - 1]++;
-			named++;
 		}
 		rs_cache_free(rs_obj_cache(h, o), o);
 		o = next;
@@ -316,7 +318,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	struct rs_cache *cache;
 	struct rs_obj *o;
 	size_t bytes;
-	u32 cls = 0, handle, size;
+	u32 cls = 0, handle, size, stride;
 	int err;
 
 	if (a->flags || a->__pad)
@@ -358,6 +360,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		err = -ENOMEM;
 		goto unpin;
 	}
+	stride = rs_cache_object_size(cache);
 	memset(o, 0, bytes);
 	refcount_set(&o->ref, 1);
 	o->payload_size = a->payload_size;
@@ -367,7 +370,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	rs_heap_lock(h);
 	err = -EDQUOT;
 	if (h->nobjects >= h->limits.max_objects ||
-	    h->nbytes + rs_cache_object_size(cache) > h->limits.max_bytes)
+	    h->nbytes + stride > h->limits.max_bytes)
 		goto unlock;
 	err = rs_handle_reserve(h, &handle);
 	if (err)
@@ -382,7 +385,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	h->objs[o->id].gc_refs = 0;
 	h->objs[o->id].gc_mark = 0;
 	h->nobjects++;
-	h->nbytes += rs_cache_object_size(cache);
+	h->nbytes += stride;
 	h->created++;
 	rs_handle_install(h, handle, o);
 	rs_gc_created(h, o);

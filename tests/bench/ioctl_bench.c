@@ -5,7 +5,10 @@
  * same run.  Prints "bench: <key> <value>" lines for the bench framework:
  *   ioctl_null_ns              one null ioctl (the floor), ns
  *   ioctl_create_drop_ns       create + drop of one object, ns
- *   ioctl_create_drop_vs_null  that / the null ioctl
+ *   ioctl_create_drop_vs_null  that / the null ioctl (two calls per
+ *                              object against one: 2 is the floor)
+ *   ioctl_create_drop_per_call_vs_null  half of that: one create or drop
+ *                              call against one null call
  *   ioctl_batch64_ns           per object, creates and drops 64 per call
  *   ioctl_batch64_vs_null      that / the null ioctl
  *   obj_header_bytes           REFSLAB_IOC_VERSION header_bytes
@@ -251,6 +254,8 @@ int main(void)
 	printf("bench: ioctl_null_ns %.1f\n", null_ns);
 	printf("bench: ioctl_create_drop_ns %.1f\n", cd_ns);
 	printf("bench: ioctl_create_drop_vs_null %.3f\n", cd_ns / null_ns);
+	printf("bench: ioctl_create_drop_per_call_vs_null %.3f\n",
+	       cd_ns / 2 / null_ns);
 	printf("bench: ioctl_batch64_ns %.1f\n", b64_ns);
 	printf("bench: ioctl_batch64_vs_null %.3f\n", b64_ns / null_ns);
 	printf("bench: obj_header_bytes %u\n", v.header_bytes);
