@@ -32,6 +32,8 @@ if [ $mode = demo ]; then
 		echo "== refslabctl version"
 		build/refslabctl version || fail=1
 	fi
+	echo "== debugfs accounting before the scenario"
+	rs_show_debugfs || fail=1
 	echo "== tests/demo.sh"
 	bash tests/demo.sh || { rs_err "tests/demo.sh failed"; fail=1; }
 	echo "== debugfs accounting after the scenario"

@@ -129,16 +129,20 @@ rs_dmesg_check() {
 	fi
 }
 
-# The debugfs accounting: every file under /sys/kernel/debug/refslab.
+# The debugfs accounting, briefly: the files, the slabinfo rows of caches
+# that hold slabs, the heaps and the global collector figures (refslabctl
+# stats shows the per-cache counters).
 rs_show_debugfs() {
-	local f
-	if [ ! -d /sys/kernel/debug/refslab ]; then
-		rs_err "no /sys/kernel/debug/refslab"
+	local d=/sys/kernel/debug/refslab
+	if [ ! -d $d ]; then
+		rs_err "no $d"
 		return 1
 	fi
-	find /sys/kernel/debug/refslab -type f | sort | while read -r f; do
-		[ -r "$f" ] || continue
-		echo "---- ${f#/sys/kernel/debug/}"
-		timeout 10 cat "$f"
-	done
+	echo "---- $d: $(cd $d && echo *)"
+	echo "---- refslab/slabinfo (caches holding slabs; $(grep -c '^rs-' $d/slabinfo) caches in all)"
+	awk 'NR <= 2 || $3 > 0' $d/slabinfo
+	echo "---- refslab/heaps"
+	cat $d/heaps
+	echo "---- refslab/gc (global)"
+	sed -n '/^global:/,/^heap /p' $d/gc | grep -v '^heap '
 }
