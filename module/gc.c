@@ -38,7 +38,11 @@
  *     current slots is made BLACK (kept), using a work stack of ids.
  *  4. Decision, in one hold of heap->lock: when the member list has been
  *     swept, the work stack is empty and nothing overflowed it, the
- *     members that are not BLACK ("white") are garbage.
+ *     members that are not BLACK ("white") are garbage.  Each queue entry
+ *     is one member, and each member is counted once when it turns BLACK
+ *     (a member that dies and whose id is reused is a new entry if it is
+ *     queued again), so when the count reaches the queue length there is
+ *     no white member and the collection ends here.
  *  5. FREE.  For each white member: clear its slots, putting
  *     (rs_obj_put_locked) those that point at non-white objects; then
  *     detach every white member (rs_obj_detach) and give the memory back
@@ -195,6 +199,7 @@ struct rs_gc_run {
 	u32 scap;
 	u32 cur;		/* cursor of the current phase */
 	u32 nwhite;		/* garbage ids compacted at q[0..nwhite) */
+	u32 nblack;		/* members made BLACK (each once) */
 	u32 sweeps;		/* SCAN sweeps of the member list */
 	u32 late_slices;	/* SCAN slices after the first sweep */
 	long budget;
@@ -602,6 +607,8 @@ static struct rs_entry *rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
 	struct rs_entry *next = NULL;
 	unsigned int i;
 
+	if (!(e->gc_mark & RS_GC_BLACK))
+		r->nblack++;
 	e->gc_mark = (e->gc_mark & ~RS_GC_PENDING) | RS_GC_BLACK;
 	for (i = 0; i < o->nslots; i++) {
 		struct rs_obj *t = slots[i];
@@ -614,6 +621,7 @@ static struct rs_entry *rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
 		    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
 			continue;
 		te->gc_mark |= RS_GC_BLACK | RS_GC_PENDING;
+		r->nblack++;
 		if (next)
 			rs_gc_push(&h->gc, next - h->objs);
 		next = te;
@@ -1023,7 +1031,9 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 			if (rs_gc_scan(&r)) {
 				/* decided: nothing can reach the white set */
 				rs_gc_stop_barrier(&r);
-				r.phase = RS_GC_FREE;
+				/* every member black: nothing to free */
+				r.phase = r.nblack >= r.qn ? RS_GC_DONE :
+							     RS_GC_FREE;
 				r.cur = 0;
 			}
 			break;
