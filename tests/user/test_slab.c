@@ -4,7 +4,8 @@
  * module loaded and debugfs mounted): slabinfo is in the /proc/slabinfo
  * 2.1 format and agrees with the per-cache counters, counters reset when
  * 0 is written, a shrink write gives every page of an empty cache back,
- * two heaps may name a cache alike, and a closed heap's caches go away.
+ * two heaps may name a cache alike, a closed heap's caches go away, and
+ * the fault injection knobs make a create fail with a clean ENOMEM.
  * Objects are made through the raw ioctls so the test does not depend on
  * librefslab.  TAP output through cmocka.
  */
@@ -321,6 +322,93 @@ static void test_same_name_two_heaps(void **state)
 	assert_true(dir_gone(second));
 }
 
+static struct refslab_heap_stats heap_stats(int fd)
+{
+	struct refslab_heap_stats s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_HEAP_STATS, &s), 0);
+	return s;
+}
+
+/* Nothing of a failed create shows in the heap's figures. */
+static void assert_same_heap(const struct refslab_heap_stats *a,
+			     const struct refslab_heap_stats *b)
+{
+	assert_int_equal(a->objects, b->objects);
+	assert_int_equal(a->bytes, b->bytes);
+	assert_int_equal(a->handles, b->handles);
+	assert_int_equal(a->created, b->created);
+}
+
+static int create_errno(int fd, unsigned int cache_id, unsigned int nslots,
+			unsigned int payload)
+{
+	struct refslab_create a;
+
+	memset(&a, 0, sizeof(a));
+	a.cache_id = cache_id;
+	a.nslots = nslots;
+	a.payload_size = payload;
+	if (ioctl(fd, REFSLAB_IOC_CREATE, &a))
+		return errno;
+	assert_int_not_equal(a.handle, REFSLAB_NONE);
+	return 0;
+}
+
+/*
+ * The fault injection knobs through the ioctls: an object allocation
+ * (fail_alloc, counted down by times) and a slab page allocation
+ * (fail_page, in a new named cache that has no slab yet) each fail a
+ * create with a clean ENOMEM: the heap's figures do not move, the cache
+ * counts the failure, and the next create works once the knob is off.
+ */
+static void test_fault_injection(void **state)
+{
+	/* two slots and no payload: the 32-byte class with a 16-byte header */
+	const unsigned int nslots = 2, payload = 0;
+	char cls[32];
+	struct refslab_heap_stats before, after;
+	unsigned long long failed;
+	unsigned int cid, h;
+	int fd = open_dev();
+
+	(void)state;
+	snprintf(cls, sizeof(cls), "rs-%u", header_bytes(fd) + nslots * 8 + payload);
+	assert_true(dir_exists(cls));
+	failed = counter(cls, "alloc_failed");
+
+	/* fail_alloc: one failure, then the knob is spent */
+	before = heap_stats(fd);
+	assert_int_equal(write_file(cls, "fail_alloc/times", "1"), 0);
+	assert_int_equal(write_file(cls, "fail_alloc/probability", "100"), 0);
+	assert_int_equal(create_errno(fd, REFSLAB_GENERAL_CACHE, nslots, payload), ENOMEM);
+	after = heap_stats(fd);
+	assert_same_heap(&before, &after);
+	assert_int_equal(counter(cls, "alloc_failed"), failed + 1);
+	assert_int_equal(create_errno(fd, REFSLAB_GENERAL_CACHE, nslots, payload), 0);
+	assert_int_equal(heap_stats(fd).objects, before.objects + 1);
+	assert_int_equal(write_file(cls, "fail_alloc/probability", "0"), 0);
+	assert_int_equal(write_file(cls, "fail_alloc/times", "4294967295"), 0);
+
+	/* fail_page: a fresh cache must get a slab page for its first object */
+	cid = cache_create(fd, "rs-fault-page", 200);
+	assert_int_equal(counter("rs-fault-page", "slabs"), 0);
+	assert_int_equal(write_file("rs-fault-page", "fail_page/probability", "100"), 0);
+	before = heap_stats(fd);
+	assert_int_equal(create_errno(fd, cid, 0, 8), ENOMEM);
+	after = heap_stats(fd);
+	assert_same_heap(&before, &after);
+	assert_int_equal(counter("rs-fault-page", "slabs"), 0);
+	assert_int_equal(counter("rs-fault-page", "alloc_failed"), 1);
+	assert_int_equal(write_file("rs-fault-page", "fail_page/probability", "0"), 0);
+	h = obj_create(fd, cid, 8);
+	assert_int_equal(counter("rs-fault-page", "slabs"), 1);
+	obj_drop(fd, h);
+	close(fd);
+	assert_true(dir_gone("rs-fault-page"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_counters_reset),
 		cmocka_unit_test(test_shrink_gives_pages_back),
 		cmocka_unit_test(test_same_name_two_heaps),
+		cmocka_unit_test(test_fault_injection),
 	};
 
 	return cmocka_run_group_tests_name("slab debugfs", tests, NULL, NULL);
