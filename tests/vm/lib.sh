@@ -139,7 +139,7 @@ rs_show_debugfs() {
 		return 1
 	fi
 	echo "---- $d: $(cd $d && echo *)"
-	echo "---- refslab/slabinfo (caches holding slabs; $(grep -c '^rs-' $d/slabinfo) caches in all)"
+	echo "---- refslab/slabinfo (caches holding slabs; $(($(wc -l <$d/slabinfo) - 2)) caches in all)"
 	awk 'NR <= 2 || $3 > 0' $d/slabinfo
 	echo "---- refslab/heaps"
 	cat $d/heaps
