@@ -119,6 +119,7 @@
 #include "heap.h"
 #include "object.h"
 #include "gc.h"
+#include "ioctl.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
 #define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
@@ -1153,9 +1154,7 @@ static long rs_gc_ioctl_collect(struct rs_heap *h, void __user *arg,
 	struct refslab_gc_collect c;
 	int err;
 
-	if (usize < sizeof(c))
-		return -EINVAL;
-	err = copy_struct_from_user(&c, sizeof(c), arg, usize);
+	err = rs_ioctl_in(&c, sizeof(c), arg, usize);
 	if (err)
 		return err;
 	if ((c.flags & ~REFSLAB_GC_NOWAIT) || c.__pad)
@@ -1182,9 +1181,7 @@ static long rs_gc_ioctl_control(struct rs_heap *h, void __user *arg,
 	struct rs_gc_heap *g = &h->gc;
 	int err;
 
-	if (usize < sizeof(c))
-		return -EINVAL;
-	err = copy_struct_from_user(&c, sizeof(c), arg, usize);
+	err = rs_ioctl_in(&c, sizeof(c), arg, usize);
 	if (err)
 		return err;
 	if (c.flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
@@ -1208,7 +1205,7 @@ static long rs_gc_ioctl_control(struct rs_heap *h, void __user *arg,
 	c.adaptive = g->adaptive;
 	if (c.flags)
 		rs_gc_maybe_kick(h);
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	if (copy_to_user(arg, &c, sizeof(c)))
 		return -EFAULT;
 	return 0;
@@ -1224,9 +1221,7 @@ static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
 	u32 i = 0;
 	int err;
 
-	if (usize < sizeof(f))
-		return -EINVAL;
-	err = copy_struct_from_user(&f, sizeof(f), arg, usize);
+	err = rs_ioctl_in(&f, sizeof(f), arg, usize);
 	if (err)
 		return err;
 	if ((f.flags & ~REFSLAB_GC_UNFREEZE) || f.__pad)
@@ -1256,7 +1251,7 @@ static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
 		/* Thawed objects were never candidates: look at them all. */
 		if (done && thaw && count)
 			g->cand_overflow = true;
-		mutex_unlock(&h->lock);
+		rs_heap_unlock(h);
 		if (done)
 			break;
 		rs_gc_yield(h);
@@ -1288,7 +1283,7 @@ static long rs_gc_ioctl_stats(struct rs_heap *h, void __user *arg,
 		return -EINVAL;
 	rs_heap_lock(h);
 	rs_gc_snapshot(h, &s);
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	if (copy_to_user(arg, &s, sizeof(s)))
 		return -EFAULT;
 	return 0;

@@ -106,9 +106,9 @@ void rs_heap_close(struct rs_heap *h)
 	 * objects, so they all go with the last reference (the collector may
 	 * briefly hold one).
 	 */
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	h->closed = true;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	rs_heap_put(h);
 }
 
@@ -149,7 +149,7 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 		return -EINVAL;
 
 	/* Reserve the entry under the lock, create the cache outside it. */
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	err = -EDQUOT;
 	if (h->ncaches >= h->limits.max_caches)
 		goto unlock;
@@ -172,13 +172,13 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 	nc->align = a->align;
 	nc->objects = 0;
 	h->ncaches++;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 
 	/* Objects start with an atomic refcount and hold pointers. */
 	c = rs_cache_create(a->name, ALIGN(a->object_size, sizeof(void *)),
 			    max_t(u32, a->align, sizeof(void *)), NULL);
 
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	if (!c) {
 		memset(nc, 0, sizeof(*nc));
 		h->ncaches--;
@@ -189,7 +189,7 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 	a->cache_id = nc - h->caches + 1;
 	err = 0;
 unlock:
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return err;
 }
 
@@ -202,7 +202,7 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 		return -EINVAL;
 	if (a->cache_id == REFSLAB_GENERAL_CACHE || a->cache_id > RS_MAX_NAMED_CACHES)
 		return -ENOENT;
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	nc = &h->caches[a->cache_id - 1];
 	err = -ENOENT;
 	if (!nc->cache)
@@ -216,7 +216,7 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 	memset(nc, 0, sizeof(*nc));
 	h->ncaches--;
 unlock:
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return err;
 }
 
@@ -226,7 +226,7 @@ u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 ro
 	u32 n = 0;
 	int i;
 
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	for (i = 0; i < RS_MAX_NAMED_CACHES; i++) {
 		struct rs_named_cache *nc = &h->caches[i];
 		struct refslab_cache_info *ci;
@@ -246,14 +246,14 @@ u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 ro
 		}
 		n++;
 	}
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return n;
 }
 
 void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	s->objects = h->nobjects;
 	s->bytes = h->nbytes;
 	s->handles = h->nhandles;
@@ -266,7 +266,7 @@ void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s)
 	s->freed = h->freed;
 	s->incref = h->incref;
 	s->decref = h->decref;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 }
 
 int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
@@ -280,7 +280,7 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	    (a->max_objects > def.max_objects || a->max_bytes > def.max_bytes ||
 	     a->max_handles > def.max_handles || a->max_caches > def.max_caches))
 		return -EPERM;
-	mutex_lock(&h->lock);
+	rs_heap_lock(h);
 	n = h->limits;
 	if (a->max_objects)
 		n.max_objects = a->max_objects;
@@ -291,7 +291,7 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	if (a->max_caches)
 		n.max_caches = min_t(u64, a->max_caches, RS_MAX_NAMED_CACHES);
 	h->limits = n;
-	mutex_unlock(&h->lock);
+	rs_heap_unlock(h);
 	return 0;
 }
 

@@ -33,11 +33,8 @@ static_assert(sizeof(struct refslab_batch) == 24);
 static_assert(sizeof(struct refslab_heap_stats) == 96);
 static_assert(sizeof(struct refslab_gc_stats) == 168);
 
-/* Copy in an argument struct; its first published size is its current
- * one, so anything smaller is EINVAL, and copy_struct_from_user() takes
- * care of a larger one (E2BIG unless the tail is zero).
- */
-static int rs_in(void *k, size_t ksize, const void __user *u, unsigned int usize)
+/* See ioctl.h. */
+int rs_ioctl_in(void *k, size_t ksize, const void __user *u, unsigned int usize)
 {
 	if (usize < ksize)
 		return -EINVAL;
@@ -126,7 +123,7 @@ static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
 	int first_err = 0, err;
 	u32 i = 0;
 
-	err = rs_in(&b, sizeof(b), arg, usize);
+	err = rs_ioctl_in(&b, sizeof(b), arg, usize);
 	if (err)
 		return err;
 	if ((b.flags & ~REFSLAB_BATCH_CONTINUE) || b.__pad)
@@ -181,7 +178,7 @@ static long rs_cache_list(struct rs_heap *h, void __user *arg, unsigned int usiz
 	u32 total, i;
 	int err;
 
-	err = rs_in(&l, sizeof(l), arg, usize);
+	err = rs_ioctl_in(&l, sizeof(l), arg, usize);
 	if (err)
 		return err;
 	if (l.flags || l.__pad)
@@ -245,7 +242,7 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return rs_out(arg, usize, &a.version, sizeof(a.version));
 	}
 	if (RS_SAME(REFSLAB_IOC_CREATE)) {
-		err = rs_in(&a.create, sizeof(a.create), arg, usize) ?: rs_op_create(h, &a.create);
+		err = rs_ioctl_in(&a.create, sizeof(a.create), arg, usize) ?: rs_op_create(h, &a.create);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.create, sizeof(a.create));
@@ -258,7 +255,7 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_DUP)) {
-		err = rs_in(&a.dup, sizeof(a.dup), arg, usize) ?: rs_op_dup(h, &a.dup);
+		err = rs_ioctl_in(&a.dup, sizeof(a.dup), arg, usize) ?: rs_op_dup(h, &a.dup);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.dup, sizeof(a.dup));
@@ -270,11 +267,11 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_DROP))
-		return rs_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
+		return rs_ioctl_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
 	if (RS_SAME(REFSLAB_IOC_SET_SLOT))
-		return rs_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_set_slot(h, &a.slot);
+		return rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_set_slot(h, &a.slot);
 	if (RS_SAME(REFSLAB_IOC_GET_SLOT)) {
-		err = rs_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_get_slot(h, &a.slot);
+		err = rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_get_slot(h, &a.slot);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.slot, sizeof(a.slot));
@@ -286,15 +283,15 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_READ))
-		return rs_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, false);
+		return rs_ioctl_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, false);
 	if (RS_SAME(REFSLAB_IOC_WRITE))
-		return rs_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, true);
+		return rs_ioctl_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, true);
 	if (RS_SAME(REFSLAB_IOC_STAT))
-		return rs_in(&a.stat, sizeof(a.stat), arg, usize) ?:
+		return rs_ioctl_in(&a.stat, sizeof(a.stat), arg, usize) ?:
 		       rs_op_stat(h, &a.stat) ?:
 		       rs_out(arg, usize, &a.stat, sizeof(a.stat));
 	if (RS_SAME(REFSLAB_IOC_CACHE_CREATE)) {
-		err = rs_in(&a.cc, sizeof(a.cc), arg, usize) ?: rs_heap_cache_create(h, &a.cc);
+		err = rs_ioctl_in(&a.cc, sizeof(a.cc), arg, usize) ?: rs_heap_cache_create(h, &a.cc);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.cc, sizeof(a.cc));
@@ -306,7 +303,7 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_CACHE_DESTROY))
-		return rs_in(&a.cd, sizeof(a.cd), arg, usize) ?: rs_heap_cache_destroy(h, &a.cd);
+		return rs_ioctl_in(&a.cd, sizeof(a.cd), arg, usize) ?: rs_heap_cache_destroy(h, &a.cd);
 	if (RS_SAME(REFSLAB_IOC_CACHE_LIST))
 		return rs_cache_list(h, arg, usize);
 	if (RS_SAME(REFSLAB_IOC_HEAP_STATS)) {
@@ -316,7 +313,7 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return rs_out(arg, usize, &a.hs, sizeof(a.hs));
 	}
 	if (RS_SAME(REFSLAB_IOC_SET_LIMITS))
-		return rs_in(&a.limits, sizeof(a.limits), arg, usize) ?:
+		return rs_ioctl_in(&a.limits, sizeof(a.limits), arg, usize) ?:
 		       rs_heap_set_limits(h, &a.limits);
 	if (RS_SAME(REFSLAB_IOC_BATCH))
 		return rs_batch(h, arg, usize);
