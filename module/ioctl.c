@@ -242,7 +242,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return rs_out(arg, usize, &a.version, sizeof(a.version));
 	}
 	if (RS_SAME(REFSLAB_IOC_CREATE)) {
-		err = rs_ioctl_in(&a.create, sizeof(a.create), arg, usize) ?: rs_op_create(h, &a.create);
+		err = rs_ioctl_in(&a.create, sizeof(a.create), arg, usize) ?:
+			rs_op_create(h, &a.create);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.create, sizeof(a.create));
@@ -269,9 +270,11 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (RS_SAME(REFSLAB_IOC_DROP))
 		return rs_ioctl_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
 	if (RS_SAME(REFSLAB_IOC_SET_SLOT))
-		return rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_set_slot(h, &a.slot);
+		return rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?:
+			rs_op_set_slot(h, &a.slot);
 	if (RS_SAME(REFSLAB_IOC_GET_SLOT)) {
-		err = rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?: rs_op_get_slot(h, &a.slot);
+		err = rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?:
+			rs_op_get_slot(h, &a.slot);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.slot, sizeof(a.slot));
@@ -291,7 +294,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		       rs_op_stat(h, &a.stat) ?:
 		       rs_out(arg, usize, &a.stat, sizeof(a.stat));
 	if (RS_SAME(REFSLAB_IOC_CACHE_CREATE)) {
-		err = rs_ioctl_in(&a.cc, sizeof(a.cc), arg, usize) ?: rs_heap_cache_create(h, &a.cc);
+		err = rs_ioctl_in(&a.cc, sizeof(a.cc), arg, usize) ?:
+			rs_heap_cache_create(h, &a.cc);
 		if (err)
 			return err;
 		err = rs_out(arg, usize, &a.cc, sizeof(a.cc));
@@ -303,7 +307,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return err;
 	}
 	if (RS_SAME(REFSLAB_IOC_CACHE_DESTROY))
-		return rs_ioctl_in(&a.cd, sizeof(a.cd), arg, usize) ?: rs_heap_cache_destroy(h, &a.cd);
+		return rs_ioctl_in(&a.cd, sizeof(a.cd), arg, usize) ?:
+			rs_heap_cache_destroy(h, &a.cd);
 	if (RS_SAME(REFSLAB_IOC_CACHE_LIST))
 		return rs_cache_list(h, arg, usize);
 	if (RS_SAME(REFSLAB_IOC_HEAP_STATS)) {
