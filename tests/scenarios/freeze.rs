@@ -1,5 +1,6 @@
 # Frozen objects are never scanned, so never collected, until unfrozen.
 gc disable
+expect gc enabled 0               # a 32-bit figure
 create a slots=1
 create b slots=1
 link a 0 b

@@ -235,8 +235,9 @@ static struct refslab_op *batch_op(struct batch *b, uint32_t op)
 	return o;
 }
 
-/* Create n objects with one slot; handles into h[]. */
-static void big_create(struct batch *b, uint32_t *h, unsigned long n)
+/* Create n objects with nslots slots; handles into h[]. */
+static void big_create(struct batch *b, uint32_t *h, unsigned long n,
+		       unsigned int nslots)
 {
 	unsigned long i, base = 0;
 
@@ -246,7 +247,7 @@ static void big_create(struct batch *b, uint32_t *h, unsigned long n)
 
 		if (b->n == 1)
 			base = i;
-		o->args.create.nslots = 1;
+		o->args.create.nslots = nslots;
 		if (b->n == REFSLAB_BATCH_MAX || i == n - 1) {
 			unsigned int j;
 
@@ -794,7 +795,7 @@ static void test_big_cycle(void **state)
 	b->fd = fd;
 	raise_limits(fd, n);
 	rs_enable(fd, 0);
-	big_create(b, h, n);
+	big_create(b, h, n, 1);
 	assert_int_equal(rs_objects(fd), n);
 	b->n = 0;
 	for (i = 0; i < n; i++)
@@ -833,7 +834,7 @@ static void test_big_chain_from_cycle(void **state)
 	b->fd = fd;
 	raise_limits(fd, n);
 	rs_enable(fd, 0);
-	big_create(b, h, n);
+	big_create(b, h, n, 1);
 	b->n = 0;
 	big_link(b, h[0], h[1]);
 	big_link(b, h[1], h[0]);
@@ -868,7 +869,7 @@ static void test_big_chain_from_cycle(void **state)
  */
 static void test_big_chain_gc(void **state)
 {
-	unsigned long n = big_n() / 2, i, base;
+	unsigned long n = big_n() / 2, i;
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
@@ -879,24 +880,7 @@ static void test_big_chain_gc(void **state)
 	b->fd = fd;
 	raise_limits(fd, n);
 	rs_enable(fd, 0);
-	/* objects with 2 slots */
-	b->n = 0;
-	base = 0;
-	for (i = 0; i < n; i++) {
-		struct refslab_op *o = batch_op(b, REFSLAB_OP_CREATE);
-
-		if (b->n == 1)
-			base = i;
-		o->args.create.nslots = 2;
-		if (b->n == REFSLAB_BATCH_MAX || i == n - 1) {
-			unsigned int j;
-
-			batch_flush(b);
-			for (j = 0; j < b->n; j++)
-				h[base + j] = b->ops[j].args.create.handle;
-			b->n = 0;
-		}
-	}
+	big_create(b, h, n, 2);
 	/* chain 0 -> 1 -> ... -> n-1, and n-1's slot 1 back to 0 */
 	for (i = 0; i + 1 < n; i++)
 		big_link(b, h[i], h[i + 1]);
@@ -1182,7 +1166,7 @@ static void test_interrupt(void **state)
 	b->fd = fd;
 	raise_limits(fd, n);
 	rs_enable(fd, 0);
-	big_create(b, h, n);
+	big_create(b, h, n, 1);
 	b->n = 0;
 	for (i = 0; i < n; i++)
 		big_link(b, h[i], h[(i + 1) % n]);

@@ -669,82 +669,95 @@ static void check_num(struct script *s, const char *what, uint64_t got,
 		      (unsigned long long)got, op, (unsigned long long)want);
 }
 
-#define HEAP_FIELD(f) { #f, offsetof(struct refslab_heap_stats, f) }
-static const struct {
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A figure of a stats struct that `expect` can name. */
+struct field {
 	const char *name;
-	size_t off;
-} heap_fields[] = {
+	size_t off, size;
+};
+
+#define FIELD(type, f) { #f, offsetof(type, f), sizeof(((type *)0)->f) }
+#define HEAP_FIELD(f) FIELD(struct refslab_heap_stats, f)
+#define GC_FIELD(f) FIELD(struct refslab_gc_stats, f)
+
+static const struct field heap_fields[] = {
 	HEAP_FIELD(objects), HEAP_FIELD(bytes), HEAP_FIELD(handles),
 	HEAP_FIELD(caches), HEAP_FIELD(max_objects), HEAP_FIELD(max_bytes),
 	HEAP_FIELD(max_handles), HEAP_FIELD(max_caches), HEAP_FIELD(created),
 	HEAP_FIELD(freed), HEAP_FIELD(incref), HEAP_FIELD(decref),
 };
 
-#define GC_FIELD(f) { #f, offsetof(struct refslab_gc_stats, f), 8 }
-#define GC_FIELD32(f) { #f, offsetof(struct refslab_gc_stats, f), 4 }
-static const struct {
-	const char *name;
-	size_t off;
-	int size;
-} gc_fields[] = {
+static const struct field gc_fields[] = {
 	GC_FIELD(collections), GC_FIELD(candidates), GC_FIELD(scanned),
 	GC_FIELD(collected), GC_FIELD(deferred), GC_FIELD(pending),
-	GC_FIELD32(threshold), GC_FIELD32(enabled), GC_FIELD(frozen),
+	GC_FIELD(threshold), GC_FIELD(enabled), GC_FIELD(frozen),
 	GC_FIELD(last_ns), GC_FIELD(max_ns), GC_FIELD(total_ns),
 	GC_FIELD(max_pause_ns), GC_FIELD(max_wait_ns),
 };
 
+static const struct field *find_field(const struct field *t, size_t n,
+				      const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(t[k].name, name))
+			return &t[k];
+	return NULL;
+}
+
+/* The value of @f in the struct at @base (a __u32 or a __u64). */
+static uint64_t field_value(const void *base, const struct field *f)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	if (f->size == sizeof(v32)) {
+		memcpy(&v32, (const char *)base + f->off, sizeof(v32));
+		return v32;
+	}
+	memcpy(&v64, (const char *)base + f->off, sizeof(v64));
+	return v64;
+}
+
 static int expect_heap(struct script *s, const char *field, int argc,
 		       char **argv, int i)
 {
+	const struct field *f = find_field(heap_fields, ARRAY_LEN(heap_fields), field);
 	struct refslab_heap_stats st;
 	const char *op;
-	uint64_t want, got;
-	size_t k;
+	uint64_t want;
 	int err;
 
-	for (k = 0; k < sizeof(heap_fields) / sizeof(heap_fields[0]); k++)
-		if (!strcmp(heap_fields[k].name, field))
-			break;
-	if (k == sizeof(heap_fields) / sizeof(heap_fields[0]))
+	if (!f)
 		return serr(s, "expect heap: no heap figure '%s'", field);
 	if ((err = want_num(s, argc, argv, i, &op, &want)))
 		return err;
 	err = rs_heap_stats(s->h, &st);
 	if (err)
 		return oerr(s, "expect (heap stats)", err);
-	memcpy(&got, (char *)&st + heap_fields[k].off, sizeof(got));
-	check_num(s, field, got, op, want);
+	check_num(s, field, field_value(&st, f), op, want);
 	return 0;
 }
 
 static int expect_gc(struct script *s, const char *field, int argc,
 		     char **argv, int i)
 {
+	const struct field *f = find_field(gc_fields, ARRAY_LEN(gc_fields), field);
 	struct refslab_gc_stats st;
 	const char *op;
-	uint64_t want, got = 0;
-	uint32_t got32;
-	size_t k;
+	uint64_t want;
 	int err;
 
-	for (k = 0; k < sizeof(gc_fields) / sizeof(gc_fields[0]); k++)
-		if (!strcmp(gc_fields[k].name, field))
-			break;
-	if (k == sizeof(gc_fields) / sizeof(gc_fields[0]))
+	if (!f)
 		return serr(s, "expect gc: no collector figure '%s'", field);
 	if ((err = want_num(s, argc, argv, i, &op, &want)))
 		return err;
 	err = rs_gc_stats(s->h, &st);
 	if (err)
 		return oerr(s, "expect (gc stats)", err);
-	if (gc_fields[k].size == 4) {
-		memcpy(&got32, (char *)&st + gc_fields[k].off, sizeof(got32));
-		got = got32;
-	} else {
-		memcpy(&got, (char *)&st + gc_fields[k].off, sizeof(got));
-	}
-	check_num(s, field, got, op, want);
+	check_num(s, field, field_value(&st, f), op, want);
 	return 0;
 }
 
