@@ -24,10 +24,13 @@
  * collection with epoch E:
  *
  *  1. CANDS.  Take the candidate buffer (mutators start a fresh one) and,
- *     slice by slice, mark each candidate still alive and still BUFFERED:
- *     clear BUFFERED, set gc_mark = E (a "member"), gc_refs = refcount,
- *     append its id to the queue.  If a candidate could not be buffered
- *     earlier (cand_overflow), every object of the table is a candidate.
+ *     slice by slice, mark each candidate still alive, still BUFFERED and
+ *     not yet a member: clear BUFFERED, set gc_mark = E (a "member"),
+ *     gc_refs = refcount, append its id to the queue.  (A member found
+ *     BUFFERED again was decremented after it was marked: that flag is
+ *     the next collection's, and is left alone.)  If a candidate could not
+ *     be buffered earlier (cand_overflow), every object of the table is a
+ *     candidate.
  *  2. MARK.  Breadth-first through the slots of the queue: each edge from
  *     a member to a member decrements the target's gc_refs; a target not
  *     yet marked is marked first (gc_refs = refcount) and queued.  The
@@ -39,14 +42,31 @@
  *  4. Decision, in one hold of heap->lock: when the member list has been
  *     swept, the work stack is empty and nothing overflowed it, the
  *     members that are not BLACK ("white") are garbage.  Each queue entry
- *     is one member, and each member is counted once when it turns BLACK
- *     (a member that dies and whose id is reused is a new entry if it is
- *     queued again), so when the count reaches the queue length there is
+ *     is one member (see Identity), and each member is counted once when
+ *     it turns BLACK, so when the count reaches the queue length there is
  *     no white member and the collection ends here.
- *  5. FREE.  For each white member: clear its slots, putting
- *     (rs_obj_put_locked) those that point at non-white objects; then
- *     detach every white member (rs_obj_detach) and give the memory back
- *     after dropping the lock.
+ *  5. FREE.  For each white member: clear its slots, putting those that
+ *     point at non-white objects (rs_obj_put_deferred: what dies of it is
+ *     torn down a budget at a time, rs_obj_teardown, so freeing is bounded
+ *     per hold too); then detach every white member (rs_obj_detach) and
+ *     give the memory back after dropping the lock.
+ *
+ * Identity.  The collector keeps object ids, never pointers, across its
+ * lock drops: the queue, the work stack and the candidate buffer hold
+ * table indices.  An index names one object only as long as its entry is
+ * not reused, so from the first slice of a collection to its last a freed
+ * entry is not given out again: object.c keeps it in limbo
+ * (rs_objs_hold/rs_objs_unhold) and the table grows instead.  So within a
+ * collection an id names the object it named when it was queued, or
+ * nothing once that object died (its gc_mark is cleared then, so it is no
+ * member any more).  Ids in the candidate buffer taken at the start may
+ * predate the collection (an entry reused before it began, or the same id
+ * buffered twice); CANDS takes an object only when it is BUFFERED and not
+ * yet a member, and MARK enqueues only non-members, so every member is in
+ * the queue exactly once, and MARK reads the slots of each member at most
+ * once.  Without the hold, a member that died and whose entry was reused
+ * by a new candidate would be queued a second time under the same id and
+ * its slots counted twice, driving gc_refs of a live object to zero.
  *
  * CONCURRENCY.  Between slices mutators run.  While a collection is active
  * the write barrier runs before every change of an object's refcount or
@@ -94,13 +114,20 @@
  *
  * Bounded pauses.  Every phase keeps a cursor and works at most
  * gc_slice_budget units per hold (an object with many slots may overshoot
- * by its slot count, at most REFSLAB_MAX_SLOTS).  The decision loop waits
+ * by its slot count, at most REFSLAB_MAX_SLOTS); FREE's teardown of what
+ * the garbage held alone is spread over holds the same way.  The decision loop waits
  * for a slice that ends with the work stack empty; if mutators keep it
  * busy the budget doubles every 16 slices, which bounds the number of
  * slices at the price of a longer hold only under that contention.
  *
  * Generations.  Long-lived objects are not rescanned: only candidates and
  * what they reach are examined; gc.freeze() is REFSLAB_IOC_GC_FREEZE.
+ *
+ * Checking it.  gc_slice_budget=1 makes every object a slice; the
+ * debugfs file gc_step stops a test's collection at each lock drop so the
+ * test can run any mutator operation there (tests/user/test_gc_step.c
+ * enumerates them against a userspace model); gc_verify=1 checks each
+ * heap's refcounts and reachability after every collection (verify.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -120,6 +147,7 @@
 #include "object.h"
 #include "gc.h"
 #include "ioctl.h"
+#include "verify.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
 #define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
@@ -155,6 +183,7 @@ static struct task_struct *rs_gc_task;
 static DECLARE_WAIT_QUEUE_HEAD(rs_gc_wq);
 static atomic_t rs_gc_kicks = ATOMIC_INIT(0);
 static struct dentry *rs_gc_dentry;
+static struct dentry *rs_step_dentry;
 
 /* Figures summed over every heap since load. */
 static DEFINE_SPINLOCK(rs_gc_glock);
@@ -208,7 +237,9 @@ struct rs_gc_run {
 	u64 t_lock;
 	u64 deadline;		/* end of this hold by the clock */
 	u64 examined, scanned, freed;
+	struct rs_obj *tear;	/* dead, slots not yet put (FREE) */
 	struct rs_freelist fl;
+	bool stepped;		/* test stepping (gc_step) applies */
 };
 
 static inline bool rs_gc_member(const struct rs_entry *e, u32 mark)
@@ -411,7 +442,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
-	r->budget = (long)max(gc_slice_budget, 16u) << shift;
+	r->budget = (long)max(gc_slice_budget, 1u) << shift;
 	r->tick = 64;
 	r->deadline = U64_MAX;
 	if (gc_slice_us && !shift)
@@ -490,6 +521,180 @@ static void rs_gc_yield(struct rs_heap *h)
 	}
 }
 
+/* ---- test stepping (debugfs "gc_step") ---- */
+
+/*
+ * For tests/user/test_gc_step: a synchronous collection run by the
+ * process that armed gc_step stops at every point where it has dropped
+ * heap->lock (a "point"), until the test writes "step".  Meanwhile the
+ * test runs the mutator operation of its choice, so every interleaving of
+ * one collection with a few operations can be enumerated.  The file is
+ * root-only; the kthread's collections never stop.  Protocol:
+ *
+ *   write "arm"     stop the opener's collections (disarmed at close)
+ *   read            blocks until a collection stops or ends:
+ *                   "wait N PHASE" (at point N, PHASE runs next) or
+ *                   "end N" (the collection ended after N points)
+ *   write "step"    let the stopped collection go on to its next point
+ */
+enum rs_step_state { RS_STEP_IDLE, RS_STEP_RUNNING, RS_STEP_WAITING, RS_STEP_ENDED };
+
+static DEFINE_SPINLOCK(rs_step_lock);
+static DECLARE_WAIT_QUEUE_HEAD(rs_step_wq);
+static struct {
+	pid_t tgid;			/* armed for this process; 0: off */
+	struct file *owner;		/* the file that armed it */
+	enum rs_step_state state;
+	u32 point;
+	enum rs_gc_phase phase;		/* what runs after the point */
+	bool go;
+} rs_step;
+
+static void rs_gc_step_begin(struct rs_gc_run *r)
+{
+	if (r->kthread || READ_ONCE(rs_step.tgid) != task_tgid_nr(current))
+		return;
+	spin_lock(&rs_step_lock);
+	if (rs_step.tgid == task_tgid_nr(current)) {
+		r->stepped = true;
+		rs_step.state = RS_STEP_RUNNING;
+		rs_step.point = 0;
+	}
+	spin_unlock(&rs_step_lock);
+}
+
+static bool rs_gc_step_released(pid_t tgid)
+{
+	return READ_ONCE(rs_step.go) || READ_ONCE(rs_step.tgid) != tgid;
+}
+
+/* A point: heap->lock is not held. */
+static void rs_gc_step(struct rs_gc_run *r)
+{
+	pid_t tgid = task_tgid_nr(current);
+
+	if (likely(!r->stepped))
+		return;
+	spin_lock(&rs_step_lock);
+	if (rs_step.tgid != tgid) {
+		r->stepped = false;
+		spin_unlock(&rs_step_lock);
+		return;
+	}
+	rs_step.point++;
+	rs_step.phase = r->phase;
+	rs_step.state = RS_STEP_WAITING;
+	rs_step.go = false;
+	spin_unlock(&rs_step_lock);
+	wake_up_all(&rs_step_wq);
+	if (wait_event_killable(rs_step_wq, rs_gc_step_released(tgid)))
+		r->stepped = false;
+}
+
+static void rs_gc_step_end(struct rs_gc_run *r)
+{
+	if (likely(!r->stepped))
+		return;
+	spin_lock(&rs_step_lock);
+	if (rs_step.tgid == task_tgid_nr(current))
+		rs_step.state = RS_STEP_ENDED;
+	spin_unlock(&rs_step_lock);
+	wake_up_all(&rs_step_wq);
+}
+
+static bool rs_step_reportable(void)
+{
+	enum rs_step_state st = READ_ONCE(rs_step.state);
+
+	return st == RS_STEP_WAITING || st == RS_STEP_ENDED;
+}
+
+static ssize_t rs_step_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char line[48];
+	loff_t pos = 0;
+	int n;
+
+	if (wait_event_interruptible(rs_step_wq, rs_step_reportable()))
+		return -EINTR;
+	spin_lock(&rs_step_lock);
+	if (rs_step.state == RS_STEP_WAITING) {
+		n = scnprintf(line, sizeof(line), "wait %u %s\n", rs_step.point,
+			      rs_gc_phase_name[rs_step.phase]);
+	} else if (rs_step.state == RS_STEP_ENDED) {
+		n = scnprintf(line, sizeof(line), "end %u\n", rs_step.point);
+		rs_step.state = RS_STEP_IDLE;
+	} else {
+		n = scnprintf(line, sizeof(line), "idle\n");
+	}
+	spin_unlock(&rs_step_lock);
+	return simple_read_from_buffer(ubuf, count, &pos, line, n);
+}
+
+static ssize_t rs_step_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char cmd[16];
+	ssize_t err = count;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = 0;
+	strim(cmd);
+	spin_lock(&rs_step_lock);
+	if (!strcmp(cmd, "arm")) {
+		if (rs_step.tgid && rs_step.owner != file) {
+			err = -EBUSY;
+		} else {
+			rs_step.tgid = task_tgid_nr(current);
+			rs_step.owner = file;
+			rs_step.state = RS_STEP_IDLE;
+		}
+	} else if (!strcmp(cmd, "step")) {
+		if (rs_step.owner != file || rs_step.state != RS_STEP_WAITING) {
+			err = -EINVAL;
+		} else {
+			rs_step.go = true;
+			rs_step.state = RS_STEP_RUNNING;
+		}
+	} else if (!strcmp(cmd, "disarm")) {
+		if (rs_step.owner == file) {
+			rs_step.tgid = 0;
+			rs_step.owner = NULL;
+			rs_step.state = RS_STEP_IDLE;
+		}
+	} else {
+		err = -EINVAL;
+	}
+	spin_unlock(&rs_step_lock);
+	wake_up_all(&rs_step_wq);
+	return err;
+}
+
+static int rs_step_release(struct inode *inode, struct file *file)
+{
+	spin_lock(&rs_step_lock);
+	if (rs_step.owner == file) {
+		rs_step.tgid = 0;
+		rs_step.owner = NULL;
+		rs_step.state = RS_STEP_IDLE;
+	}
+	spin_unlock(&rs_step_lock);
+	wake_up_all(&rs_step_wq);
+	return 0;
+}
+
+static const struct file_operations rs_step_fops = {
+	.owner = THIS_MODULE,
+	.read = rs_step_read,
+	.write = rs_step_write,
+	.release = rs_step_release,
+	.llseek = noop_llseek,
+};
+
 /* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
 
 static bool rs_gc_enqueue(struct rs_gc_run *r, struct rs_entry *e,
@@ -528,7 +733,11 @@ static void rs_gc_cands(struct rs_gc_run *r)
 			continue;
 		e = &h->objs[id];
 		o = e->obj;
-		if (!o)
+		/*
+		 * A member's BUFFERED flag was set by a decrement after it was
+		 * marked (this id is a duplicate): it is the next collection's.
+		 */
+		if (!o || rs_gc_member(e, r->mark))
 			continue;
 		if (o->flags & RS_OBJ_BUFFERED) {
 			o->flags &= ~RS_OBJ_BUFFERED;
@@ -537,8 +746,7 @@ static void rs_gc_cands(struct rs_gc_run *r)
 			continue;	/* stale id */
 		}
 		r->examined++;
-		if (!rs_gc_member(e, r->mark))
-			rs_gc_enqueue(r, e, o, id);
+		rs_gc_enqueue(r, e, o, id);
 	}
 	if (r->cur >= end) {
 		r->phase = RS_GC_MARK;
@@ -712,12 +920,17 @@ static void rs_gc_free(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 
-	while (r->cur < r->qn && r->budget > 0) {
-		u32 id = r->q[r->cur++];
+	while (r->budget > 0) {
+		u32 id;
 		struct rs_entry *e;
 		struct rs_obj *o, **slots;
 		unsigned int i;
 
+		if (r->tear && !rs_obj_teardown(h, &r->tear, &r->fl, &r->budget))
+			break;
+		if (r->cur >= r->qn)
+			break;
+		id = r->q[r->cur++];
 		rs_gc_tick(r);
 		if (id >= h->objs_cap)
 			continue;
@@ -738,17 +951,18 @@ static void rs_gc_free(struct rs_gc_run *r)
 			    !(te->gc_mark & RS_GC_BLACK))
 				continue;	/* garbage too: no count to drop */
 			/*
-			 * Cleared before the put, which may free t; slots into
+			 * Cleared before the put, which may kill t; slots into
 			 * garbage are left: rs_obj_detach() does not read
-			 * them and nothing else can reach the object.
+			 * them and nothing else can reach the object.  What
+			 * dies is torn down a budget at a time (r->tear).
 			 */
 			slots[i] = NULL;
-			rs_obj_put_locked(h, t, &r->fl);
+			rs_obj_put_deferred(h, t, &r->tear);
 		}
 		r->budget -= o->nslots;
 		r->q[r->nwhite++] = id;
 	}
-	if (r->cur >= r->qn) {
+	if (r->cur >= r->qn && !r->tear) {
 		r->phase = RS_GC_DETACH;
 		r->cur = 0;
 	}
@@ -841,6 +1055,7 @@ static void rs_gc_start(struct rs_gc_run *r)
 	g->ndeferred = 0;
 	g->mark = r->mark;
 	g->active = true;
+	rs_objs_hold(h);
 	r->phase = RS_GC_CANDS;
 	r->cur = 0;
 }
@@ -864,6 +1079,7 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 	struct refslab_gc_stats *s = &g->stats;
 	u64 freed = r->freed + r->fl.count;
 
+	rs_objs_unhold(h);
 	if (r->lost || aborted)
 		g->cand_overflow = true;
 	s->collections++;
@@ -910,7 +1126,7 @@ static void rs_gc_reserve(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
-	u32 room = (u32)r->budget + REFSLAB_MAX_SLOTS;
+	u32 room = (u32)r->budget + 2 * REFSLAB_MAX_SLOTS;
 	u32 cap, *buf;
 
 	if (g->cand_cap - g->ncand >= room)
@@ -918,12 +1134,14 @@ static void rs_gc_reserve(struct rs_gc_run *r)
 	cap = rs_gc_cand_want(g->ncand + room);
 	rs_gc_unlock(r);
 	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
+	rs_gc_step(r);
 	rs_gc_lock(r);
 	if (buf) {
 		buf = rs_gc_cand_install(h, buf, cap);
 		if (buf) {
 			rs_gc_unlock(r);
 			kvfree(buf);
+			rs_gc_step(r);
 			rs_gc_lock(r);
 		}
 	}
@@ -983,6 +1201,7 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 	 * over at the start, or allocated for a full scan.
 	 */
 	rs_freelist_init(&r.fl);
+	rs_gc_step_begin(&r);
 	mutex_lock(&h->lock);
 	want = g->cand_overflow ? h->objs_cap : g->nbuffered;
 	mutex_unlock(&h->lock);
@@ -1069,6 +1288,7 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		}
 		if (done)
 			break;
+		rs_gc_step(&r);
 		rs_gc_yield(h);
 	}
 	if (out) {
@@ -1076,7 +1296,10 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		out->scanned = r.scanned;
 		out->deferred = r.phase == RS_GC_DONE ? g->ndeferred : 0;
 	}
+	if (rs_verify_enabled())
+		rs_heap_verify(h, "after a collection");
 out_free:
+	rs_gc_step_end(&r);
 	kvfree(r.cand);
 	kvfree(r.stack);
 	kvfree(r.q);
@@ -1420,11 +1643,15 @@ int rs_gc_init(struct dentry *debugfs_root)
 	rs_gc_task = t;
 	rs_gc_dentry = debugfs_create_file("gc", 0444, debugfs_root, NULL,
 					   &rs_gc_debugfs_fops);
+	rs_step_dentry = debugfs_create_file("gc_step", 0600, debugfs_root,
+					     NULL, &rs_step_fops);
 	return 0;
 }
 
 void rs_gc_exit(void)
 {
+	debugfs_remove(rs_step_dentry);
+	rs_step_dentry = NULL;
 	debugfs_remove(rs_gc_dentry);
 	rs_gc_dentry = NULL;
 	if (rs_gc_task)

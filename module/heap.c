@@ -22,6 +22,7 @@
 #include <linux/ktime.h>
 #include "heap.h"
 #include "object.h"
+#include "verify.h"
 
 static unsigned long rs_max_objects = 1UL << 20;
 module_param_named(max_objects, rs_max_objects, ulong, 0644);
@@ -61,6 +62,7 @@ struct rs_heap *rs_heap_create(void)
 	kref_init(&h->kref);
 	h->owner = task_tgid_nr(current);
 	h->objs_free = U32_MAX;
+	h->objs_limbo = U32_MAX;
 	rs_default_limits(&h->limits);
 	rs_gc_heap_init(h);
 	mutex_lock(&rs_heaps_lock);
@@ -83,6 +85,8 @@ static void rs_heap_release(struct kref *kref)
 	list_del(&h->node);
 	mutex_unlock(&rs_heaps_lock);
 
+	if (rs_verify_enabled())
+		rs_heap_verify(h, "release");
 	rs_obj_free_all(h);
 	for (i = 0; i < RS_MAX_NAMED_CACHES; i++) {
 		if (h->caches[i].cache)

@@ -68,8 +68,11 @@ struct rs_heap_limits {
  * @owner: tgid that opened it.
  * @handles: handle table; handles[h] is the object handle h names
  *	(handle 0 is never issued).
- * @objs: object table, @nobjs_cap entries; free entries are chained
+ * @objs: object table, @objs_cap entries; free entries are chained
  *	through gc_refs from @objs_free (U32_MAX ends the chain).
+ * @objs_held: a collection runs: freed entries go to @objs_limbo (chained
+ *	the same way, @objs_limbo_tail its last) instead of @objs_free, and
+ *	are spliced back when it ends (object.c, rs_objs_release()).
  * @gc: collector state (gc.h).
  */
 struct rs_heap {
@@ -86,6 +89,8 @@ struct rs_heap {
 	struct rs_entry *objs;
 	u32 objs_cap;
 	u32 objs_free;
+	u32 objs_limbo, objs_limbo_tail;
+	bool objs_held;
 
 	struct rs_named_cache caches[RS_MAX_NAMED_CACHES];
 

@@ -83,6 +83,44 @@ static void rs_push(struct rs_obj **list, struct rs_obj *o)
 	*list = o;
 }
 
+/*
+ * Give table entry @id back.  While a collection runs (rs_objs_hold()), an
+ * id must name at most one object, because the collector keeps ids across
+ * its lock drops (gc.c, "Identity"): a freed entry then waits in limbo
+ * until rs_objs_unhold() splices it onto the free chain.
+ */
+static void rs_objs_release(struct rs_heap *h, u32 id)
+{
+	struct rs_entry *e = &h->objs[id];
+
+	if (unlikely(h->objs_held)) {
+		if (h->objs_limbo == U32_MAX)
+			h->objs_limbo_tail = id;
+		e->gc_refs = h->objs_limbo;
+		h->objs_limbo = id;
+		return;
+	}
+	e->gc_refs = h->objs_free;
+	h->objs_free = id;
+}
+
+void rs_objs_hold(struct rs_heap *h)
+{
+	lockdep_assert_held(&h->lock);
+	h->objs_held = true;
+}
+
+void rs_objs_unhold(struct rs_heap *h)
+{
+	lockdep_assert_held(&h->lock);
+	h->objs_held = false;
+	if (h->objs_limbo == U32_MAX)
+		return;
+	h->objs[h->objs_limbo_tail].gc_refs = h->objs_free;
+	h->objs_free = h->objs_limbo;
+	h->objs_limbo = U32_MAX;
+}
+
 /* Take @o out of the table and the accounting; it must not be linked yet. */
 static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 {
@@ -92,8 +130,7 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 	o->flags |= RS_OBJ_DEAD;
 	e->obj = NULL;
 	e->gc_mark = 0;
-	e->gc_refs = h->objs_free;
-	h->objs_free = o->id;
+	rs_objs_release(h, o->id);
 	h->nobjects--;
 	h->nbytes -= rs_obj_slab_bytes(h, o);
 	h->freed++;
@@ -136,39 +173,52 @@ static bool rs_obj_dec(struct rs_heap *h, struct rs_obj *o)
 	return false;
 }
 
-void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
+void rs_obj_put_deferred(struct rs_heap *h, struct rs_obj *o,
+			 struct rs_obj **work)
 {
-	struct rs_obj *work = NULL;
-	unsigned long n = 0;
-
 	lockdep_assert_held(&h->lock);
 	if (!rs_obj_dec(h, o))
 		return;
 	rs_obj_unlink(h, o);
-	rs_push(&work, o);
+	rs_push(work, o);
+}
 
-	while (work) {
-		struct rs_obj *cur = work;
+bool rs_obj_teardown(struct rs_heap *h, struct rs_obj **work,
+		     struct rs_freelist *fl, long *budget)
+{
+	unsigned long n = 0;
+
+	lockdep_assert_held(&h->lock);
+	while (*work && *budget > 0) {
+		struct rs_obj *cur = *work;
 		struct rs_obj **slots = rs_obj_slots(cur);
 		u32 i;
 
-		work = *rs_dead_link(cur);
+		*work = *rs_dead_link(cur);
 		for (i = 0; i < cur->nslots; i++) {
 			struct rs_obj *t = slots[i];
 
 			if (!t)
 				continue;
 			slots[i] = NULL;
-			if (rs_obj_dec(h, t)) {
-				rs_obj_unlink(h, t);
-				rs_push(&work, t);
-			}
+			rs_obj_put_deferred(h, t, work);
 		}
 		rs_push(&fl->head, cur);
 		fl->count++;
+		*budget -= 1 + cur->nslots;
 		if (!(++n & 1023))
 			cond_resched();
 	}
+	return !*work;
+}
+
+void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
+{
+	struct rs_obj *work = NULL;
+	long unbounded = LONG_MAX;
+
+	rs_obj_put_deferred(h, o, &work);
+	rs_obj_teardown(h, &work, fl, &unbounded);
 }
 
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)

@@ -77,13 +77,32 @@ static inline void rs_freelist_init(struct rs_freelist *fl)
  *	down iteratively (its slot targets are put in turn); everything that
  *	died is appended to @fl.  A decrement to non-zero makes the object a
  *	collector candidate.
+ * rs_obj_put_deferred(): the same, but an object that dies is only
+ *	detached and pushed on @work; rs_obj_teardown() puts the slot targets
+ *	of the objects on @work (pushing those that die in turn) and moves
+ *	them to @fl, until *@budget (one per object plus one per slot) runs
+ *	out; it returns true when @work is empty.  Objects on @work are dead
+ *	and unreachable, so @work may be kept across a drop of heap->lock
+ *	(the collector bounds its frees per hold this way).
  * rs_obj_detach(): take @o out of the object table and the heap's
  *	accounting and append it to @fl, without looking at its slots (the
  *	collector uses it for garbage whose slots it has handled).
  */
 void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o);
 void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
+void rs_obj_put_deferred(struct rs_heap *h, struct rs_obj *o,
+			 struct rs_obj **work);
+bool rs_obj_teardown(struct rs_heap *h, struct rs_obj **work,
+		     struct rs_freelist *fl, long *budget);
 void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
+
+/*
+ * The collector's hold on table entries (heap->lock held): between
+ * rs_objs_hold() and rs_objs_unhold() no freed entry is reused, so an
+ * object table index names at most one object.
+ */
+void rs_objs_hold(struct rs_heap *h);
+void rs_objs_unhold(struct rs_heap *h);
 
 /* Without heap->lock: give the memory of everything on @fl back to the
  * slab caches (cond_resched()s as it goes).
