@@ -260,7 +260,9 @@ check-debug: deps
 	@$(MAKE) --no-print-directory userspace uapi-check
 	@$(MAKE) --no-print-directory vm-module KERNEL=debug
 	@echo "== test suite in the VM (KERNEL=debug)"
-	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} $(VM_RUN) tests/run-tests.sh
+	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} \
+		REFSLAB_PARAMS="gc_verify=1 slab_debug=1 $${REFSLAB_PARAMS:-}" \
+		$(VM_RUN) tests/run-tests.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory userspace

@@ -305,7 +305,9 @@ struct refslab_gc_control {
 
 /* REFSLAB_IOC_GC_FREEZE: flags 0 freezes every object of the heap (like
  * gc.freeze()); REFSLAB_GC_UNFREEZE thaws them all.  count (out): objects
- * whose state changed.
+ * whose state changed.  It waits for a running collection of the heap.
+ * Errors: EINTR a signal arrived while it waited (nothing was frozen or
+ * thawed; once it has begun it runs to the end).
  */
 #define REFSLAB_GC_UNFREEZE	_BITUL(0)
 struct refslab_gc_freeze {

@@ -618,16 +618,22 @@ static void test_model(void **state)
 
 static char saved_budget[32];
 
+/* Lower the slice budget; the write must take effect (the VM runs as root). */
 static void set_budget(const char *v)
 {
+	char back[32] = "";
 	FILE *f = fopen(BUDGET_PARAM, "r+");
 
 	if (!f)
-		return;
+		fail_msg("open %s: %s", BUDGET_PARAM, strerror(errno));
 	if (!saved_budget[0] && !fgets(saved_budget, sizeof(saved_budget), f))
-		saved_budget[0] = 0;
+		fail_msg("read %s", BUDGET_PARAM);
 	rewind(f);
-	fputs(v, f);
+	if (fputs(v, f) < 0 || fclose(f))
+		fail_msg("write %s: %s", BUDGET_PARAM, strerror(errno));
+	f = fopen(BUDGET_PARAM, "r");
+	if (!f || !fgets(back, sizeof(back), f) || strtoul(back, NULL, 0) != strtoul(v, NULL, 0))
+		fail_msg("%s reads '%s' after writing %s", BUDGET_PARAM, back, v);
 	fclose(f);
 }
 

@@ -29,13 +29,15 @@
  *                       kernel's 64-bit build)
  *   REFSLAB_STEP_SEED   first seed (default 1)
  *
- * Needs root (module parameter, debugfs).
+ * Needs root (module parameters, debugfs).  Runs with gc_verify on, so
+ * the module checks every heap after each collection as well.
  */
 #include <pthread.h>
 #include "rs_test.h"
 
 #define STEP_FILE	"/sys/kernel/debug/refslab/gc_step"
 #define BUDGET_PARAM	"/sys/module/refslab/parameters/gc_slice_budget"
+#define VERIFY_PARAM	"/sys/module/refslab/parameters/gc_verify"
 #define MAXO		64
 #define MAXH		512
 #define NSLOTS		2
@@ -55,7 +57,7 @@ static int debug_kernel(void)
 
 /* ---- module parameter ---- */
 
-static char saved_budget[32];
+static char saved_budget[32], saved_verify[32];
 
 static void param_write(const char *path, const char *val)
 {
@@ -75,14 +77,14 @@ static void param_write(const char *path, const char *val)
 		fail_msg("%s reads %s after writing %s", path, back, val);
 }
 
-static void budget_save(void)
+static void param_save(const char *path, char *val, size_t len)
 {
-	FILE *f = fopen(BUDGET_PARAM, "r");
+	FILE *f = fopen(path, "r");
 
-	if (!f || !fgets(saved_budget, sizeof(saved_budget), f))
-		fail_msg("read %s: %s", BUDGET_PARAM, strerror(errno));
+	if (!f || !fgets(val, len, f))
+		fail_msg("read %s: %s", path, strerror(errno));
 	fclose(f);
-	saved_budget[strcspn(saved_budget, "\n")] = 0;
+	val[strcspn(val, "\n")] = 0;
 }
 
 /* ---- the model ---- */
@@ -607,8 +609,11 @@ static void shape(struct model *m, int s)
 static int stepping_setup(void **state)
 {
 	(void)state;
-	budget_save();
+	param_save(BUDGET_PARAM, saved_budget, sizeof(saved_budget));
+	param_save(VERIFY_PARAM, saved_verify, sizeof(saved_verify));
 	param_write(BUDGET_PARAM, "1");
+	/* the module checks each heap after every collection too (WARNs) */
+	param_write(VERIFY_PARAM, "Y");
 	stepfd = open(STEP_FILE, O_RDWR);
 	if (stepfd < 0)
 		fail_msg("open %s: %s", STEP_FILE, strerror(errno));
@@ -625,6 +630,8 @@ static int stepping_teardown(void **state)
 	stepfd = -1;
 	if (saved_budget[0])
 		param_write(BUDGET_PARAM, saved_budget);
+	if (saved_verify[0])
+		param_write(VERIFY_PARAM, saved_verify);
 	return 0;
 }
 
