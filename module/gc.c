@@ -532,7 +532,8 @@ static void rs_gc_yield(struct rs_heap *h)
  * root-only; the kthread's collections never stop.  Protocol:
  *
  *   write "arm"     stop the opener's collections (disarmed at close)
- *   read            blocks until a collection stops or ends:
+ *   read            (by the file that armed it; others read "off" or
+ *                   "armed" at once) blocks until a collection stops or ends:
  *                   "wait N PHASE" (at point N, PHASE runs next) or
  *                   "end N" (the collection ended after N points)
  *   write "step"    let the stopped collection go on to its next point
@@ -613,13 +614,22 @@ static ssize_t rs_step_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	char line[48];
-	loff_t pos = 0;
+	loff_t pos = 0;	/* the owner reads one report per read() */
 	int n;
 
-	if (wait_event_interruptible(rs_step_wq, rs_step_reportable()))
+	/* Only the file that armed stepping waits; a reader of every
+	 * debugfs file (refslabctl stats, cat) gets the state at once.
+	 */
+	if (READ_ONCE(rs_step.owner) == file &&
+	    wait_event_interruptible(rs_step_wq, rs_step_reportable()))
 		return -EINTR;
 	spin_lock(&rs_step_lock);
-	if (rs_step.state == RS_STEP_WAITING) {
+	if (rs_step.owner != file) {
+		n = scnprintf(line, sizeof(line), "%s\n",
+			      rs_step.tgid ? "armed" : "off");
+		spin_unlock(&rs_step_lock);
+		return simple_read_from_buffer(ubuf, count, ppos, line, n);
+	} else if (rs_step.state == RS_STEP_WAITING) {
 		n = scnprintf(line, sizeof(line), "wait %u %s\n", rs_step.point,
 			      rs_gc_phase_name[rs_step.phase]);
 	} else if (rs_step.state == RS_STEP_ENDED) {

@@ -34,6 +34,7 @@
  * the module checks every heap after each collection as well.
  */
 #include <pthread.h>
+#include <signal.h>
 #include "rs_test.h"
 
 #define STEP_FILE	"/sys/kernel/debug/refslab/gc_step"
@@ -340,9 +341,19 @@ struct collector {
 static void *collect_main(void *arg)
 {
 	struct collector *c = arg;
+	sigset_t set;
 
+	/* the main thread's read timeout is not for this thread */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	c->err = rs_gc_collect(c->h, 0, &c->out);
 	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts a read of gc_step that hangs */
 }
 
 static int stepfd = -1;
@@ -373,10 +384,14 @@ static int collect(struct model *m, struct plan *p, struct refslab_gc_collect *o
 	for (;;) {
 		char buf[64], phase[16];
 		unsigned int pt;
-		ssize_t n = read(stepfd, buf, sizeof(buf) - 1);
+		ssize_t n;
 
+		alarm(60);
+		n = read(stepfd, buf, sizeof(buf) - 1);
+		alarm(0);
 		if (n <= 0)
-			fail_msg("read %s: %s", STEP_FILE, n ? strerror(errno) : "EOF");
+			fail_msg("read %s: %s (collect: %s)", STEP_FILE,
+				 n ? strerror(errno) : "EOF", strerror(-c.err));
 		buf[n] = 0;
 		if (sscanf(buf, "end %d", &points) == 1)
 			break;
@@ -629,6 +644,9 @@ static int stepping_setup(void **state)
 	param_write(BUDGET_PARAM, "1");
 	/* the module checks each heap after every collection too (WARNs) */
 	param_write(VERIFY_PARAM, "Y");
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: a read can time out */
 	stepfd = open(STEP_FILE, O_RDWR);
 	if (stepfd < 0)
 		fail_msg("open %s: %s", STEP_FILE, strerror(errno));
@@ -650,13 +668,23 @@ static int stepping_teardown(void **state)
 	return 0;
 }
 
-/* The protocol: points are numbered from 1, "step" outside a stop fails. */
+/*
+ * The protocol: points are numbered from 1, "step" outside a stop fails,
+ * and another reader of the file is answered at once.
+ */
 static void test_protocol(void **state)
 {
+	char buf[32] = "";
 	struct model m;
-	int points;
+	int points, fd;
 
 	(void)state;
+	fd = open(STEP_FILE, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 6);
+	assert_string_equal(buf, "armed\n");
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 0);
+	close(fd);
 	errno = 0;
 	assert_int_equal(write(stepfd, "step", 4), -1);
 	assert_int_equal(errno, EINVAL);
