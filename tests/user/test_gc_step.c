@@ -25,7 +25,7 @@
  * seeded random graphs with up to three operations at random points.
  * Also the reproducer of issue 9, without stepping.
  *
- *   REFSLAB_STEP_SEEDS  random cases (default 300; 1000 on the debug
+ *   REFSLAB_STEP_SEEDS  random cases (default 300; 500 on the debug
  *                       kernel; 60 for the 32-bit and ASan builds, which
  *                       also enumerate only the first and last shapes)
  *   REFSLAB_STEP_SEED   first seed (default 1)
@@ -744,7 +744,7 @@ static void test_exhaustive(void **state)
 static void test_random(void **state)
 {
 	unsigned long seeds = env_ul("REFSLAB_STEP_SEEDS", quick_build() ? 60 :
-				     debug_kernel() ? 1000 : 300);
+				     debug_kernel() ? 500 : 300);
 	unsigned long first = env_ul("REFSLAB_STEP_SEED", 1), seed;
 	unsigned long before = explored, ops = 0;
 
