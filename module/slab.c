@@ -75,6 +75,7 @@
 #include <linux/uaccess.h>
 #include <linux/kmemleak.h>
 #include "slab.h"
+#include "compat.h"
 
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
@@ -242,7 +243,7 @@ static struct dentry *rs_caches_dir;
 static struct dentry *rs_slabinfo_file;
 static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
-static bool rs_shrinker_registered;
+static struct shrinker *rs_shrinker;
 
 /*
  * General size classes: 8-byte steps to 64, then four steps per power of
@@ -1499,12 +1500,6 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker rs_shrinker = {
-	.count_objects = rs_shrink_count,
-	.scan_objects = rs_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
 /* Test hook: one shrinker pass as memory pressure would run it. */
 unsigned long rs_slab_test_shrinker(unsigned long nr)
 {
@@ -1512,11 +1507,11 @@ unsigned long rs_slab_test_shrinker(unsigned long nr)
 		.gfp_mask = GFP_KERNEL,
 		.nr_to_scan = nr,
 	};
-	unsigned long count = rs_shrink_count(&rs_shrinker, &sc);
+	unsigned long count = rs_shrink_count(rs_shrinker, &sc);
 
 	if (count == SHRINK_EMPTY || !count)
 		return 0;
-	return rs_shrink_scan(&rs_shrinker, &sc);
+	return rs_shrink_scan(rs_shrinker, &sc);
 }
 
 static void rs_reap_fn(struct work_struct *w)
@@ -1838,10 +1833,12 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		rs_class_lut[i].cache = c;
 		rs_class_lut[i].stride = rs_cache_object_size(c);
 	}
-	err = register_shrinker(&rs_shrinker, "refslab");
-	if (err)
+	rs_shrinker = rs_shrinker_create("refslab", rs_shrink_count,
+					 rs_shrink_scan);
+	if (!rs_shrinker) {
+		err = -ENOMEM;
 		goto err;
-	rs_shrinker_registered = true;
+	}
 	INIT_DELAYED_WORK(&rs_reap_work, rs_reap_fn);
 	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
 	return 0;
@@ -1855,9 +1852,9 @@ void rs_slab_exit(void)
 	struct rs_cache *c, *t;
 	unsigned int i;
 
-	if (rs_shrinker_registered) {
-		unregister_shrinker(&rs_shrinker);
-		rs_shrinker_registered = false;
+	if (rs_shrinker) {
+		rs_shrinker_destroy(rs_shrinker);
+		rs_shrinker = NULL;
 		cancel_delayed_work_sync(&rs_reap_work);
 	}
 	memset(rs_class_lut, 0, sizeof(rs_class_lut));
