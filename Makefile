@@ -14,9 +14,9 @@
 #   make selftest     the VM runner's full self-test
 #   make clean
 #
-# Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, a
-# version like 6.12, or an image path), VM_TIMEOUT, VM_APPEND (see
-# tests/vm/run), REFSLAB_PARAMS (module parameters for the tests),
+# Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, 6.12,
+# 6.12-rt, a release or an image path; see tests/vm/kernel.sh), VM_TIMEOUT,
+# VM_APPEND (see tests/vm/run), REFSLAB_PARAMS (module parameters for the tests),
 # REFSLAB_ASAN=0 (make check: skip the ASan/UBSan build of the tests, which it
 # runs by default), W=1 and C=1 (passed to Kbuild).
 
@@ -211,8 +211,10 @@ $(B)/uapi-check.stamp: uapi/refslab.h
 	@touch $@
 
 # --- running the tests -------------------------------------------------------
-# The module for the VM's kernel, when that is not KDIR's.
-VM_KVER = $(if $(filter stock,$(KERNEL)),$(STOCK_KVER),$(patsubst vmlinuz-%,%,$(notdir $(lastword $(sort $(wildcard /boot/vmlinuz-$(KERNEL)*))))))
+# The module for the VM's kernel, when that is not KDIR's: the release of
+# the /boot image tests/vm/kernel.sh picks for KERNEL (6.12 is the generic
+# 6.12 image, 6.12-rt the PREEMPT_RT one), as tests/vm/run boots it.
+VM_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell tests/vm/kernel.sh '$(KERNEL)'))
 
 vm-module:
 ifeq ($(KERNEL),debug)
@@ -221,15 +223,18 @@ ifeq ($(KERNEL),debug)
 else ifneq ($(findstring /,$(KERNEL)),)
 	@$(MAKE) --no-print-directory module
 else
-	@[ -n "$(VM_KVER)" ] || { echo "no /boot/vmlinuz for KERNEL=$(KERNEL)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory module KDIR=/lib/modules/$(VM_KVER)/build
+	@kver=$(VM_KVER); [ -n "$$kver" ] || exit 1; \
+		$(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build
 endif
 
 # The runner's self-test: the quick half (clean load, warning caught by the
-# console scan) in make check, all of it (panic_on_warn, timeout) here.
+# console scan) in make check, all of it (panic_on_warn, timeout) here.  It
+# boots the kernel make check tests (stock for a debug kernel or a path).
+SELFTEST_KERNEL = $(if $(filter debug,$(KERNEL))$(findstring /,$(KERNEL)),stock,$(KERNEL))
+SELFTEST_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell tests/vm/kernel.sh '$(SELFTEST_KERNEL)'))
 harness-selftest:
 	@echo "== runner self-test (a kernel warning must fail the run)"
-	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock prove tests/harness/selftest.t
+	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) prove tests/harness/selftest.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
