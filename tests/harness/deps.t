@@ -26,6 +26,12 @@ cat >"$top/bin/dpkg-query" <<'EOF'
 # (NAME: all arches, NAME:ARCH: that one); "none": nothing is.  Whatever
 # apt-get installed ($FAKE/db, NAME:ARCH) is installed in both modes.
 echo "dpkg-query $*" >>"$FAKE/calls"
+# the files, read once, as newline-framed lists (no fork per name)
+mode=$(<"$FAKE/mode")
+foreign=$'\n'$(<"$FAKE/foreign")$'\n'
+absent=$'\n'$(<"$FAKE/absent")$'\n'
+db=$'\n'$(<"$FAKE/db")$'\n'
+has() { [[ $2 == *$'\n'"$1"$'\n'* ]]; }
 rc=0
 for a in "$@"; do
 	case $a in -*) continue ;; esac
@@ -33,12 +39,11 @@ for a in "$@"; do
 	found=0
 	for arch in amd64 i386; do
 		inst=0
-		if [ "$(cat "$FAKE/mode")" = all ] &&
-			{ [ $arch = amd64 ] || grep -qx i386 "$FAKE/foreign"; } &&
-			! grep -qxF -e "$a" -e "$a:$arch" "$FAKE/absent"; then
+		if [ "$mode" = all ] && { [ $arch = amd64 ] || has i386 "$foreign"; } &&
+			! has "$a" "$absent" && ! has "$a:$arch" "$absent"; then
 			inst=1
 		fi
-		grep -qxF "$a:$arch" "$FAKE/db" && inst=1
+		has "$a:$arch" "$db" && inst=1
 		if [ $inst = 1 ]; then
 			echo "ii  $a $a:$arch"
 			found=1
