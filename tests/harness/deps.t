@@ -181,7 +181,7 @@ ok $? "... with one dpkg-query and no output"
 machine fresh
 echo none >"$w/mode"
 : >"$w/foreign"
-rm -rf "$w/boot/"* "$w/modules/"*
+rm -rf "${w:?}/boot/"* "${w:?}/modules/"*
 run
 ok $rc "fresh machine: exits 0"
 a=$(first 'dpkg --add-architecture i386')
@@ -277,7 +277,7 @@ ok $? "... and installs what is missing"
 machine nolists
 echo always >"$w/update-fails"
 echo sparse >"$w/absent"
-rm -f "$w/lists/"*
+rm -f "${w:?}/lists/"*
 run
 [ $rc != 0 ]
 ok $? "apt-get update always failing, no lists: exits non-zero (status $rc)"
@@ -313,7 +313,7 @@ ok $? "... installs exactly its headers ($(paste -sd' ' "$w/installs"))"
 
 # ---- no stock image, and installing brings none -------------------------------
 machine noimage
-rm -f "$w/boot/"*
+rm -f "${w:?}/boot/"*
 touch "$w/install-no-image"
 run
 grep -qx linux-image-amd64 "$w/installs"
