@@ -28,8 +28,9 @@ TOP := $(CURDIR)
 B := $(TOP)/build
 
 # --- kernel trees ----------------------------------------------------------
-# The VM's stock kernel: the newest Debian 6.1 image installed.
-STOCK_KVER := $(shell ls -1 /boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -1 | sed 's|/boot/vmlinuz-||')
+# The VM's stock kernel: the newest Debian 6.1 image installed (generic,
+# not -rt or -cloud), as tests/vm/kernel.sh reads "stock".
+STOCK_KVER := $(patsubst /boot/vmlinuz-%,%,$(shell $(TOP)/tests/vm/kernel.sh stock 2>/dev/null))
 RUN_KDIR := /lib/modules/$(shell uname -r)/build
 ifneq ($(wildcard $(RUN_KDIR)/Makefile),)
 KDIR ?= $(RUN_KDIR)
@@ -215,7 +216,7 @@ $(B)/uapi-check.stamp: uapi/refslab.h
 # The module for the VM's kernel, when that is not KDIR's: the release of
 # the /boot image tests/vm/kernel.sh picks for KERNEL (6.12 is the generic
 # 6.12 image, 6.12-rt the PREEMPT_RT one), as tests/vm/run boots it.
-VM_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell tests/vm/kernel.sh '$(KERNEL)'))
+VM_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell $(TOP)/tests/vm/kernel.sh '$(KERNEL)'))
 
 vm-module:
 ifeq ($(KERNEL),debug)
@@ -232,7 +233,7 @@ endif
 # console scan) in make check, all of it (panic_on_warn, timeout) here.  It
 # boots the kernel make check tests (stock for a debug kernel or a path).
 SELFTEST_KERNEL = $(if $(filter debug,$(KERNEL))$(findstring /,$(KERNEL)),stock,$(KERNEL))
-SELFTEST_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell tests/vm/kernel.sh '$(SELFTEST_KERNEL)'))
+SELFTEST_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell $(TOP)/tests/vm/kernel.sh '$(SELFTEST_KERNEL)'))
 harness-selftest: deps-test
 	@echo "== runner self-test (a kernel warning must fail the run)"
 	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) prove tests/harness/selftest.t
@@ -311,7 +312,7 @@ LINT_KERNELS ?= stock 6.12 6.12-rt
 lint-kbuild:
 	@mkdir -p $(B); fail=0; built=0; \
 	for k in $(LINT_KERNELS); do \
-		img=$$(tests/vm/kernel.sh $$k 2>/dev/null) || \
+		img=$$($(TOP)/tests/vm/kernel.sh $$k 2>/dev/null) || \
 			{ echo "lint: no $$k kernel installed, not built for it"; continue; }; \
 		kver=$${img#/boot/vmlinuz-}; log=$(B)/lint-$$kver.log; \
 		rm -rf $(B)/ko-lint-$$kver; \

@@ -32,7 +32,8 @@ re_quote() { printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'; }
 
 case $name in
 */*)	image=$name ;;
-debug)	dir=$("$here/debug-kernel.sh") || exit 1
+debug)	dir=$("$here/debug-kernel.sh") ||
+		{ echo "kernel: the debug kernel build failed" >&2; exit 1; }
 	image=$dir/linux-source-6.1/arch/x86/boot/bzImage ;;
 stock)	image=$(newest '6\.1\.0-[0-9]+-amd64') ;;
 *)	if [ -e "$boot/vmlinuz-$name" ]; then
