@@ -86,7 +86,7 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest deps-test selftest vm-module lint-kbuild demo bench lint checkpatch clean install help
+	check-debug harness-selftest harness-unit selftest vm-module lint-kbuild demo bench lint checkpatch clean install help
 
 all: module userspace uapi-check
 
@@ -234,14 +234,16 @@ endif
 # boots the kernel make check tests (stock for a debug kernel or a path).
 SELFTEST_KERNEL = $(if $(filter debug,$(KERNEL))$(findstring /,$(KERNEL)),stock,$(KERNEL))
 SELFTEST_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell $(TOP)/tests/vm/kernel.sh '$(SELFTEST_KERNEL)'))
-harness-selftest: deps-test
+harness-selftest: harness-unit
 	@echo "== runner self-test (a kernel warning must fail the run)"
 	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) prove tests/harness/selftest.t
 
-# scripts/deps.sh against stand-in dpkg/apt-get: no VM, no root, a second.
-deps-test:
-	@echo "== deps.sh on fake machines (tests/harness/deps.t)"
-	prove tests/harness/deps.t
+# The harness's own tests that need no VM nor root, a second or two:
+# scripts/deps.sh against stand-in dpkg/apt-get on fake machines, and the
+# reading of KERNEL= over a fake /boot.
+harness-unit:
+	@echo "== deps.sh on fake machines, KERNEL= names (tests/harness/*.t)"
+	prove tests/harness/deps.t tests/harness/kernel.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
@@ -264,7 +266,7 @@ check-host:
 	@[ "$$(id -u)" = 0 ] || { echo "make check HOST=1 needs root (insmod)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory userspace uapi-check
 	@$(MAKE) --no-print-directory module KDIR=$(RUN_KDIR)
-	@$(MAKE) --no-print-directory deps-test
+	@$(MAKE) --no-print-directory harness-unit
 	REFSLAB_ASAN=$${REFSLAB_ASAN:-1} tests/run-tests.sh
 
 check-debug: deps
