@@ -20,6 +20,24 @@
  * Alloc pops from main, free pushes to main: no atomic read-modify-write.
  * Per-CPU counters are plain increments under the same lock.
  *
+ * PREEMPT_RT.  There local_lock() is a per-CPU sleeping lock taken with
+ * migration disabled, and spinlocks are rtmutexes: code under the local
+ * lock can be preempted, but it stays on its CPU (this_cpu_ptr() and
+ * smp_processor_id() under it are stable) and whoever preempts it must
+ * take the same lock to touch that CPU's arrays.  So nothing may rely on
+ * preemption being off: the arrays and the counters the fast path bumps
+ * (pc->live, alloc/free fast/slowpath, array_refill, array_flush) are
+ * written only under the local lock, even from the slow paths, or for an
+ * offline CPU by the drain under cpus_read_lock() (a this_cpu_inc() from
+ * another task on the CPU could otherwise land in the middle of such a
+ * plain increment); the counters only slow paths bump
+ * (alloc_slab, free_slab, free_remote, alloc_failed, debug_errors) only
+ * with this_cpu ops.  What runs outside the local lock reads the CPU only
+ * as a hint (rs_new_slab()'s s->cpu, rs_flush_objs()'s remote count)
+ * through raw_smp_processor_id().  Every lock is taken in process
+ * context; the slow paths sleep (allocate pages) only after dropping the
+ * local lock, and under it allocate only with GFP_NOWAIT.
+ *
  * Slow path.  An empty main is swapped with a non-empty spare, then with a
  * full array from the node's depot ("barn", under barn_lock), then refilled
  * in one batch from the node's partial slabs (under list_lock); only when
@@ -75,6 +93,7 @@
 #include <linux/uaccess.h>
 #include <linux/kmemleak.h>
 #include "slab.h"
+#include "compat.h"
 
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
@@ -242,7 +261,7 @@ static struct dentry *rs_caches_dir;
 static struct dentry *rs_slabinfo_file;
 static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
-static bool rs_shrinker_registered;
+static struct shrinker *rs_shrinker;
 
 /*
  * General size classes: 8-byte steps to 64, then four steps per power of
@@ -825,12 +844,15 @@ static void rs_put_empty_array(struct rs_cache *c, struct rs_node *n,
 		kfree(a);
 }
 
-/* Drain a node's barn.  Returns objects given back to slabs. */
+/*
+ * Drain a node's barn.  Returns objects given back to slabs.  Never called
+ * with the local lock held (it takes it to count the flushes).
+ */
 static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 				   bool trylock, bool half)
 {
 	struct rs_array *a, *t;
-	unsigned long objs = 0;
+	unsigned long objs = 0, flushed = 0;
 	unsigned int take;
 	LIST_HEAD(full);
 	LIST_HEAD(empty);
@@ -853,19 +875,30 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 
 	list_for_each_entry_safe(a, t, &full, list) {
 		rs_flush_objs(c, a->objs, a->count);
-		rs_stat_slow(c, RS_ARRAY_FLUSH);
+		flushed++;
 		objs += a->count;
 		kfree(a);
 	}
 	list_for_each_entry_safe(a, t, &empty, list)
 		kfree(a);
+	/* array_flush is a fast-path counter: written under the local lock */
+	if (flushed) {
+		local_lock(&c->cpu->lock);
+		this_cpu_ptr(c->cpu)->stat[RS_ARRAY_FLUSH] += flushed;
+		local_unlock(&c->cpu->lock);
+	}
 	return objs;
 }
 
 /* -------------------------------------------------------------- fast path */
 
-/* Called with the local lock held; returns with it dropped. */
+/*
+ * Called and returns with the local lock held; drops it only to allocate.
+ * (Balanced, so that sparse sees the same lock context on PREEMPT_RT, whose
+ * local_lock() is an annotated spinlock, as elsewhere.)
+ */
 static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
+	__must_hold(&c->cpu->lock)
 {
 	struct rs_cpu *pc;
 	struct rs_array *a;
@@ -880,7 +913,6 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 			obj = a->objs[--a->count];
 			pc->live++;
 			rs_stat(pc, RS_ALLOC_SLOWPATH);
-			local_unlock(&c->cpu->lock);
 			return obj;
 		}
 		if (pc->spare && pc->spare->count) {
@@ -924,13 +956,12 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 		}
 		local_unlock(&c->cpu->lock);
 		s = rs_new_slab(c, gfp);
-		if (!s)
-			goto fail;
-		rs_add_slab(c, s);
+		if (s)
+			rs_add_slab(c, s);
 		local_lock(&c->cpu->lock);
+		if (!s)
+			break;
 	}
-	local_unlock(&c->cpu->lock);
-fail:
 	rs_stat_slow(c, RS_ALLOC_FAILED);
 	return NULL;
 }
@@ -955,12 +986,12 @@ void *rs_cache_alloc(struct rs_cache *c, gfp_t gfp)
 		obj = a->objs[--a->count];
 		pc->live++;
 		rs_stat(pc, RS_ALLOC_FASTPATH);
-		local_unlock(&c->cpu->lock);
 	} else {
 		obj = rs_alloc_slow(c, gfp);
-		if (!obj)
-			return NULL;
 	}
+	local_unlock(&c->cpu->lock);
+	if (unlikely(!obj))
+		return NULL;
 	if (unlikely(atomic_read(&c->debug_slabs)))
 		rs_debug_alloc(c, obj);
 	if (unlikely(gfp & __GFP_ZERO))
@@ -1499,12 +1530,6 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker rs_shrinker = {
-	.count_objects = rs_shrink_count,
-	.scan_objects = rs_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
 /* Test hook: one shrinker pass as memory pressure would run it. */
 unsigned long rs_slab_test_shrinker(unsigned long nr)
 {
@@ -1512,11 +1537,11 @@ unsigned long rs_slab_test_shrinker(unsigned long nr)
 		.gfp_mask = GFP_KERNEL,
 		.nr_to_scan = nr,
 	};
-	unsigned long count = rs_shrink_count(&rs_shrinker, &sc);
+	unsigned long count = rs_shrink_count(rs_shrinker, &sc);
 
 	if (count == SHRINK_EMPTY || !count)
 		return 0;
-	return rs_shrink_scan(&rs_shrinker, &sc);
+	return rs_shrink_scan(rs_shrinker, &sc);
 }
 
 static void rs_reap_fn(struct work_struct *w)
@@ -1838,10 +1863,12 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		rs_class_lut[i].cache = c;
 		rs_class_lut[i].stride = rs_cache_object_size(c);
 	}
-	err = register_shrinker(&rs_shrinker, "refslab");
-	if (err)
+	rs_shrinker = rs_shrinker_create("refslab", rs_shrink_count,
+					 rs_shrink_scan);
+	if (!rs_shrinker) {
+		err = -ENOMEM;
 		goto err;
-	rs_shrinker_registered = true;
+	}
 	INIT_DELAYED_WORK(&rs_reap_work, rs_reap_fn);
 	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
 	return 0;
@@ -1855,9 +1882,9 @@ void rs_slab_exit(void)
 	struct rs_cache *c, *t;
 	unsigned int i;
 
-	if (rs_shrinker_registered) {
-		unregister_shrinker(&rs_shrinker);
-		rs_shrinker_registered = false;
+	if (rs_shrinker) {
+		rs_shrinker_destroy(rs_shrinker);
+		rs_shrinker = NULL;
 		cancel_delayed_work_sync(&rs_reap_work);
 	}
 	memset(rs_class_lut, 0, sizeof(rs_class_lut));

@@ -8,11 +8,14 @@
 # tests/harness/deps.t runs it against stand-in dpkg-query/dpkg/apt-get/id.
 #
 #   DEPS_BOOT         where the kernel images are (default /boot)
+#   DEPS_MODULES      where their build trees are (default /lib/modules)
 #   DEPS_RETRY_SLEEP  seconds between apt-get update attempts (default 10)
+#   DEPS_APT_LISTS    apt's package lists (default /var/lib/apt/lists)
 #   DEPS_NO_KERNELS=1 skip the 6.12 and 6.12-rt kernels (KERNEL matrix)
 set -uo pipefail
 
 boot=${DEPS_BOOT:-/boot}
+modules=${DEPS_MODULES:-/lib/modules}
 retry_sleep=${DEPS_RETRY_SLEEP:-10}
 
 # package|why: one line each, the reason printed when it is installed.
@@ -86,7 +89,7 @@ stock_headers() {
 	img=$(compgen -G "$boot/vmlinuz-6.1.0-*-amd64" | sort -V | tail -1)
 	[ -n "$img" ] || return 0
 	kver=${img##*/vmlinuz-}
-	[ -d "/lib/modules/$kver/build" ] || echo "linux-headers-$kver"
+	[ -d "$modules/$kver/build" ] || echo "linux-headers-$kver"
 }
 extra=$(stock_headers)
 
