@@ -227,9 +227,13 @@ endif
 
 # The runner's self-test: the quick half (clean load, warning caught by the
 # console scan) in make check, all of it (panic_on_warn, timeout) here.
+# Its KASAN case (a use-after-free of a refslab object must fail a run on
+# the debug kernel) runs in make check-debug, SELFTEST_KASAN=1.
+SELFTEST_KASAN ?= 0
 harness-selftest:
 	@echo "== runner self-test (a kernel warning must fail the run)"
-	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock prove tests/harness/selftest.t
+	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_KASAN=$(SELFTEST_KASAN) \
+		prove tests/harness/selftest.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
@@ -259,6 +263,7 @@ check-debug: deps
 	@tests/vm/debug-kernel.sh
 	@$(MAKE) --no-print-directory userspace uapi-check
 	@$(MAKE) --no-print-directory vm-module KERNEL=debug
+	@$(MAKE) --no-print-directory harness-selftest SELFTEST_KASAN=1
 	@echo "== test suite in the VM (KERNEL=debug)"
 	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} $(VM_RUN) tests/run-tests.sh
 
