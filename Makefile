@@ -7,7 +7,8 @@
 #                     (HOST=1: on this machine with insmod, needs root and
 #                     headers for the running kernel)
 #   make check-debug  the same suite on the debug kernel (KASAN, lockdep,
-#                     kmemleak, UBSAN, KUnit...), built once and cached
+#                     kmemleak, UBSAN, KUnit...), built once and cached, and
+#                     the runner's KASAN self-test
 #   make demo         boot, load, run tests/demo.sh, show debugfs, unload
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
 #   make lint         W=1 + sparse module build and checkpatch --strict
