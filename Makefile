@@ -7,7 +7,8 @@
 #                     (HOST=1: on this machine with insmod, needs root and
 #                     headers for the running kernel)
 #   make check-debug  the same suite on the debug kernel (KASAN, lockdep,
-#                     kmemleak, UBSAN, KUnit...), built once and cached
+#                     kmemleak, UBSAN, KUnit...), built once and cached, and
+#                     the runner's KASAN self-test
 #   make demo         boot, load, run tests/demo.sh, show debugfs, unload
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
 #   make lint         W=1 + sparse module builds (every installed kernel
@@ -232,11 +233,15 @@ endif
 # The runner's self-test: the quick half (clean load, warning caught by the
 # console scan) in make check, all of it (panic_on_warn, timeout) here.  It
 # boots the kernel make check tests (stock for a debug kernel or a path).
+# Its KASAN case (a use-after-free of a refslab object must fail a run on
+# the debug kernel) runs in make check-debug, SELFTEST_KASAN=1.
+SELFTEST_KASAN ?= 0
 SELFTEST_KERNEL = $(if $(filter debug,$(KERNEL))$(findstring /,$(KERNEL)),stock,$(KERNEL))
 SELFTEST_KVER = $(patsubst /boot/vmlinuz-%,%,$(shell $(TOP)/tests/vm/kernel.sh '$(SELFTEST_KERNEL)'))
 harness-selftest: harness-unit
 	@echo "== runner self-test (a kernel warning must fail the run)"
-	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) prove tests/harness/selftest.t
+	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) SELFTEST_KASAN=$(SELFTEST_KASAN) \
+		prove tests/harness/selftest.t
 
 # The harness's own tests that need no VM nor root, a second or two:
 # scripts/deps.sh against stand-in dpkg/apt-get on fake machines, and the
@@ -274,6 +279,7 @@ check-debug: deps
 	@tests/vm/debug-kernel.sh
 	@$(MAKE) --no-print-directory userspace uapi-check
 	@$(MAKE) --no-print-directory vm-module KERNEL=debug
+	@$(MAKE) --no-print-directory harness-selftest SELFTEST_KASAN=1
 	@echo "== test suite in the VM (KERNEL=debug)"
 	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} \
 		REFSLAB_PARAMS="gc_verify=1 slab_debug=1 $${REFSLAB_PARAMS:-}" \

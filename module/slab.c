@@ -63,6 +63,51 @@
  * fast path itself cannot tell).  slabinfo has one /proc/slabinfo 2.1
  * line per cache, in the layout new slabs get.
  *
+ * KASAN (generic, the debug kernel; all of it in slab_kasan.h, nothing
+ * without CONFIG_KASAN_GENERIC: slab.c's object code is then unchanged).
+ * KASAN knows slabs of the kernel's own allocator only, so refslab keeps
+ * the shadow of its slabs itself:
+ *   - a new slab: its descriptor stays accessible (list debugging reads
+ *     the links in it); everything after is red zone (0xfc, "slab-out-of-
+ *     bounds": red zones, free pointers outside objects, the tail), then
+ *     each object is marked freed (0xfb, "use-after-free");
+ *   - allocation: exactly the cache's object size is made accessible (the
+ *     last, partial granule holds its count of accessible bytes, as for
+ *     kmalloc); free: the object is marked freed again, after the debug
+ *     checks;
+ *   - a free of an object whose shadow already says freed (a double free
+ *     on a plain slab; debug slabs catch it first) gets a KASAN report and
+ *     is not performed;
+ *   - before a slab's pages go back, its shadow is all accessible again,
+ *     as alloc_pages() gave it (the page allocator then poisons it).
+ * slab.c itself reads and writes free objects (freelist links, state
+ * word, poison and red zone bytes) and the shadow: like mm/slub.c it is
+ * built without instrumentation (Kbuild), so its memset() is __memset().
+ * Every other file of the module is instrumented and may touch an object
+ * only between allocation and free; slab_test.c's deliberate corruptions
+ * say so with kasan_disable_current().
+ *
+ * Freed objects wait in a quarantine before they can be reused, so that a
+ * stale pointer finds a poisoned object, not a new one: per cache and per
+ * CPU, in struct rs_cpu under the local lock like the arrays (no new lock,
+ * and a cache's shrink and destroy reach it through the same per-CPU
+ * drain as the arrays, without searching a shared queue), a FIFO of at
+ * most 128 objects and 64 KiB (at least one object).  A free puts the
+ * object in; when the quarantine is full, the oldest object takes the
+ * ordinary free path (CPU arrays) instead.  Every drain of the CPU arrays
+ * (rs_cache_shrink: debugfs shrink, rs_slab_shrink_all, cache destroy,
+ * unload; the shrinker) first gives the quarantine back to the slabs, so
+ * "after a shrink every page is back" holds.  Quarantined objects are
+ * freed as far as the counters go: "objects" and slabinfo's active_objs
+ * leave them out, free_fastpath/free_slowpath count each free when it is
+ * made (one per free: the quarantine taking it counts as a fast path
+ * free, the oldest object's way on is not counted again), and the
+ * per-cache debugfs file "quarantined" (KASAN only) shows how many wait;
+ * as objects out of their slabs they are in the node's inuse (and so in
+ * objects_hwm), and rs_cache_retention_bound() allows for them.  The fault
+ * knob debugfs refslab/test_use_after_free (slab_kasan.c, KASAN only)
+ * reads an object after its free to prove the report comes.
+ *
  * Locking (see heap.h for the whole order):
  *   rs_caches_mutex (cache list, debugfs names)
  *     -> cache->shrink_mutex (one drain of a cache at a time)
@@ -94,6 +139,7 @@
 #include <linux/kmemleak.h>
 #include "slab.h"
 #include "compat.h"
+#include "slab_kasan.h"
 
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
@@ -182,6 +228,7 @@ struct rs_cpu {
 	struct work_struct drain_work;
 	struct rs_cache *cache;
 	bool drain_free_arrays;
+	struct rs_quarantine quar;	/* KASAN only; empty otherwise */
 };
 
 struct rs_node {
@@ -598,6 +645,13 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 		prev = obj;
 	}
 	s->freelist = prev;
+	/* KASAN: all red zone but the descriptor, then each object freed */
+	rs_kasan_poison_slab(rs_slab_base(s),
+			     (PAGE_SIZE << l->order) - RS_SLAB_HDR);
+	for (i = 0, obj = prev; i < l->objects; i++) {
+		rs_kasan_poison_object(obj, c->size);
+		obj = (char *)obj + l->stride;
+	}
 	/* magic last: the slab is valid only once it is fully built */
 	s->magic = rs_slab_magic(c, s);
 	atomic_long_add(1UL << l->order, &rs_pages_total);
@@ -612,6 +666,7 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	if (s->debug)
 		atomic_dec(&c->debug_slabs);
 	s->magic = 0;
+	rs_kasan_release_slab(rs_slab_base(s), (PAGE_SIZE << order) - RS_SLAB_HDR);
 	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
 	__free_pages(virt_to_page(s), order);
@@ -994,6 +1049,7 @@ void *rs_cache_alloc(struct rs_cache *c, gfp_t gfp)
 		return NULL;
 	if (unlikely(atomic_read(&c->debug_slabs)))
 		rs_debug_alloc(c, obj);
+	rs_kasan_unpoison_object(obj, c->size);
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, c->size);
 	return obj;
@@ -1046,12 +1102,21 @@ void rs_cache_free(struct rs_cache *c, void *obj)
 	if (unlikely(READ_ONCE(c->debug) || atomic_read(&c->debug_slabs)) &&
 	    !rs_debug_free(c, obj))
 		return;
+	if (unlikely(!rs_kasan_free_object(obj, c->size))) {
+		rs_report(c, obj, "double free (KASAN shadow)");
+		return;
+	}
 
 	local_lock(&c->cpu->lock);
 	pc = this_cpu_ptr(c->cpu);
 	a = pc->main;
 	pc->live--;
-	if (likely(a && a->count < c->array_cap)) {
+	/* KASAN: @obj waits in the quarantine, the oldest there goes on */
+	obj = rs_quarantine_put(&pc->quar, obj);
+	if (unlikely(!obj)) {
+		/* counted now: free counters are the user's frees */
+		rs_stat(pc, RS_FREE_FASTPATH);
+	} else if (likely(a && a->count < c->array_cap)) {
 		a->objs[a->count++] = obj;
 		rs_stat(pc, RS_FREE_FASTPATH);
 	} else {
@@ -1062,12 +1127,31 @@ void rs_cache_free(struct rs_cache *c, void *obj)
 
 /* ---------------------------------------------------------------- drains */
 
-/* Empty this CPU's arrays into the slabs (runs on that CPU). */
+/* KASAN: the CPU's quarantine back to the slabs, oldest first. */
+static void rs_quarantine_drain(struct rs_cache *c, struct rs_cpu *pc)
+{
+	void *batch[16];
+	unsigned int n = 0;
+	void *obj;
+
+	while ((obj = rs_quarantine_pop(&pc->quar))) {
+		batch[n++] = obj;
+		if (n == ARRAY_SIZE(batch)) {
+			rs_flush_objs(c, batch, n);
+			n = 0;
+		}
+	}
+	if (n)
+		rs_flush_objs(c, batch, n);
+}
+
+/* Empty this CPU's quarantine and arrays into the slabs (runs on that CPU). */
 static void rs_drain_cpu_arrays(struct rs_cache *c, struct rs_cpu *pc,
 				bool free_arrays)
 {
 	struct rs_array *a;
 
+	rs_quarantine_drain(c, pc);
 	a = pc->main;
 	if (a && a->count) {
 		rs_flush_objs(c, a->objs, a->count);
@@ -1158,6 +1242,19 @@ unsigned long rs_cache_live_objects(struct rs_cache *c)
 	return sum > 0 ? sum : 0;
 }
 
+/* KASAN: objects freed but held in the quarantines (0 without KASAN). */
+static unsigned long rs_cache_quarantined(struct rs_cache *c)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (!rs_quarantine_cap(c->plain.stride))
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += rs_quarantine_count(&per_cpu_ptr(c->cpu, cpu)->quar);
+	return sum;
+}
+
 static unsigned long rs_node_sum(struct rs_cache *c, size_t off)
 {
 	unsigned long sum = 0;
@@ -1233,6 +1330,11 @@ unsigned long rs_cache_retention_bound(const struct rs_cache *c)
 	unsigned long objs = (unsigned long)c->array_cap *
 			     (2 * num_possible_cpus() +
 			      2 * c->barn_max * nr_node_ids);
+	unsigned int quar = rs_quarantine_cap(c->plain.stride);
+
+	/* KASAN: and the objects each CPU's quarantine holds */
+	if (quar)
+		objs += (unsigned long)quar * num_possible_cpus();
 
 	return (DIV_ROUND_UP(objs, c->plain.objects) +
 		RS_MIN_EMPTY * nr_node_ids) << c->plain.order;
@@ -1273,6 +1375,29 @@ void **rs_slab_test_freelist_slot(void *obj)
 		slot = rs_fp_addr(c, s, s->freelist);
 	spin_unlock(&n->list_lock);
 	return slot;
+}
+
+/*
+ * Test hook: this CPU's quarantine of @c (KASAN) back to its arrays, oldest
+ * first, so that the next allocation takes the object freed last, as it
+ * does without a quarantine.  Nothing without KASAN.
+ */
+void rs_slab_test_quarantine_flush(struct rs_cache *c)
+{
+	struct rs_cpu *pc;
+	struct rs_array *a;
+	void *obj;
+
+	local_lock(&c->cpu->lock);
+	pc = this_cpu_ptr(c->cpu);
+	while ((obj = rs_quarantine_pop(&pc->quar))) {
+		a = pc->main;
+		if (a && a->count < c->array_cap)
+			a->objs[a->count++] = obj;
+		else
+			rs_flush_objs(c, &obj, 1);
+	}
+	local_unlock(&c->cpu->lock);
 }
 
 /* -------------------------------------------------------- create/destroy */
@@ -1326,6 +1451,7 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 		local_lock_init(&pc->lock);
 		INIT_WORK(&pc->drain_work, rs_drain_work_fn);
 		pc->cache = c;
+		rs_quarantine_init(&pc->quar, c->plain.stride);
 	}
 	c->node = kcalloc(nr_node_ids, sizeof(*c->node), GFP_KERNEL);
 	if (!c->node)
@@ -1484,6 +1610,7 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 			count += READ_ONCE(n->nr_barn_full) * c->array_cap;
 			count += READ_ONCE(n->nr_empty) * c->plain.objects;
 		}
+		count += rs_cache_quarantined(c);
 	}
 	mutex_unlock(&rs_caches_mutex);
 	return count ? count : SHRINK_EMPTY;
@@ -1511,13 +1638,14 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 				 c->plain.objects;
 		}
 		/*
-		 * CPU arrays: ask each CPU that has some, asynchronously, to
-		 * give them back (a racy peek at the pointers is enough here).
+		 * CPU arrays and quarantines: ask each CPU that has some,
+		 * asynchronously, to give them back (a racy peek is enough).
 		 */
 		for_each_online_cpu(cpu) {
 			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
-			if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare))
+			if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare) &&
+			    !rs_quarantine_count(&pc->quar))
 				continue;
 			WRITE_ONCE(pc->drain_free_arrays, true);
 			queue_work_on(cpu, rs_wq, &pc->drain_work);
@@ -1679,6 +1807,13 @@ static const struct file_operations rs_stat_fops = {
 	.release = single_release,
 };
 
+static int rs_quarantined_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu\n", rs_cache_quarantined(m->private));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rs_quarantined);
+
 static ssize_t rs_shrink_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
@@ -1767,6 +1902,9 @@ static void rs_debugfs_add(struct rs_cache *c)
 				    &rs_stat_fops);
 	}
 	debugfs_create_file("shrink", 0200, d, c, &rs_shrink_fops);
+	if (rs_quarantine_cap(c->plain.stride))
+		debugfs_create_file("quarantined", 0400, d, c,
+				    &rs_quarantined_fops);
 	debugfs_create_file("debug", 0600, d, c, &rs_debug_fops);
 	rs_fault_debugfs(d, "fail_alloc", &c->fail_alloc);
 	rs_fault_debugfs(d, "fail_page", &c->fail_page);
@@ -1845,6 +1983,7 @@ int rs_slab_setup(struct dentry *debugfs_root)
 						       debugfs_root, NULL,
 						       &rs_slabinfo_fops);
 		rs_caches_dir = debugfs_create_dir("caches", debugfs_root);
+		rs_kasan_knob_add(debugfs_root);
 	}
 	for (i = 0; i < RS_NR_CLASSES; i++) {
 		char name[RS_CACHE_NAME_MAX];
@@ -1905,6 +2044,7 @@ void rs_slab_exit(void)
 		rs_cache_free_meta(c);
 	}
 	if (rs_slab_root) {
+		rs_kasan_knob_remove();
 		debugfs_remove(rs_slabinfo_file);
 		rs_slabinfo_file = NULL;
 		debugfs_remove_recursive(rs_caches_dir);

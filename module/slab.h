@@ -124,6 +124,7 @@ void rs_cache_set_fault(struct rs_cache *c, bool page, unsigned int prob,
 
 /* Test hooks (slab_test.c). */
 void **rs_slab_test_freelist_slot(void *obj);
+void rs_slab_test_quarantine_flush(struct rs_cache *c);
 unsigned long rs_slab_test_shrinker(unsigned long nr);
 
 /*

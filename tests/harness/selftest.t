@@ -8,11 +8,19 @@
 # and with SELFTEST_FULL=1 also that:
 #   - a WARN() under the default panic_on_warn=1 fails and is named;
 #   - a hung command is killed at the timeout and fails.
-# The VMs run in parallel.
+# The VMs run in parallel.  Then, on the debug kernel (KASAN), that:
+#   - refslab's fault knob debugfs refslab/test_use_after_free, which
+#     reads an object of refslab's own slabs after its free, gets a KASAN
+#     use-after-free report that names the read and fails the run.
+# That case is skipped, with the reason, when the debug kernel or
+# refslab.ko built for it is missing (make check-debug builds both).
 #
 #   RSWARN_KO   the rswarn.ko to load (default: built here against KDIR)
 #   KDIR        kernel build tree (default: newest /lib/modules/6.1.0-*/build)
 #   KERNEL      passed to the runner (default stock); must match RSWARN_KO
+#   SELFTEST_KASAN  1: run the KASAN case (a missing debug kernel or
+#               module fails it), 0: skip it, unset: run it if both are there
+#   RSKASAN_KO  refslab.ko for the debug kernel (default build/ko-debug/)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 run=$repo/tests/vm/run
@@ -51,6 +59,40 @@ if [ "$full" = 1 ]; then
 fi
 wait
 
+# The KASAN case: the debug kernel, found in the cache by the release the
+# module was built for (asking tests/vm/debug-kernel.sh would build it).
+kasan=${SELFTEST_KASAN:-auto}
+kasan_ko=${RSKASAN_KO:-$repo/build/ko-debug/refslab.ko}
+kasan_img=
+kasan_why=
+if [ "$kasan" = 0 ]; then
+	kasan_why="SELFTEST_KASAN=0 (make check-debug runs it)"
+elif [ ! -f "$kasan_ko" ]; then
+	kasan_why="no refslab.ko for the debug kernel at $kasan_ko (make vm-module KERNEL=debug)"
+else
+	krel=$(modinfo -F vermagic "$kasan_ko" 2>/dev/null | cut -d' ' -f1)
+	for d in $(ls -1dt "${REFSLAB_CACHE:-/var/cache/refslab}"/kernel-debug-* "$HOME"/.cache/refslab/kernel-debug-* 2>/dev/null); do
+		[ -f "$d/.done" ] || continue
+		rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$d/linux-source-6.1/include/generated/utsrelease.h" 2>/dev/null)
+		if [ -n "$krel" ] && [ "$rel" = "$krel" ]; then
+			kasan_img=$d/linux-source-6.1/arch/x86/boot/bzImage
+			break
+		fi
+	done
+	[ -n "$kasan_img" ] ||
+		kasan_why="no debug kernel built for release '${krel:-?}' of $kasan_ko (make check-debug builds it)"
+fi
+if [ -n "$kasan_img" ]; then
+	kko=$(printf %q "$kasan_ko")
+	KERNEL=$kasan_img VM_TIMEOUT=${SELFTEST_KASAN_TIMEOUT:-600} vm kasan bash -c \
+		". tests/vm/lib.sh; REFSLAB_KO=$kko rs_load || exit 5
+		 k=/sys/kernel/debug/refslab/test_use_after_free
+		 [ -e \$k ] || { echo KNOB-MISSING; exit 4; }
+		 echo 1 >\$k
+		 echo KNOB-SURVIVED"
+	wait
+fi
+
 n=0
 ok() {  # ok STATUS DESCRIPTION
 	n=$((n + 1))
@@ -58,7 +100,7 @@ ok() {  # ok STATUS DESCRIPTION
 }
 rc() { cat "$out/$1.rc" 2>/dev/null || echo missing; }
 
-if [ "$full" = 1 ]; then echo "1..8"; else echo "1..4"; fi
+if [ "$full" = 1 ]; then echo "1..11"; else echo "1..7"; fi
 
 [ "$(rc clean)" = 3 ]
 ok $? "clean load and unload passes; exit status 3 comes back (got $(rc clean))"
@@ -80,6 +122,25 @@ if [ "$full" = 1 ]; then
 	ok $? "a hung command is killed at the timeout and fails (status $(rc hang))"
 	grep -q 'vm|' "$out/hang.out"
 	ok $? "... and the console log is shown"
+fi
+
+if [ -n "$kasan_img" ]; then
+	[ "$(rc kasan)" != 0 ] && ! grep -q KNOB-MISSING "$out/kasan.out"
+	ok $? "a use-after-free of a refslab object fails the run on the debug kernel (status $(rc kasan))"
+	grep -q 'test_use_after_free: reading object' "$out/console-kasan.log" &&
+		! grep -q 'KASAN did not stop it' "$out/console-kasan.log"
+	ok $? "... the fault knob ran its read after the free"
+	grep -qE 'BUG: KASAN: (slab-)?use-after-free in rs_kasan_uaf_write' "$out/kasan.out"
+	ok $? "... and the failure report is KASAN's use-after-free at that read"
+elif [ "$kasan" = 1 ]; then
+	for d in "fails the run" "knob ran" "KASAN report"; do
+		ok 1 "KASAN case ($d): $kasan_why"
+	done
+else
+	for d in "fails the run" "knob ran" "KASAN report"; do
+		n=$((n + 1))
+		echo "ok $n # SKIP KASAN case ($d): $kasan_why"
+	done
 fi
 
 for f in "$out"/*.out; do
