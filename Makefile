@@ -14,6 +14,7 @@
 #   make lint         W=1 + sparse module builds (every installed kernel
 #                     line) and checkpatch --strict
 #   make selftest     the VM runner's full self-test
+#   make vm-soak      boot the debug VM SOAK_N (30) times: failures, boot times
 #   make clean
 #
 # Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, 6.12,
@@ -87,7 +88,8 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest harness-unit selftest vm-module lint-kbuild demo bench lint checkpatch clean install help
+	check-debug harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench lint \
+	checkpatch clean install help
 
 all: module userspace uapi-check
 
@@ -252,6 +254,12 @@ harness-unit:
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
+
+# The debug VM's boot, SOAK_N times (30): failures, median and maximum boot
+# time.  Not in make check or CI: it measures the VM, not refslab.
+vm-soak: deps
+	@tests/vm/debug-kernel.sh >/dev/null
+	KERNEL=debug tests/vm/soak
 
 ifeq ($(HOST),1)
 check: check-host

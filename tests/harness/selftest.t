@@ -5,6 +5,11 @@
 #     status come back to the host;
 #   - a WARN() fails the run through the console scan alone
 #     (panic_on_warn=0), and the failure report names the warning;
+#   - the runner prints the boot time;
+#   - a kernel that fails before the command starts (VM_FAIL_BOOTS, a
+#     panic at boot) is booted exactly once more: the run passes when the
+#     second boot does and fails when it fails too; a report during the
+#     command (the WARN() above) is never retried;
 # and with SELFTEST_FULL=1 also that:
 #   - a WARN() under the default panic_on_warn=1 fails and is named;
 #   - a hung command is killed at the timeout and fails.
@@ -53,6 +58,8 @@ vm() {  # vm NAME ARGS...: run the VM in the background, output in NAME.out
 
 vm clean sh -c "insmod $ko && grep -q rswarn /proc/modules && rmmod rswarn && echo LOADED-AND-UNLOADED && exit 3"
 VM_APPEND=panic_on_warn=0 vm scan sh -c "insmod $ko warn=1 && rmmod rswarn"
+VM_FAIL_BOOTS=1 vm retry sh -c "echo RAN-AFTER-RETRY"
+VM_FAIL_BOOTS=2 vm retryfail sh -c "echo MUST-NOT-RUN"
 if [ "$full" = 1 ]; then
 	vm warn sh -c "insmod $ko warn=1; rmmod rswarn"
 	VM_TIMEOUT=${SELFTEST_TIMEOUT:-30} vm hang sleep 3600
@@ -100,7 +107,9 @@ ok() {  # ok STATUS DESCRIPTION
 }
 rc() { cat "$out/$1.rc" 2>/dev/null || echo missing; }
 
-if [ "$full" = 1 ]; then echo "1..11"; else echo "1..7"; fi
+retries() { grep -c 'vm: RETRY: the kernel failed before the command started' "$out/$1.out"; }
+
+if [ "$full" = 1 ]; then echo "1..15"; else echo "1..11"; fi
 
 [ "$(rc clean)" = 3 ]
 ok $? "clean load and unload passes; exit status 3 comes back (got $(rc clean))"
@@ -112,6 +121,18 @@ ok $? "a WARN() fails the run through the console scan alone (status $(rc scan))
 grep -q 'kernel problems in the console log' "$out/scan.out" &&
 	grep -q 'WARNING:.*rswarn' "$out/scan.out" && grep -q 'injected warning' "$out/scan.out"
 ok $? "... and the failure report names the warning"
+[ "$(retries scan)" = 0 ]
+ok $? "... and is not retried: the kernel failed during the command"
+grep -qE 'vm: booted in [0-9.]+s' "$out/clean.out"
+ok $? "the runner prints the boot time"
+
+[ "$(rc retry)" = 0 ] && [ "$(retries retry)" = 1 ] && grep -q RAN-AFTER-RETRY "$out/retry.out" &&
+	grep -q 'Kernel panic' "$out/retry.out"
+ok $? "a boot that panics before the command is retried once, with the reason, and the run passes (status $(rc retry), $(retries retry) retries)"
+[ "$(rc retryfail)" != 0 ] && [ "$(retries retryfail)" = 1 ] &&
+	grep -q 'FAILED before the command started (boot 2 of 2' "$out/retryfail.out" &&
+	! grep -q MUST-NOT-RUN "$out/retryfail.out"
+ok $? "two boots that panic before the command fail the run after exactly one retry (status $(rc retryfail), $(retries retryfail) retries)"
 
 if [ "$full" = 1 ]; then
 	[ "$(rc warn)" != 0 ]
@@ -144,5 +165,5 @@ else
 fi
 
 for f in "$out"/*.out; do
-	grep -hE 'vm: (exit|FAILED|TIMEOUT)|vm!' "$f" | head -3 | sed "s|^|# $(basename "$f" .out): |"
+	grep -hE 'vm: (exit|FAILED|TIMEOUT|RETRY|booted)|vm!' "$f" | head -4 | sed "s|^|# $(basename "$f" .out): |"
 done
