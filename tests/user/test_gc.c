@@ -6,10 +6,13 @@
  * built through /dev/refslab while the test keeps an exact model; handles
  * are dropped at random, the heap is collected, and the test checks that
  * exactly the objects unreachable from live handles are gone (heap object
- * count), that every survivor is intact (payload signature) and that its
- * refcount is exact.  Then the same with threads mutating while another
- * collects, a cycle and a chain of a million objects, and the controls
- * (disable/enable, thresholds, freeze, statistics, argument checking).
+ * count) and walks every survivor from the handles through its slots:
+ * each must be the object the model says (id, payload signature), with
+ * the slot targets and the exact refcount the model says.  Then the same
+ * with threads mutating while another collects (each seed's run must see
+ * the collector defer changed members), a cycle and a chain of a million
+ * objects, and the controls (disable/enable, thresholds with the timer
+ * pass off, freeze, statistics, EINTR, NOWAIT's EBUSY, argument checking).
  *
  * Environment:
  *   REFSLAB_GC_SEEDS   number of seeds of the model test (default 2000;
@@ -19,9 +22,12 @@
  *                      100000 for the 32-bit build on the debug kernel,
  *                      which is there for the compat ABI: see small_run())
  *   REFSLAB_GC_THREAD_OPS  operations per mutator thread (default 4000)
+ *   REFSLAB_GC_TESTS   run only the tests whose names match this cmocka
+ *                      pattern (e.g. "test_interrupt")
  *
- * TAP through cmocka.  Needs root for the module parameter it lowers (the
- * slice budget, to make collections interleave with mutators).
+ * TAP through cmocka.  Needs root for the module parameters it changes
+ * (the slice budget, to make collections interleave with mutators; the
+ * timer pass's interval), restored after each test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1603,5 +1609,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	atexit(restore_params);
+	if (getenv("REFSLAB_GC_TESTS"))
+		cmocka_set_test_filter(getenv("REFSLAB_GC_TESTS"));
 	return cmocka_run_group_tests_name("gc", tests, NULL, NULL);
 }
