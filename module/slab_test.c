@@ -274,6 +274,12 @@ static bool rs_conc_crossed(struct rs_conc *cc)
 	       (atomic_read(&cc->crossed[0]) && atomic_read(&cc->crossed[1]));
 }
 
+/* The rounds, then more until both have crossed, up to a bound. */
+static bool rs_conc_more(struct rs_conc *cc, int r)
+{
+	return r < RS_CONC_ROUNDS || (r < RS_CONC_MAX && !rs_conc_crossed(cc));
+}
+
 static int rs_conc_thread(void *arg)
 {
 	struct rs_conc_arg *ca = arg;
@@ -284,8 +290,7 @@ static int rs_conc_thread(void *arg)
 	atomic_inc(&cc->arrived);
 	while (atomic_read(&cc->arrived) < cc->parties)
 		cond_resched();
-	for (r = 0; r < RS_CONC_ROUNDS ||
-		    (r < RS_CONC_MAX && !rs_conc_crossed(cc)); r++) {
+	for (r = 0; rs_conc_more(cc, r); r++) {
 		for (i = 0; i < 64; i++) {
 			mine[i] = rs_cache_alloc(cc->c, GFP_KERNEL);
 			if (!mine[i]) {
