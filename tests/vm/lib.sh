@@ -115,7 +115,8 @@ rs_kunit_expected() {
 		cfg=/boot/config-$(uname -r)
 		[ -r "$cfg" ] && grep -Eq '^CONFIG_KUNIT=[ym]' "$cfg" && return 0
 	fi
-	readelf -S "$1" 2>/dev/null | grep -q '\.kunit_test_suites'
+	# -W: readelf shortens long section names otherwise
+	readelf -SW "$1" 2>/dev/null | grep -q '\.kunit_test_suites'
 }
 
 # KUnit suites run at insmod on a kernel with CONFIG_KUNIT and print KTAP to
