@@ -149,13 +149,16 @@ struct rs_xfer {
 	void **objs;
 	unsigned int n;
 	unsigned int got;
+	int alloc_cpu, free_cpu;	/* where the work really ran */
 };
 
+/* 0 if all n objects were allocated, -ENOMEM if one was refused. */
 static long rs_xfer_alloc(void *arg)
 {
 	struct rs_xfer *x = arg;
 	unsigned int i;
 
+	x->alloc_cpu = raw_smp_processor_id();
 	for (i = 0; i < x->n; i++) {
 		x->objs[i] = rs_cache_alloc(x->c, GFP_KERNEL);
 		if (!x->objs[i])
@@ -164,14 +167,16 @@ static long rs_xfer_alloc(void *arg)
 		*(unsigned long *)x->objs[i] = (unsigned long)x->objs[i];
 	}
 	x->got = i;
-	return 0;
+	return i == x->n ? 0 : -ENOMEM;
 }
 
+/* The number of objects whose contents were overwritten while live. */
 static long rs_xfer_free(void *arg)
 {
 	struct rs_xfer *x = arg;
 	unsigned int i, bad = 0;
 
+	x->free_cpu = raw_smp_processor_id();
 	for (i = 0; i < x->got; i++) {
 		if (*(unsigned long *)x->objs[i] != (unsigned long)x->objs[i])
 			bad++;
@@ -199,8 +204,10 @@ void rs_slab_test_cross_cpu(struct rs_test *t)
 
 		RS_EXPECT(t, work_on_cpu(from, rs_xfer_alloc, &x) == 0);
 		RS_EXPECT(t, x.got == x.n);
+		RS_EXPECT(t, x.alloc_cpu == from);
 		RS_EXPECT(t, rs_cache_live_objects(x.c) == x.got);
 		RS_EXPECT(t, work_on_cpu(to, rs_xfer_free, &x) == 0);
+		RS_EXPECT(t, x.free_cpu == to);
 		RS_EXPECT(t, rs_cache_live_objects(x.c) == 0);
 	}
 	/* objects taken on one CPU went back through the other's arrays */
@@ -219,8 +226,16 @@ out:
 	RS_EXPECT(t, rs_cache_destroy(x.c) == 0);
 }
 
-/* Both CPUs at once, objects handed from one CPU to the other. */
-#define RS_RING	512
+/*
+ * Both CPUs at once, objects handed from one CPU to the other.  The two
+ * threads wait for each other before they start, and go on past their
+ * rounds (up to a bound) until each has freed an object the other
+ * allocated: the test is about the two running together, so it checks
+ * that they did.
+ */
+#define RS_RING		512
+#define RS_CONC_ROUNDS	300
+#define RS_CONC_MAX	(20 * RS_CONC_ROUNDS)
 
 struct rs_conc {
 	struct rs_cache *c;
@@ -228,8 +243,10 @@ struct rs_conc {
 	void *ring[RS_RING];
 	unsigned int head, tail;	/* under lock */
 	atomic_t bad, failed;
+	atomic_t arrived;		/* start barrier: threads there */
+	int parties;			/* threads that run the body */
+	atomic_t crossed[2];		/* objects of the other one each freed */
 	struct completion done[2];
-	int rounds;
 };
 
 struct rs_conc_arg {
@@ -237,21 +254,52 @@ struct rs_conc_arg {
 	int idx;
 };
 
+/*
+ * Each object carries its own address (overlaps show up) and the index of
+ * the thread that allocated it.  @idx < 0: not freed by a thread.
+ */
+static void rs_conc_free(struct rs_conc *cc, int idx, void *p)
+{
+	unsigned long *w = p;
+
+	if (w[0] != (unsigned long)p)
+		atomic_inc(&cc->bad);
+	else if (idx >= 0 && w[1] != (unsigned long)idx)
+		atomic_inc(&cc->crossed[idx]);
+	rs_cache_free(cc->c, p);
+}
+
+static bool rs_conc_crossed(struct rs_conc *cc)
+{
+	return cc->parties == 1 ||
+	       (atomic_read(&cc->crossed[0]) && atomic_read(&cc->crossed[1]));
+}
+
+/* The rounds, then more until both have crossed, up to a bound. */
+static bool rs_conc_more(struct rs_conc *cc, int r)
+{
+	return r < RS_CONC_ROUNDS || (r < RS_CONC_MAX && !rs_conc_crossed(cc));
+}
+
 static int rs_conc_thread(void *arg)
 {
 	struct rs_conc_arg *ca = arg;
 	struct rs_conc *cc = ca->cc;
-	void *mine[64];
+	unsigned long *mine[64];
 	int r, i;
 
-	for (r = 0; r < cc->rounds; r++) {
+	atomic_inc(&cc->arrived);
+	while (atomic_read(&cc->arrived) < cc->parties)
+		cond_resched();
+	for (r = 0; rs_conc_more(cc, r); r++) {
 		for (i = 0; i < 64; i++) {
 			mine[i] = rs_cache_alloc(cc->c, GFP_KERNEL);
 			if (!mine[i]) {
 				atomic_inc(&cc->failed);
 				continue;
 			}
-			*(unsigned long *)mine[i] = (unsigned long)mine[i];
+			mine[i][0] = (unsigned long)mine[i];
+			mine[i][1] = ca->idx;
 		}
 		for (i = 0; i < 64; i++) {
 			void *o = mine[i];
@@ -272,18 +320,13 @@ static int rs_conc_thread(void *arg)
 					void *p = cc->ring[cc->tail++ % RS_RING];
 
 					spin_unlock(&cc->lock);
-					if (*(unsigned long *)p != (unsigned long)p)
-						atomic_inc(&cc->bad);
-					rs_cache_free(cc->c, p);
+					rs_conc_free(cc, ca->idx, p);
 				} else {
 					spin_unlock(&cc->lock);
 				}
 			}
-			if (o) {
-				if (*(unsigned long *)o != (unsigned long)o)
-					atomic_inc(&cc->bad);
-				rs_cache_free(cc->c, o);
-			}
+			if (o)
+				rs_conc_free(cc, ca->idx, o);
 		}
 		cond_resched();
 	}
@@ -310,7 +353,7 @@ void rs_slab_test_concurrent(struct rs_test *t)
 	spin_lock_init(&cc->lock);
 	init_completion(&cc->done[0]);
 	init_completion(&cc->done[1]);
-	cc->rounds = 300;
+	cc->parties = a == b ? 1 : 2;
 	for (i = 0; i < 2; i++) {
 		ca[i].cc = cc;
 		ca[i].idx = i;
@@ -339,16 +382,16 @@ join:
 	wait_for_completion(&cc->done[0]);
 	wait_for_completion(&cc->done[1]);
 	/* what is still in the ring */
-	while (cc->head != cc->tail) {
-		void *p = cc->ring[cc->tail++ % RS_RING];
-
-		if (*(unsigned long *)p != (unsigned long)p)
-			atomic_inc(&cc->bad);
-		rs_cache_free(cc->c, p);
-	}
+	while (cc->head != cc->tail)
+		rs_conc_free(cc, -1, cc->ring[cc->tail++ % RS_RING]);
 	RS_EXPECT(t, atomic_read(&cc->bad) == 0);
 	RS_EXPECT(t, atomic_read(&cc->failed) == 0);
+	/* each thread freed objects the other allocated, on its own CPU */
+	RS_EXPECT(t, rs_conc_crossed(cc));
 	rs_expect_clean(t, cc->c);
+	/* ... and they went back to slabs another CPU had refilled from */
+	if (a != b)
+		RS_EXPECT(t, rs_cache_stat(cc->c, RS_FREE_REMOTE) > 0);
 destroy:
 	RS_EXPECT(t, rs_cache_destroy(cc->c) == 0);
 out:
@@ -587,7 +630,7 @@ void rs_slab_test_shrink(struct rs_test *t)
 	RS_EXPECT(t, x.objs);
 	if (!x.objs)
 		goto out;
-	work_on_cpu(a, rs_xfer_alloc, &x);
+	RS_EXPECT(t, work_on_cpu(a, rs_xfer_alloc, &x) == 0);
 	RS_EXPECT(t, x.got == x.n);
 	pages = rs_cache_pages(x.c);
 	RS_EXPECT(t, pages >= 40UL << rs_cache_order(x.c));

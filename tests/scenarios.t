@@ -5,7 +5,9 @@
 #   fail-NAME.rs     must fail an expectation or an operation (exit 1)
 #   syntax-NAME.rs   must be refused as a bad script (exit 2)
 # A "# expect-stderr: TEXT" line in a failing scenario must appear in its
-# error output (so the line number and message are checked too).
+# error output (so the line number and message are checked too); a
+# "# expect-stdout: LINE" line must be a whole line of a scenario's output
+# (what commands such as read print).
 # REFSLABCTL overrides the binary (default: build/refslabctl next to tests/).
 here=$(cd "$(dirname "$0")" && pwd)
 ctl=${REFSLABCTL:-$here/../build/refslabctl}
@@ -37,6 +39,11 @@ for f in "$@"; do
 	if [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
 		ok=0
 		why="${why:+$why; }stderr lacks: $want_err"
+	fi
+	want_out=$(sed -n 's/^# expect-stdout: //p' "$f")
+	if [ -n "$want_out" ] && ! grep -qxF -- "$want_out" "$tmp/out"; then
+		ok=0
+		why="${why:+$why; }stdout lacks the line: $want_out"
 	fi
 	if [ $ok -eq 1 ]; then
 		echo "ok $n - $name (exit $rc)"

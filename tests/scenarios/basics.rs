@@ -1,4 +1,5 @@
 # Objects, handles, slots and payloads: refcounts exact after each step.
+# expect-stdout: a[0..5] = "hello"
 gc disable                      # nothing moves behind our back
 
 create a slots=2 payload=16     # a = a new object, refcount 1
@@ -23,7 +24,8 @@ expect refcount c 2
 write a 0 "hello"
 write a 5 ", world\0"
 expect payload a 0 "hello, world\0"
-read a 0 5
+read a 0 5                      # prints it (checked by scenarios.t)
+expect payload a 0 "hello"
 expect payload a 13 "\0\0\0"    # the rest is still zero
 
 unlink a 0

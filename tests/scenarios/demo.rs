@@ -11,6 +11,9 @@ write eggs 0 "eggs"
 link list 0 milk
 link list 1 eggs
 stat list milk eggs             # milk and eggs: refcount 2 (handle + slot)
+expect refcount list 1
+expect refcount milk 2
+expect refcount eggs 2
 heap
 print "== dropping handles: the list still holds milk and eggs =="
 drop milk eggs
@@ -26,6 +29,8 @@ create b slots=1 payload=8
 link a 0 b
 link b 0 a
 stat a b                        # refcount 2 each: a handle and a slot
+expect refcount a 2
+expect refcount b 2
 drop a b
 expect objects 2                # refcounts are 1: nothing freed them
 heap

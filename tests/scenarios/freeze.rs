@@ -17,5 +17,11 @@ collect
 expect freed 2
 expect objects 0
 gc threshold 100
+expect gc threshold 100
+expect gc enabled 0               # a threshold does not enable
 gc enable
+expect gc enabled 1
+expect gc threshold 100
 gc threshold adaptive
+expect gc threshold != 100        # back to the gc_threshold parameter
+expect gc enabled 1

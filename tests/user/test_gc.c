@@ -6,10 +6,13 @@
  * built through /dev/refslab while the test keeps an exact model; handles
  * are dropped at random, the heap is collected, and the test checks that
  * exactly the objects unreachable from live handles are gone (heap object
- * count), that every survivor is intact (payload signature) and that its
- * refcount is exact.  Then the same with threads mutating while another
- * collects, a cycle and a chain of a million objects, and the controls
- * (disable/enable, thresholds, freeze, statistics, argument checking).
+ * count) and walks every survivor from the handles through its slots:
+ * each must be the object the model says (id, payload signature), with
+ * the slot targets and the exact refcount the model says.  Then the same
+ * with threads mutating while another collects (each seed's run must see
+ * the collector defer changed members), a cycle and a chain of a million
+ * objects, and the controls (disable/enable, thresholds with the timer
+ * pass off, freeze, statistics, EINTR, NOWAIT's EBUSY, argument checking).
  *
  * Environment:
  *   REFSLAB_GC_SEEDS   number of seeds of the model test (default 2000;
@@ -19,9 +22,12 @@
  *                      100000 for the 32-bit build on the debug kernel,
  *                      which is there for the compat ABI: see small_run())
  *   REFSLAB_GC_THREAD_OPS  operations per mutator thread (default 4000)
+ *   REFSLAB_GC_TESTS   run only the tests whose names match this cmocka
+ *                      pattern (e.g. "test_interrupt")
  *
- * TAP through cmocka.  Needs root for the module parameter it lowers (the
- * slice budget, to make collections interleave with mutators).
+ * TAP through cmocka.  Needs root for the module parameters it changes
+ * (the slice budget, to make collections interleave with mutators; the
+ * timer pass's interval), restored after each test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +48,66 @@
 #include "refslab.h"
 
 #define BUDGET_PARAM "/sys/module/refslab/parameters/gc_slice_budget"
+#define INTERVAL_PARAM "/sys/module/refslab/parameters/gc_interval_ms"
+#define THRESHOLD_MAX (1u << 24)	/* GC_CONTROL's largest threshold */
+
+/*
+ * cmocka's assertions longjmp to the test's start when they fail, which is
+ * undefined from any thread but the test's own.  The helpers below, which
+ * the mutator and collector threads share with the tests, fail through
+ * gc_fail(): in the test's thread it is fail_msg(); in a thread that set
+ * thr_fail it records the message and longjmps to that thread's own
+ * start, and the test reports it after the join.
+ */
+struct thr_fail {
+	jmp_buf jb;
+	int failed;
+	char msg[256];
+};
+
+static __thread struct thr_fail *thr_fail;
+
+static void gc_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+static void gc_fail(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (thr_fail) {
+		memcpy(thr_fail->msg, msg, sizeof(msg));
+		thr_fail->failed = 1;
+		longjmp(thr_fail->jb, 1);
+	}
+	fail_msg("%s", msg);
+	abort();	/* fail_msg() does not return */
+}
+
+#define gc_check(cond, ...)				\
+	do {						\
+		if (!(cond))				\
+			gc_fail(__VA_ARGS__);		\
+	} while (0)
+
+#define gc_eq(a, b)							\
+	do {								\
+		long long a_ = (long long)(a), b_ = (long long)(b);	\
+									\
+		if (a_ != b_)						\
+			gc_fail("line %d: %s is %lld, expected %lld",	\
+				__LINE__, #a, a_, b_);			\
+	} while (0)
+
+/* After the join: a thread's failure fails the test, in its thread. */
+static void thr_report(const struct thr_fail *f, const char *who)
+{
+	if (f->failed)
+		fail_msg("%s: %s", who, f->msg);
+}
 
 /*
  * The debug kernel (KASAN shadow checks on every access, kmemleak tracking,
@@ -80,7 +146,7 @@ static int rs_open(void)
 {
 	int fd = open(REFSLAB_DEVICE, O_RDWR | O_CLOEXEC);
 
-	assert_true(fd >= 0);
+	gc_check(fd >= 0, "open %s: %s", REFSLAB_DEVICE, strerror(errno));
 	return fd;
 }
 
@@ -94,7 +160,7 @@ static uint32_t rs_create(int fd, uint32_t nslots, uint32_t payload)
 {
 	struct refslab_create c = { .nslots = nslots, .payload_size = payload };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_CREATE, &c), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_CREATE, &c), 0);
 	return c.handle;
 }
 
@@ -102,7 +168,7 @@ static uint32_t rs_dup(int fd, uint32_t h)
 {
 	struct refslab_dup d = { .handle = h };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_DUP, &d), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_DUP, &d), 0);
 	return d.new_handle;
 }
 
@@ -110,21 +176,21 @@ static void rs_drop(int fd, uint32_t h)
 {
 	struct refslab_drop d = { .handle = h };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_DROP, &d), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_DROP, &d), 0);
 }
 
 static void rs_set(int fd, uint32_t h, uint32_t slot, uint32_t target)
 {
 	struct refslab_slot s = { .handle = h, .slot = slot, .target = target };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_SET_SLOT, &s), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_SET_SLOT, &s), 0);
 }
 
 static uint32_t rs_get(int fd, uint32_t h, uint32_t slot)
 {
 	struct refslab_slot s = { .handle = h, .slot = slot };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_GET_SLOT, &s), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_GET_SLOT, &s), 0);
 	return s.target;
 }
 
@@ -133,7 +199,7 @@ static void rs_write_sig(int fd, uint32_t h, uint64_t sig)
 	struct refslab_io io = { .handle = h, .len = 8,
 				 .buf = (uintptr_t)&sig };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_WRITE, &io), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_WRITE, &io), 0);
 }
 
 static uint64_t rs_read_sig(int fd, uint32_t h)
@@ -142,7 +208,7 @@ static uint64_t rs_read_sig(int fd, uint32_t h)
 	struct refslab_io io = { .handle = h, .len = 8,
 				 .buf = (uintptr_t)&sig };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_READ, &io), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_READ, &io), 0);
 	return sig;
 }
 
@@ -150,7 +216,7 @@ static struct refslab_stat rs_stat(int fd, uint32_t h)
 {
 	struct refslab_stat s = { .handle = h };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_STAT, &s), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_STAT, &s), 0);
 	return s;
 }
 
@@ -159,7 +225,7 @@ static uint64_t rs_objects(int fd)
 	struct refslab_heap_stats s;
 
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(rio(fd, REFSLAB_IOC_HEAP_STATS, &s), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_HEAP_STATS, &s), 0);
 	return s.objects;
 }
 
@@ -172,7 +238,7 @@ static struct refslab_gc_collect rs_collect(int fd)
 		memset(&c, 0, sizeof(c));
 		err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
 	} while (err == -EINTR);
-	assert_int_equal(err, 0);
+	gc_eq(err, 0);
 	return c;
 }
 
@@ -181,7 +247,7 @@ static struct refslab_gc_stats rs_gc_stats(int fd)
 	struct refslab_gc_stats s;
 
 	memset(&s, 0xff, sizeof(s));
-	assert_int_equal(rio(fd, REFSLAB_IOC_GC_STATS, &s), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_GC_STATS, &s), 0);
 	return s;
 }
 
@@ -191,7 +257,7 @@ static struct refslab_gc_control rs_control(int fd, uint32_t flags,
 	struct refslab_gc_control c = { .flags = flags, .enabled = enabled,
 					.threshold = thr };
 
-	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &c), 0);
+	gc_eq(rio(fd, REFSLAB_IOC_GC_CONTROL, &c), 0);
 	return c;
 }
 
@@ -215,10 +281,10 @@ static void batch_flush(struct batch *b)
 
 	if (!b->n)
 		return;
-	assert_int_equal(rio(b->fd, REFSLAB_IOC_BATCH, &req), 0);
-	assert_int_equal(req.done, b->n);
+	gc_eq(rio(b->fd, REFSLAB_IOC_BATCH, &req), 0);
+	gc_eq(req.done, b->n);
 	for (i = 0; i < b->n; i++)
-		assert_int_equal(b->ops[i].result, 0);
+		gc_eq(b->ops[i].result, 0);
 }
 
 static struct refslab_op *batch_op(struct batch *b, uint32_t op)
@@ -282,7 +348,8 @@ struct mobj {
 	int live;		/* still in the kernel (as far as we know) */
 	int nslots;
 	int slot[M_MAXSLOT];	/* model object index or -1 */
-	uint64_t sig;
+	uint64_t sig;		/* its payload */
+	uint64_t kid;		/* the module's id of it (STAT) */
 };
 
 struct model {
@@ -337,8 +404,7 @@ static int m_alloc(struct model *m)
 			return i;
 		}
 	}
-	fail();
-	return -1;
+	gc_fail("seed %u: model full", m->seed);
 }
 
 /* Indices m_alloc() can still hand out. */
@@ -358,7 +424,7 @@ static int m_new(struct model *m, int nslots)
 	struct mobj *o = &m->obj[i];
 	uint32_t h;
 
-	assert_true(m->nh < M_MAXH);
+	gc_check(m->nh < M_MAXH, "seed %u: model handles full", m->seed);
 	o->live = 1;
 	o->nslots = nslots;
 	for (k = 0; k < M_MAXSLOT; k++)
@@ -367,6 +433,7 @@ static int m_new(struct model *m, int nslots)
 		 (uint64_t)++m->gen ^ 0x5e00000000000000ull;
 	h = rs_create(m->fd, nslots, 8);
 	rs_write_sig(m->fd, h, o->sig);
+	o->kid = rs_stat(m->fd, h).id;
 	m->hnum[m->nh] = h;
 	m->hobj[m->nh] = i;
 	m->nh++;
@@ -391,7 +458,7 @@ static void m_drop(struct model *m, int hi)
 
 static void m_dup(struct model *m, int hi)
 {
-	assert_true(m->nh < M_MAXH);
+	gc_check(m->nh < M_MAXH, "seed %u: model handles full", m->seed);
 	m->hnum[m->nh] = rs_dup(m->fd, m->hnum[hi]);
 	m->hobj[m->nh] = m->hobj[hi];
 	m->nh++;
@@ -403,11 +470,13 @@ static void m_get(struct model *m, int hi, int slot)
 	uint32_t h = rs_get(m->fd, m->hnum[hi], slot);
 
 	if (t < 0) {
-		assert_int_equal(h, REFSLAB_NONE);
+		gc_check(h == REFSLAB_NONE, "seed %u: GET_SLOT of an empty slot gave handle %u",
+			 m->seed, h);
 		return;
 	}
-	assert_int_not_equal(h, REFSLAB_NONE);
-	assert_true(m->nh < M_MAXH);
+	gc_check(h != REFSLAB_NONE, "seed %u: GET_SLOT: slot %d empty, model %d",
+		 m->seed, slot, t);
+	gc_check(m->nh < M_MAXH, "seed %u: model handles full", m->seed);
 	m->hnum[m->nh] = h;
 	m->hobj[m->nh] = t;
 	m->nh++;
@@ -460,30 +529,93 @@ static uint32_t m_ref(struct model *m, int o)
 	return r;
 }
 
-/* After a collection: forget the dead, check survivors.  Returns live. */
-static int m_check(struct model *m, int exact)
+/*
+ * The object a kernel handle names is model object o: the same id (a
+ * freed and reused object has a new one), slot count and payload.
+ */
+static void m_check_object(struct model *m, uint32_t h, int o)
 {
-	int i, live = m_reach(m);
+	struct refslab_stat st = rs_stat(m->fd, h);
+	uint64_t sig = rs_read_sig(m->fd, h);
+
+	gc_check(st.id == m->obj[o].kid && st.nslots == (uint32_t)m->obj[o].nslots,
+		 "seed %u: object %d is id %llu with %u slots, model id %llu with %d: freed, or a slot names another object",
+		 m->seed, o, (unsigned long long)st.id, st.nslots,
+		 (unsigned long long)m->obj[o].kid, m->obj[o].nslots);
+	gc_check(sig == m->obj[o].sig,
+		 "seed %u: object %d payload %#llx, model %#llx: object reused",
+		 m->seed, o, (unsigned long long)sig,
+		 (unsigned long long)m->obj[o].sig);
+}
+
+/*
+ * After a collection, with no mutator running: forget the objects the
+ * model cannot reach, and walk everything it can, from the handles through
+ * GET_SLOT, comparing each object (id, slots, payload), each slot's target
+ * and each refcount (exact: handles plus slots of reachable objects, plus
+ * the walk's own handle) with the model.  So a wrong free, a wrong
+ * survivor holding a reference, or a slot left pointing elsewhere all
+ * show, whether or not a handle names the object.  Returns how many
+ * objects are reachable.
+ */
+static int m_check(struct model *m)
+{
+	uint32_t kh[M_MAXOBJ] = { 0 }, temp[M_MAXOBJ] = { 0 };
+	int want[M_MAXOBJ] = { 0 }, queue[M_MAXOBJ], qh = 0, qt = 0, i, k;
+	int live = m_reach(m);
 
 	for (i = m->lo; i < m->hi; i++)
 		if (!m->reach[i])
 			m->obj[i].live = 0;
 	for (i = 0; i < m->nh; i++) {
 		int o = m->hobj[i];
-		struct refslab_stat st = rs_stat(m->fd, m->hnum[i]);
-		uint64_t sig = rs_read_sig(m->fd, m->hnum[i]);
 
-		if (sig != m->obj[o].sig)
-			fail_seed(m, "payload signature changed: object reused");
-		assert_true(sig == m->obj[o].sig);
-		if (exact && st.refcount != m_ref(m, o)) {
-			print_error("seed %u: object %d refcount %u, model %u\n",
-				    m->seed, o, st.refcount, m_ref(m, o));
-			fail();
+		want[o]++;
+		if (!kh[o]) {
+			kh[o] = m->hnum[i];
+			queue[qt++] = o;
 		}
-		if (!exact)
-			assert_true(st.refcount >= m_ref(m, o));
 	}
+	while (qh < qt) {
+		int o = queue[qh++];
+		const struct mobj *mo = &m->obj[o];
+
+		m_check_object(m, kh[o], o);
+		for (k = 0; k < mo->nslots; k++) {
+			int to = mo->slot[k];
+			uint32_t t = rs_get(m->fd, kh[o], k);
+
+			if (to < 0) {
+				gc_check(t == REFSLAB_NONE,
+					 "seed %u: object %d slot %d names an object, model: empty",
+					 m->seed, o, k);
+				continue;
+			}
+			gc_check(t != REFSLAB_NONE,
+				 "seed %u: object %d slot %d is empty, model: object %d",
+				 m->seed, o, k, to);
+			want[to]++;
+			m_check_object(m, t, to);
+			if (!kh[to]) {
+				kh[to] = temp[to] = t;
+				queue[qt++] = to;
+			} else {
+				rs_drop(m->fd, t);
+			}
+		}
+	}
+	gc_eq(qt, live);
+	for (i = 0; i < qt; i++) {
+		int o = queue[i];
+		uint32_t rc = rs_stat(m->fd, kh[o]).refcount;
+		uint32_t w = want[o] + (temp[o] != 0);
+
+		gc_check(rc == w, "seed %u: object %d refcount %u, model %u",
+			 m->seed, o, rc, w);
+	}
+	for (i = 0; i < M_MAXOBJ; i++)
+		if (temp[i])
+			rs_drop(m->fd, temp[i]);
 	return live;
 }
 
@@ -583,7 +715,7 @@ static void model_one_seed(unsigned int seed)
 			if (rnd(m, 3) == 0)
 				m_drop(m, i);
 		rs_collect(fd);
-		live = m_check(m, 1);
+		live = m_check(m);
 		if (rs_objects(fd) != (uint64_t)live) {
 			print_error("seed %u round %d: %llu objects, model %d\n",
 				    seed, round,
@@ -614,56 +746,89 @@ static void test_model(void **state)
 	printf("# model: %lu seeds from %lu passed\n", n, first);
 }
 
-/* ---- threads mutating while another collects ---- */
+/* ---- module parameters the tests change (the VM runs as root) ---- */
 
-static char saved_budget[32];
+struct param {
+	const char *path;
+	char saved[32];		/* its value before the test; "" untouched */
+};
 
-/* Lower the slice budget; the write must take effect (the VM runs as root). */
-static void set_budget(const char *v)
+static struct param budget = { .path = BUDGET_PARAM };
+static struct param interval = { .path = INTERVAL_PARAM };
+
+/* Set a module parameter; the write must take effect. */
+static void param_set(struct param *p, const char *v)
 {
 	char back[32] = "";
-	FILE *f = fopen(BUDGET_PARAM, "r+");
+	FILE *f = fopen(p->path, "r+");
 
 	if (!f)
-		fail_msg("open %s: %s", BUDGET_PARAM, strerror(errno));
-	if (!saved_budget[0] && !fgets(saved_budget, sizeof(saved_budget), f))
-		fail_msg("read %s", BUDGET_PARAM);
+		fail_msg("open %s: %s", p->path, strerror(errno));
+	if (!p->saved[0] && !fgets(p->saved, sizeof(p->saved), f))
+		fail_msg("read %s", p->path);
 	rewind(f);
 	if (fputs(v, f) < 0 || fclose(f))
-		fail_msg("write %s: %s", BUDGET_PARAM, strerror(errno));
-	f = fopen(BUDGET_PARAM, "r");
-	if (!f || !fgets(back, sizeof(back), f) || strtoul(back, NULL, 0) != strtoul(v, NULL, 0))
-		fail_msg("%s reads '%s' after writing %s", BUDGET_PARAM, back, v);
+		fail_msg("write %s: %s", p->path, strerror(errno));
+	f = fopen(p->path, "r");
+	if (!f)
+		fail_msg("open %s: %s", p->path, strerror(errno));
+	if (!fgets(back, sizeof(back), f) || strtoul(back, NULL, 0) != strtoul(v, NULL, 0)) {
+		fclose(f);
+		fail_msg("%s reads '%s' after writing %s", p->path, back, v);
+	}
 	fclose(f);
 }
 
-static void restore_budget(void)
+static void param_restore(struct param *p)
 {
 	FILE *f;
 
-	if (!saved_budget[0])
+	if (!p->saved[0])
 		return;
-	f = fopen(BUDGET_PARAM, "w");
+	f = fopen(p->path, "w");
 	if (f) {
-		fputs(saved_budget, f);
+		fputs(p->saved, f);
 		fclose(f);
 	}
-	saved_budget[0] = 0;
+	p->saved[0] = 0;
 }
 
+static void restore_params(void)
+{
+	param_restore(&budget);
+	param_restore(&interval);
+}
+
+/* Teardown of the tests that change parameters, pass or fail. */
+static int restore_params_td(void **state)
+{
+	(void)state;
+	restore_params();
+	return 0;
+}
+
+/* ---- threads mutating while another collects ---- */
+
 #define NMUT 3
+#define THREAD_ROUNDS 10	/* per seed, until something was deferred */
 
 struct mut {
 	pthread_t t;
 	struct model m;
 	unsigned long ops;
+	struct thr_fail fail;
+};
+
+struct collector {
+	pthread_t t;
+	int fd;
+	struct thr_fail fail;
 };
 
 static volatile int mut_running;
 
-static void *mut_main(void *arg)
+static void mut_run(struct mut *mu)
 {
-	struct mut *mu = arg;
 	struct model *m = &mu->m;
 	unsigned long i;
 
@@ -679,32 +844,83 @@ static void *mut_main(void *arg)
 			}
 		}
 		if ((i & 63) == 0 && m->nh) {
-			/* what a handle reaches is intact right now */
-			int hi = rnd(m, m->nh);
+			/*
+			 * What a handle names is intact right now: the same
+			 * object, slots and payload.  Its refcount is only
+			 * bounded below here: garbage of this model the
+			 * collector has not freed yet may still hold
+			 * references to it.  Exact refcounts come after the
+			 * final collection, and test_gc_step checks each
+			 * lock drop of a collection exactly.
+			 */
+			int hi = rnd(m, m->nh), o = m->hobj[hi];
+			uint32_t rc;
 
 			m_reach(m);
-			assert_true(rs_read_sig(m->fd, m->hnum[hi]) ==
-				    m->obj[m->hobj[hi]].sig);
-			assert_true(rs_stat(m->fd, m->hnum[hi]).refcount >=
-				    m_ref(m, m->hobj[hi]));
+			m_check_object(m, m->hnum[hi], o);
+			rc = rs_stat(m->fd, m->hnum[hi]).refcount;
+			gc_check(rc >= m_ref(m, o),
+				 "seed %u: object %d refcount %u, below the model's %u",
+				 m->seed, o, rc, m_ref(m, o));
 		}
 	}
+}
+
+static void *mut_main(void *arg)
+{
+	struct mut *mu = arg;
+
+	thr_fail = &mu->fail;
+	if (!setjmp(mu->fail.jb))
+		mut_run(mu);
 	return NULL;
+}
+
+static void collector_run(struct collector *col)
+{
+	while (mut_running) {
+		struct refslab_gc_collect c = { 0 };
+		int err = rio(col->fd, REFSLAB_IOC_GC_COLLECT, &c);
+
+		gc_check(err == 0 || err == -EINTR, "GC_COLLECT: %s",
+			 strerror(-err));
+		/* let candidates pile up so collections span many slices */
+		usleep(500);
+	}
 }
 
 static void *collector_main(void *arg)
 {
-	int fd = *(int *)arg;
+	struct collector *col = arg;
 
-	while (mut_running) {
-		struct refslab_gc_collect c = { 0 };
-		int err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
-
-		assert_true(err == 0 || err == -EINTR);
-		/* let candidates pile up so collections span many slices */
-		usleep(500);
-	}
+	thr_fail = &col->fail;
+	if (!setjmp(col->fail.jb))
+		collector_run(col);
 	return NULL;
+}
+
+/* NMUT mutators and a collector on one heap; failures reported here. */
+static void thread_round(struct mut *mu, int fd)
+{
+	struct collector col = { .fd = fd };
+	char who[64];
+	int i;
+
+	mut_running = 1;
+	assert_int_equal(pthread_create(&col.t, NULL, collector_main, &col), 0);
+	for (i = 0; i < NMUT; i++) {
+		memset(&mu[i].fail, 0, sizeof(mu[i].fail));
+		assert_int_equal(pthread_create(&mu[i].t, NULL, mut_main, &mu[i]), 0);
+	}
+	for (i = 0; i < NMUT; i++)
+		pthread_join(mu[i].t, NULL);
+	mut_running = 0;
+	pthread_join(col.t, NULL);
+	for (i = 0; i < NMUT; i++) {
+		snprintf(who, sizeof(who), "mutator %d", i);
+		thr_report(&mu[i].fail, who);
+	}
+	thr_report(&col.fail, "collector");
 }
 
 static void test_threads(void **state)
@@ -712,58 +928,49 @@ static void test_threads(void **state)
 	unsigned long ops = env_ul("REFSLAB_GC_THREAD_OPS", 4000);
 	unsigned long seeds = env_ul("REFSLAB_GC_THREAD_SEEDS", 4), s;
 	struct mut *mu = calloc(NMUT, sizeof(*mu));
-	unsigned long long deferred = 0, collections = 0;
-	pthread_t col;
 	int i;
 
 	(void)state;
 	assert_non_null(mu);
-	set_budget("16");
+	param_set(&budget, "16");
 	for (s = 1; s <= seeds; s++) {
-		int fd = rs_open();
+		int fd = rs_open(), rounds = 0;
+		struct refslab_gc_stats st;
 		long live = 0;
 
 		for (i = 0; i < NMUT; i++) {
 			model_init(&mu[i].m, fd, (unsigned int)(s * 100 + i), i + 1);
 			mu[i].ops = ops;
 		}
-		mut_running = 1;
-		assert_int_equal(pthread_create(&col, NULL, collector_main, &fd), 0);
-		for (i = 0; i < NMUT; i++)
-			assert_int_equal(pthread_create(&mu[i].t, NULL, mut_main,
-							&mu[i]), 0);
-		for (i = 0; i < NMUT; i++)
-			pthread_join(mu[i].t, NULL);
-		mut_running = 0;
-		pthread_join(col, NULL);
+		/*
+		 * Each seed's run must exercise the barrier (members that
+		 * changed under a collection are deferred, not freed): more
+		 * rounds on the same heap until it has, up to a bound.
+		 */
+		do {
+			thread_round(mu, fd);
+			rounds++;
+			st = rs_gc_stats(fd);
+		} while (!st.deferred && rounds < THREAD_ROUNDS);
 		rs_collect(fd);
 		for (i = 0; i < NMUT; i++)
-			live += m_check(&mu[i].m, 1);
-		if (rs_objects(fd) != (uint64_t)live) {
-			print_error("thread seed %lu: %llu objects, model %ld\n",
-				    s, (unsigned long long)rs_objects(fd), live);
-			fail();
-		}
-		{
-			struct refslab_gc_stats st = rs_gc_stats(fd);
-
-			printf("# threads seed %lu: %ld live, %llu collections, %llu collected, %llu deferred, max pause %llu us\n",
-			       s, live, (unsigned long long)st.collections,
-			       (unsigned long long)st.collected,
-			       (unsigned long long)st.deferred,
-			       (unsigned long long)st.max_pause_ns / 1000);
-			deferred += st.deferred;
-			collections += st.collections;
-		}
+			live += m_check(&mu[i].m);
+		if (rs_objects(fd) != (uint64_t)live)
+			fail_msg("thread seed %lu: %llu objects, model %ld", s,
+				 (unsigned long long)rs_objects(fd), live);
+		st = rs_gc_stats(fd);
+		printf("# threads seed %lu: %d rounds, %ld live, %llu collections, %llu collected, %llu deferred, max pause %llu us\n",
+		       s, rounds, live, (unsigned long long)st.collections,
+		       (unsigned long long)st.collected,
+		       (unsigned long long)st.deferred,
+		       (unsigned long long)st.max_pause_ns / 1000);
+		if (!st.deferred)
+			fail_msg("thread seed %lu: nothing deferred in %d rounds of %d mutators",
+				 s, rounds, NMUT);
 		close(fd);
 	}
-	restore_budget();
+	param_restore(&budget);
 	free(mu);
-	/* the barrier was exercised: members changed under a collection */
-	printf("# threads: %llu collections, %llu objects deferred\n",
-	       collections, deferred);
-	assert_true(collections > 0);
-	assert_true(deferred > 0);
 }
 
 /* ---- a million ---- */
@@ -940,11 +1147,53 @@ static int make_garbage_pairs(int fd, int n)
 	return 2 * n;
 }
 
+/* The collector kthread's passes so far (debugfs gc, "kthread_passes"). */
+static long long kthread_passes(void)
+{
+	char line[256];
+	long long n = -1;
+	FILE *f = fopen("/sys/kernel/debug/refslab/gc", "r");
+
+	if (!f)
+		fail_msg("open debugfs refslab/gc: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " kthread_passes %lld", &n) == 1)
+			break;
+	fclose(f);
+	if (n < 0)
+		fail_msg("no kthread_passes in debugfs refslab/gc");
+	return n;
+}
+
+/*
+ * The kthread reads gc_interval_ms when it goes to sleep: wake it (a
+ * garbage pair in a heap of threshold 1) so that it sleeps again with the
+ * value just written.
+ */
+static void kthread_nudge(void)
+{
+	int fd = rs_open();
+
+	rs_control(fd, REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD, 1, 1);
+	make_garbage_pairs(fd, 1);
+	assert_true(wait_objects(fd, 0, 30));
+	close(fd);
+	usleep(100000);
+}
+
+/*
+ * Enable, disable and the threshold decide when the kthread collects a
+ * heap.  The timer pass collects any enabled heap with candidates,
+ * whatever its threshold, so the threshold is tested with the timer off
+ * (gc_interval_ms=0): garbage below it must stay, garbage that reaches it
+ * must go.  With a fast timer on, a disabled heap is never collected.
+ */
 static void test_disable_enable_threshold(void **state)
 {
 	int fd = rs_open();
 	struct refslab_gc_control c;
 	struct refslab_gc_stats s;
+	long long p0, p1;
 
 	(void)state;
 	/* defaults: enabled, adaptive */
@@ -962,27 +1211,54 @@ static void test_disable_enable_threshold(void **state)
 	assert_int_equal(s.enabled, 0);
 	assert_int_equal(s.threshold, 40);
 
-	/* 100 candidates, far above the threshold: disabled, nothing runs
-	 * (the timer pass comes every 2 s by default) */
+	/* disabled, 100 candidates (over the threshold), a timer pass every
+	 * 50 ms: passes run, nothing is collected */
+	param_set(&interval, "50");
+	kthread_nudge();
 	make_garbage_pairs(fd, 50);
 	assert_int_equal(rs_gc_stats(fd).pending, 100);
-	sleep(3);
+	p0 = kthread_passes();
+	usleep(600000);
+	p1 = kthread_passes();
+	printf("# disabled: %lld kthread passes in 0.6 s, nothing collected\n", p1 - p0);
+	assert_true(p1 - p0 >= 2);
 	s = rs_gc_stats(fd);
 	assert_int_equal(s.collections, 0);
 	assert_int_equal(rs_objects(fd), 100);
+
+	/* the timer off: once the kthread has gone back to sleep with the
+	 * new interval, it passes only when kicked */
+	param_set(&interval, "0");
+	kthread_nudge();
+	p0 = kthread_passes();
+	usleep(300000);
+	assert_int_equal(kthread_passes(), p0);
 
 	/* enabling kicks the kthread: over the threshold already */
 	rs_enable(fd, 1);
 	assert_true(wait_objects(fd, 0, 30));
 	s = rs_gc_stats(fd);
-	assert_true(s.collections >= 1);
+	assert_int_equal(s.collections, 1);
 	assert_int_equal(s.collected, 100);
 	assert_int_equal(s.pending, 0);
 
-	/* below the threshold nothing is kicked ... (the timer may still
-	 * collect, so only check that crossing it does) */
-	make_garbage_pairs(fd, 25);
+	/* below the threshold (30 of 40 candidates): nothing runs */
+	make_garbage_pairs(fd, 15);
+	assert_int_equal(rs_gc_stats(fd).pending, 30);
+	usleep(500000);
+	s = rs_gc_stats(fd);
+	assert_int_equal(s.collections, 1);
+	assert_int_equal(s.pending, 30);
+	assert_int_equal(rs_objects(fd), 30);
+
+	/* reaching it (40) kicks a collection */
+	make_garbage_pairs(fd, 5);
 	assert_true(wait_objects(fd, 0, 30));
+	s = rs_gc_stats(fd);
+	assert_int_equal(s.collections, 2);
+	assert_int_equal(s.collected, 140);
+	assert_int_equal(s.pending, 0);
+	param_restore(&interval);
 
 	/* back to adaptive */
 	c = rs_control(fd, REFSLAB_GC_SET_THRESHOLD, 0, 0);
@@ -1093,6 +1369,7 @@ static void test_bad_args(void **state)
 	struct refslab_gc_control k;
 	struct refslab_gc_freeze f;
 	unsigned char big[sizeof(struct refslab_gc_collect) + 8];
+	uint32_t thr;
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
@@ -1108,6 +1385,25 @@ static void test_bad_args(void **state)
 	k.flags = REFSLAB_GC_SET_ENABLED;
 	k.enabled = 2;
 	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &k), -EINVAL);
+	/* a threshold above 2^24: EINVAL, and nothing changed */
+	k = rs_control(fd, 0, 0, 0);
+	assert_int_equal(k.adaptive, 1);
+	thr = k.threshold;
+	k.flags = REFSLAB_GC_SET_THRESHOLD | REFSLAB_GC_SET_ENABLED;
+	k.enabled = 0;
+	k.threshold = THRESHOLD_MAX + 1;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &k), -EINVAL);
+	k.threshold = UINT32_MAX;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_CONTROL, &k), -EINVAL);
+	k = rs_control(fd, 0, 0, 0);
+	assert_int_equal(k.threshold, thr);
+	assert_int_equal(k.adaptive, 1);
+	assert_int_equal(k.enabled, 1);
+	/* 2^24 itself is allowed */
+	k = rs_control(fd, REFSLAB_GC_SET_THRESHOLD, 0, THRESHOLD_MAX);
+	assert_int_equal(k.threshold, THRESHOLD_MAX);
+	assert_int_equal(k.adaptive, 0);
+	assert_int_equal(rs_gc_stats(fd).threshold, THRESHOLD_MAX);
 
 	memset(&f, 0, sizeof(f));
 	f.flags = 2;
@@ -1140,6 +1436,8 @@ static void on_usr1(int sig)
 
 struct intr_arg {
 	int fd;
+	uint32_t flags;
+	volatile int started;
 	int err;
 	struct refslab_gc_collect c;
 };
@@ -1149,29 +1447,17 @@ static void *intr_collect(void *p)
 	struct intr_arg *a = p;
 
 	memset(&a->c, 0, sizeof(a->c));
+	a->c.flags = a->flags;
+	a->started = 1;
 	a->err = rio(a->fd, REFSLAB_IOC_GC_COLLECT, &a->c);
 	return NULL;
 }
 
-/* A signal interrupts a collection: EINTR and nothing freed, or it was
- * too late and everything was.  Never half. */
-static void test_interrupt(void **state)
+/* A garbage cycle of n objects, every one a candidate. */
+static void garbage_cycle(struct batch *b, uint32_t *h, unsigned long n)
 {
-	unsigned long n = big_n() / 4, i;
-	struct batch *b = calloc(1, sizeof(*b));
-	uint32_t *h = calloc(n, sizeof(*h));
-	struct sigaction sa;
-	struct intr_arg a;
-	pthread_t t;
-	int fd = rs_open(), tries;
+	unsigned long i;
 
-	(void)state;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;	/* no SA_RESTART */
-	sigaction(SIGUSR1, &sa, NULL);
-	b->fd = fd;
-	raise_limits(fd, n);
-	rs_enable(fd, 0);
 	big_create(b, h, n, 1);
 	b->n = 0;
 	for (i = 0; i < n; i++)
@@ -1179,25 +1465,126 @@ static void test_interrupt(void **state)
 	for (i = 0; i < n; i++)
 		big_drop(b, h[i]);
 	batch_flush(b);
-	for (tries = 0; tries < 5; tries++) {
+	b->n = 0;
+	assert_int_equal(rs_objects(b->fd), n);
+}
+
+/*
+ * A signal interrupts a collection: EINTR and nothing freed, or it was
+ * too late and everything was.  Never half.  The test must see an EINTR:
+ * a collection that ignores signals fails it.
+ */
+static void test_interrupt(void **state)
+{
+	unsigned long n = big_n() / 4;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct sigaction sa;
+	struct intr_arg a;
+	pthread_t t;
+	int fd = rs_open(), tries, eintr = 0, late = 0;
+
+	(void)state;
+	assert_true(b && h);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	garbage_cycle(b, h, n);
+	for (tries = 0; tries < 12 && (!eintr || tries < 4); tries++) {
+		memset(&a, 0, sizeof(a));
 		a.fd = fd;
-		pthread_create(&t, NULL, intr_collect, &a);
-		usleep(2000 + tries * 3000);
+		assert_int_equal(pthread_create(&t, NULL, intr_collect, &a), 0);
+		while (!a.started)
+			usleep(100);
+		/* later each time, then from the start again, sooner */
+		usleep(tries < 6 ? 2000 + tries * 3000 : 200 * (tries - 5));
 		pthread_kill(t, SIGUSR1);
 		pthread_join(t, NULL);
 		if (a.err == -EINTR) {
 			assert_int_equal(rs_objects(fd), n);
-			printf("# interrupted: EINTR, %lu objects kept\n", n);
+			eintr++;
 			continue;
 		}
 		assert_int_equal(a.err, 0);
 		assert_int_equal(a.c.collected, n);
 		assert_int_equal(rs_objects(fd), 0);
-		printf("# collect finished before the signal\n");
-		break;
+		late++;
+		garbage_cycle(b, h, n);
 	}
-	rs_collect(fd);
+	printf("# %d collections interrupted (EINTR, all %lu objects kept), %d finished first\n",
+	       eintr, n, late);
+	if (!eintr)
+		fail_msg("no EINTR in %d collections of %lu objects interrupted by a signal",
+			 tries, n);
+	assert_int_equal(rs_collect(fd).collected, n);
 	assert_int_equal(rs_objects(fd), 0);
+	close(fd);
+	free(h);
+	free(b);
+}
+
+/*
+ * REFSLAB_GC_NOWAIT: a collection of an idle heap runs as any other; while
+ * another collection of the heap runs it is refused with EBUSY, and the
+ * running one finishes its work.  The running one is a long collection (a
+ * big garbage cycle, a small slice budget); tried until the two overlap.
+ */
+static void test_nowait_busy(void **state)
+{
+	unsigned long n = big_n() / 4;
+	struct batch *b = calloc(1, sizeof(*b));
+	uint32_t *h = calloc(n, sizeof(*h));
+	struct refslab_gc_collect c;
+	struct intr_arg a;
+	pthread_t t;
+	int fd = rs_open(), tries, busy = 0, err;
+
+	(void)state;
+	assert_true(b && h);
+	b->fd = fd;
+	raise_limits(fd, n);
+	rs_enable(fd, 0);
+	make_garbage_pairs(fd, 3);
+	memset(&c, 0, sizeof(c));
+	c.flags = REFSLAB_GC_NOWAIT;
+	assert_int_equal(rio(fd, REFSLAB_IOC_GC_COLLECT, &c), 0);
+	assert_int_equal(c.collected, 6);
+	assert_int_equal(rs_objects(fd), 0);
+
+	param_set(&budget, "16");
+	for (tries = 0; tries < 10 && !busy; tries++) {
+		garbage_cycle(b, h, n);
+		memset(&a, 0, sizeof(a));
+		a.fd = fd;
+		assert_int_equal(pthread_create(&t, NULL, intr_collect, &a), 0);
+		while (!a.started)
+			usleep(100);
+		usleep(1000 + tries * 1000);
+		memset(&c, 0, sizeof(c));
+		c.flags = REFSLAB_GC_NOWAIT;
+		err = rio(fd, REFSLAB_IOC_GC_COLLECT, &c);
+		pthread_join(t, NULL);
+		assert_int_equal(a.err, 0);
+		if (err == -EBUSY) {
+			/* refused: the running collection freed everything */
+			busy++;
+			assert_int_equal(a.c.collected, n);
+		} else {
+			/* ran before or after the other: together, all of it */
+			assert_int_equal(err, 0);
+			assert_int_equal(a.c.collected + c.collected, n);
+		}
+		assert_int_equal(rs_objects(fd), 0);
+	}
+	param_restore(&budget);
+	if (busy)
+		printf("# NOWAIT: EBUSY on try %d\n", tries);
+	if (!busy)
+		fail_msg("no EBUSY from GC_COLLECT with REFSLAB_GC_NOWAIT in %d tries during a collection of %lu objects",
+			 tries, n);
 	close(fd);
 	free(h);
 	free(b);
@@ -1210,16 +1597,20 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_freeze),
 		cmocka_unit_test(test_model),
-		cmocka_unit_test(test_threads),
+		cmocka_unit_test_teardown(test_threads, restore_params_td),
 		cmocka_unit_test(test_big_cycle),
 		cmocka_unit_test(test_big_chain_from_cycle),
 		cmocka_unit_test(test_big_chain_gc),
 		cmocka_unit_test(test_interrupt),
-		cmocka_unit_test(test_disable_enable_threshold),
+		cmocka_unit_test_teardown(test_nowait_busy, restore_params_td),
+		cmocka_unit_test_teardown(test_disable_enable_threshold,
+					  restore_params_td),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	atexit(restore_budget);
+	atexit(restore_params);
+	if (getenv("REFSLAB_GC_TESTS"))
+		cmocka_set_test_filter(getenv("REFSLAB_GC_TESTS"));
 	return cmocka_run_group_tests_name("gc", tests, NULL, NULL);
 }

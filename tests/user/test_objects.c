@@ -548,10 +548,10 @@ static void test_limits_eperm(void **state)
 	int status;
 
 	(void)state;
-	if (getuid() != 0)
-		skip();
-	if (dflt >= UINT64_MAX / 2)
-		skip();	/* no finite default to go above */
+	rs_require(getuid() == 0, "not root: cannot test what root may do");
+	rs_require(dflt < UINT64_MAX / 2,
+		   "max_objects has no finite default to go above (%llu)",
+		   (unsigned long long)dflt);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

@@ -26,6 +26,9 @@ struct shared {
 	rs_heap *h;
 	uint32_t root;
 	uint32_t pool[NPOOL];
+	uint64_t pool_id[NPOOL];
+	pthread_barrier_t *start;	/* threads only: all start at once */
+	int inflight, max_inflight;	/* workers running, most at once */
 };
 
 struct worker {
@@ -35,6 +38,24 @@ struct worker {
 	int first_err;
 	int first_op;
 };
+
+/*
+ * What a slot of the root can hold, seen through a handle of our own: a
+ * pool object (its pool handle and ours: at least 2) or an object made by
+ * case 0 (no slots, 8 bytes of payload; its slot, its maker's handle for a
+ * moment and one GET handle per worker at most).
+ */
+static bool plausible(const struct shared *sh, const struct refslab_stat *st)
+{
+	int j;
+
+	for (j = 0; j < NPOOL; j++)
+		if (st->id == sh->pool_id[j])
+			return st->payload_size == 4 && st->nslots == 0 &&
+			       st->refcount >= 2;
+	return st->payload_size == 8 && st->nslots == 0 &&
+	       st->refcount >= 1 && st->refcount <= 2 + NWORK;
+}
 
 /* One worker's random mix; every operation must succeed. */
 static void hammer(struct worker *w)
@@ -64,8 +85,7 @@ static void hammer(struct worker *w)
 			err = rs_get_slot(sh->h, sh->root, s, &t);
 			if (!err && t != REFSLAB_NONE) {
 				err = rs_stat(sh->h, t, &st);
-				/* our handle at least (others may unlink) */
-				if (!err && st.refcount < 1)
+				if (!err && !plausible(sh, &st))
 					err = -EBADE;
 				if (!err)
 					err = rs_drop(sh->h, t);
@@ -113,7 +133,19 @@ static void hammer(struct worker *w)
 
 static void *thread_main(void *arg)
 {
-	hammer(arg);
+	struct worker *w = arg;
+	struct shared *sh = w->sh;
+	int now, max;
+
+	pthread_barrier_wait(sh->start);
+	now = __atomic_add_fetch(&sh->inflight, 1, __ATOMIC_SEQ_CST);
+	max = __atomic_load_n(&sh->max_inflight, __ATOMIC_SEQ_CST);
+	while (now > max &&
+	       !__atomic_compare_exchange_n(&sh->max_inflight, &max, now, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	hammer(w);
+	__atomic_sub_fetch(&sh->inflight, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -124,8 +156,13 @@ static void setup_shared(struct shared *sh, rs_heap *h)
 	sh->h = h;
 	gc_off(h);
 	sh->root = mk(h, NSLOTS, 0);
-	for (i = 0; i < NPOOL; i++)
+	for (i = 0; i < NPOOL; i++) {
 		sh->pool[i] = mk(h, 0, 4);
+		sh->pool_id[i] = obj_id(h, sh->pool[i]);
+	}
+	sh->start = NULL;
+	sh->inflight = 0;
+	sh->max_inflight = 0;
 }
 
 /* Exact refcounts from the slots' contents; then everything dropped. */
@@ -205,17 +242,24 @@ static void test_threads(void **state)
 	struct shared sh;
 	struct worker w[NWORK];
 	pthread_t th[NWORK];
+	pthread_barrier_t start;
 	int i;
 
 	(void)state;
 	setup_shared(&sh, open_heap());
+	assert_int_equal(pthread_barrier_init(&start, NULL, NWORK), 0);
+	sh.start = &start;
 	for (i = 0; i < NWORK; i++) {
 		w[i] = (struct worker){ .sh = &sh, .seed = base_seed + i };
 		assert_int_equal(pthread_create(&th[i], NULL, thread_main, &w[i]), 0);
 	}
 	for (i = 0; i < NWORK; i++)
 		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
 	report(w, NWORK);
+	/* they ran at the same time, not one after the other */
+	print_message("# at most %d of %d workers at once\n", sh.max_inflight, NWORK);
+	assert_true(sh.max_inflight >= 2);
 	check_shared(&sh, 0);
 	rs_close(sh.h);
 }
@@ -390,16 +434,34 @@ static void test_close_frees(void **state)
 	close(go[1]);
 }
 
-/* Closing our own heap with live objects: another open sees them gone. */
+/*
+ * Closing our own heap with live objects (cycles included) frees them all,
+ * as debugfs shows, and leaves another heap of the same process, with live
+ * objects and a cycle of its own, as it was.
+ */
 static void test_close_own(void **state)
 {
 	rs_heap *h = open_heap(), *other = open_heap();
 	long long before = debugfs_heaps_sum("objects", 0);
-	uint32_t a, b;
+	uint32_t a, b, oa, ob, oc;
+	uint64_t ida, idb, idc;
+	char pa[8] = "other-a", back[8];
 	int i;
 
 	(void)state;
+	if (before < 0)
+		fail_msg("cannot read %s/heaps", rs_debugfs_root());
 	gc_off(h);
+	gc_off(other);
+	oa = mk(other, 1, 8);
+	ob = mk(other, 1, 8);
+	oc = mk(other, 0, 8);
+	assert_ok(rs_set_slot(other, oa, 0, ob));
+	assert_ok(rs_set_slot(other, ob, 0, oa));
+	assert_ok(rs_write(other, oa, 0, pa, sizeof(pa)));
+	ida = obj_id(other, oa);
+	idb = obj_id(other, ob);
+	idc = obj_id(other, oc);
 	for (i = 0; i < 100; i++) {
 		a = mk(h, 2, 32);
 		b = mk(h, 2, 32);
@@ -407,13 +469,24 @@ static void test_close_own(void **state)
 		assert_ok(rs_set_slot(h, b, 1, a));
 	}
 	assert_int_equal(hstats(h).objects, 200);
-	if (before >= 0)
-		assert_int_equal(debugfs_heaps_sum("objects", 0), before + 200);
+	assert_int_equal(debugfs_heaps_sum("objects", 0), before + 203);
 	rs_close(h);
-	if (before >= 0)
-		assert_int_equal(debugfs_heaps_sum("objects", 0), before);
-	assert_int_equal(hstats(other).objects, 0);
+	assert_int_equal(debugfs_heaps_sum("objects", 0), before + 3);
+	/* the other heap: the same objects, links, refcounts and payload */
+	assert_int_equal(hstats(other).objects, 3);
+	assert_int_equal(obj_id(other, oa), ida);
+	assert_int_equal(obj_id(other, ob), idb);
+	assert_int_equal(obj_id(other, oc), idc);
+	assert_int_equal(refcount(other, oa), 2);
+	assert_int_equal(refcount(other, ob), 2);
+	assert_int_equal(refcount(other, oc), 1);
+	assert_ok(rs_get_slot(other, oa, 0, &b));
+	assert_int_equal(obj_id(other, b), idb);
+	assert_ok(rs_drop(other, b));
+	assert_ok(rs_read(other, oa, 0, back, sizeof(back)));
+	assert_memory_equal(back, pa, sizeof(pa));
 	rs_close(other);
+	assert_int_equal(debugfs_heaps_sum("objects", 0), before);
 }
 
 int main(void)
