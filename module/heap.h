@@ -53,6 +53,9 @@ struct rs_named_cache {
 	u64 objects;			/* live objects of this heap in it */
 };
 
+/* Handle numbers stay below this: a u32, in whole bitmap words. */
+#define RS_HANDLES_MAX	round_down(U32_MAX, BITS_PER_LONG)
+
 struct rs_heap_limits {
 	u64 max_objects;
 	u64 max_bytes;
@@ -67,7 +70,10 @@ struct rs_heap_limits {
  * @node: on rs_heaps, under rs_heaps_lock.
  * @owner: tgid that opened it.
  * @handles: handle table; handles[h] is the object handle h names
- *	(handle 0 is never issued).
+ *	(handle 0 is never issued), @handles_cap entries.
+ * @handles_pending: bitmap of handles reserved but not yet published:
+ *	their entry holds the object and a reference, but lookups fail
+ *	(object.c, "reserve-then-install").
  * @objs: object table, @objs_cap entries; free entries are chained
  *	through gc_refs from @objs_free (U32_MAX ends the chain).
  * @objs_held: a collection runs: freed entries go to @objs_limbo (chained
@@ -83,6 +89,7 @@ struct rs_heap {
 	bool closed;
 
 	struct rs_obj **handles;
+	unsigned long *handles_pending;
 	u32 handles_cap;
 	u32 handles_free;		/* lowest possibly free handle */
 

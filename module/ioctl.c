@@ -49,6 +49,23 @@ static int rs_out(void __user *u, unsigned int usize, const void *k, size_t ksiz
 	return 0;
 }
 
+/*
+ * Copy out the result of a command that reserved @handle (REFSLAB_NONE:
+ * none), then publish the handle, or release it if the caller could not
+ * be told: see object.h.
+ */
+static int rs_out_handle(struct rs_heap *h, void __user *u, unsigned int usize,
+			 const void *k, size_t ksize, u32 handle)
+{
+	int err = rs_out(u, usize, k, ksize);
+
+	if (err)
+		rs_handles_release(h, &handle, 1);
+	else
+		rs_handles_publish(h, &handle, 1);
+	return err;
+}
+
 /* Bytes of refslab_op.args each operation uses; the rest must be zero. */
 static const u8 rs_op_size[] = {
 	[REFSLAB_OP_CREATE] = sizeof(struct refslab_create),
@@ -111,13 +128,17 @@ static u32 rs_op_new_handle(const struct refslab_op *op)
 #define RS_BATCH_CHUNK 8
 
 /*
- * Operations are copied in and run a chunk at a time.  If a chunk's
- * results cannot be written back, the handles its operations made are
- * dropped again, so no handle exists that the caller was not told of.
+ * Operations are copied in and run a chunk at a time (the uapi header
+ * states what a caller sees).  Before a chunk runs it is written back
+ * unchanged, so an ops array the caller cannot write runs nothing; the
+ * handles the chunk makes stay reserved until its results are written
+ * back, and are released if that still fails (the array was unmapped or
+ * protected meanwhile).
  */
 static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
 {
 	struct refslab_op ops[RS_BATCH_CHUNK];
+	u32 made[RS_BATCH_CHUNK];
 	struct refslab_op __user *uops;
 	struct refslab_batch b;
 	int first_err = 0, err;
@@ -136,32 +157,26 @@ static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
 		u32 n = min_t(u32, b.count - i, RS_BATCH_CHUNK), j;
 		bool stop = false;
 
-		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0]))) {
-			first_err = first_err ?: -EFAULT;
+		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0])) ||
+		    copy_to_user(&uops[i], ops, n * sizeof(ops[0]))) {
+			first_err = -EFAULT;
 			break;
 		}
 		for (j = 0; j < n && !stop; j++) {
 			ops[j].result = rs_run_op(h, &ops[j]);
+			made[j] = rs_op_new_handle(&ops[j]);
 			if (ops[j].result) {
 				first_err = first_err ?: ops[j].result;
 				stop = !(b.flags & REFSLAB_BATCH_CONTINUE);
 			}
 		}
-		if (copy_to_user(&uops[i], ops, j * sizeof(ops[0]))) {
-			u32 k;
-
-			for (k = 0; k < j; k++) {
-				struct refslab_drop d = {
-					.handle = rs_op_new_handle(&ops[k]),
-				};
-
-				if (d.handle)
-					rs_op_drop(h, &d);
-			}
-			first_err = first_err ?: -EFAULT;
+		i += j;
+		if (copy_to_user(&uops[i - j], ops, j * sizeof(ops[0]))) {
+			rs_handles_release(h, made, j);
+			first_err = -EFAULT;
 			break;
 		}
-		i += j;
+		rs_handles_publish(h, made, j);
 		if (stop)
 			break;
 		cond_resched();
@@ -246,26 +261,15 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 			rs_op_create(h, &a.create);
 		if (err)
 			return err;
-		err = rs_out(arg, usize, &a.create, sizeof(a.create));
-		if (err) {
-			/* The handle could not be reported: take it back. */
-			struct refslab_drop d = { .handle = a.create.handle };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
+		return rs_out_handle(h, arg, usize, &a.create, sizeof(a.create),
+				     a.create.handle);
 	}
 	if (RS_SAME(REFSLAB_IOC_DUP)) {
 		err = rs_ioctl_in(&a.dup, sizeof(a.dup), arg, usize) ?: rs_op_dup(h, &a.dup);
 		if (err)
 			return err;
-		err = rs_out(arg, usize, &a.dup, sizeof(a.dup));
-		if (err) {
-			struct refslab_drop d = { .handle = a.dup.new_handle };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
+		return rs_out_handle(h, arg, usize, &a.dup, sizeof(a.dup),
+				     a.dup.new_handle);
 	}
 	if (RS_SAME(REFSLAB_IOC_DROP))
 		return rs_ioctl_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
@@ -277,13 +281,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 			rs_op_get_slot(h, &a.slot);
 		if (err)
 			return err;
-		err = rs_out(arg, usize, &a.slot, sizeof(a.slot));
-		if (err && a.slot.target) {
-			struct refslab_drop d = { .handle = a.slot.target };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
+		return rs_out_handle(h, arg, usize, &a.slot, sizeof(a.slot),
+				     a.slot.target);
 	}
 	if (RS_SAME(REFSLAB_IOC_READ))
 		return rs_ioctl_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, false);

@@ -17,7 +17,13 @@
  * ioctl-number.rst as of 6.1), numbers 0x00-0x3f.
  *
  * Handles are per open file ("heap") and start at 1; 0 (REFSLAB_NONE)
- * names no object, e.g. an empty slot.
+ * names no object, e.g. an empty slot.  Numbers are reused, lowest free
+ * first.  A command that makes a handle (CREATE, DUP, GET_SLOT) writes
+ * its result back before the handle becomes usable; until then every
+ * command, from any thread, gets ENOENT for that number.  If the result
+ * cannot be written back (EFAULT) the handle is never made: no number was
+ * issued, an object the command created is freed again, and no other
+ * handle is touched.
  *
  * Errors common to all commands:
  *  EINVAL  unknown flag, non-zero reserved field or padding, struct
@@ -264,8 +270,23 @@ struct refslab_op {
  * all-or-nothing on its own; done (out) counts the operations run.
  * Without REFSLAB_BATCH_CONTINUE it stops at the first failure.  The
  * ioctl itself returns 0 if every operation run succeeded, else the
- * errno of the first that failed.  Errors: EINVAL count 0 or above
+ * errno of the first that failed, except that it is EFAULT whenever ops[]
+ * could not be read or written.  Errors: EINVAL count 0 or above
  * REFSLAB_BATCH_MAX, unknown op (per operation); EFAULT.
+ *
+ * ops[] must be readable and writable: the kernel reads and writes back
+ * (unchanged) each group of operations before it runs any of them, so an
+ * array it cannot write (read-only, unmapped) runs nothing from there on:
+ * EFAULT, and done counts only the operations before.  A handle an
+ * operation makes becomes usable, to the batch's later operations as to
+ * any other caller, once that operation's result has been written back
+ * to ops[] (the write-back is in order, a group at a time, while the
+ * batch runs; a later operation of the same group gets ENOENT for it).
+ * If the write-back still fails (the array was unmapped or protected
+ * while the batch ran), the call returns EFAULT; done counts the
+ * operations run, that group included; their other effects (drops,
+ * writes, slots) stand, but the handles they made were never usable and
+ * are released as in the single commands.
  */
 struct refslab_batch {
 	__u64 ops;		/* user pointer to struct refslab_op[count] */
