@@ -95,6 +95,8 @@ static void rs_heap_release(struct kref *kref)
 	rs_gc_heap_destroy(h);
 	kvfree(h->objs);
 	kvfree(h->handles);
+	kvfree(h->handles_open);
+	kvfree(h->handles_full);
 	kvfree(h->handles_pending);
 	mutex_destroy(&h->lock);
 	kfree(h);

@@ -71,6 +71,8 @@ struct rs_heap_limits {
  * @owner: tgid that opened it.
  * @handles: handle table; handles[h] is the object handle h names
  *	(handle 0 is never issued), @handles_cap entries.
+ * @handles_open, @handles_full, @handles_free: where free numbers are
+ *	(object.c: a bit per number in use, a bit per full word of those).
  * @handles_pending: bitmap of handles reserved but not yet published:
  *	their entry holds the object and a reference, but lookups fail
  *	(object.c, "reserve-then-install").
@@ -89,6 +91,8 @@ struct rs_heap {
 	bool closed;
 
 	struct rs_obj **handles;
+	unsigned long *handles_open;
+	unsigned long *handles_full;
 	unsigned long *handles_pending;
 	u32 handles_cap;
 	u32 handles_free;		/* lowest possibly free handle */

@@ -304,55 +304,87 @@ static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
  * failed copy can never hit a number someone else holds.
  */
 
-/* Grow the handle table and its bitmap so that handle @want fits. */
+/*
+ * Finding a free number is amortized O(1), as in the descriptor table
+ * (fs/file.c): handles_open has a bit per number in use (reserved or
+ * published; bit 0 is set for good, 0 is never issued), handles_full a bit
+ * per handles_open word with no zero bit, and handles_free is the lowest
+ * number that may be free (every number below it is in use).  A search
+ * skips 64 full words per handles_full bit.
+ */
+
+static unsigned long *rs_bitmap_grow(unsigned long *old, u64 oldbits, u64 bits)
+{
+	unsigned long *n = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), RS_GFP_USER);
+
+	if (n && old)
+		bitmap_copy(n, old, oldbits);
+	return n;
+}
+
+/* Grow the handle table and its bitmaps so that handle @want fits. */
 static int rs_handles_grow(struct rs_heap *h, u64 want)
 {
-	u64 ncap = max_t(u64, h->handles_cap ? (u64)h->handles_cap * 2 : 64,
-			 want + 1);
-	unsigned long *pending;
+	u64 cap = h->handles_cap, ncap;
+	unsigned long *open, *full, *pending;
 	struct rs_obj **t;
 
+	ncap = max_t(u64, cap ? cap * 2 : 64, want + 1);
 	ncap = min_t(u64, round_up(ncap, BITS_PER_LONG), RS_HANDLES_MAX);
 	if (ncap <= want)
 		return -EDQUOT;
 	t = kvcalloc(ncap, sizeof(*t), RS_GFP_USER);
-	pending = kvcalloc(BITS_TO_LONGS(ncap), sizeof(long), RS_GFP_USER);
-	if (!t || !pending) {
+	open = rs_bitmap_grow(h->handles_open, cap, ncap);
+	full = rs_bitmap_grow(h->handles_full, cap / BITS_PER_LONG,
+			      ncap / BITS_PER_LONG);
+	pending = rs_bitmap_grow(h->handles_pending, cap, ncap);
+	if (!t || !open || !full || !pending) {
 		kvfree(t);
+		kvfree(open);
+		kvfree(full);
 		kvfree(pending);
 		return -ENOMEM;
 	}
-	if (h->handles_cap) {
-		memcpy(t, h->handles, h->handles_cap * sizeof(*t));
-		bitmap_copy(pending, h->handles_pending, h->handles_cap);
-	}
+	if (cap)
+		memcpy(t, h->handles, cap * sizeof(*t));
+	else
+		__set_bit(0, open);
 	kvfree(h->handles);
+	kvfree(h->handles_open);
+	kvfree(h->handles_full);
 	kvfree(h->handles_pending);
 	h->handles = t;
+	h->handles_open = open;
+	h->handles_full = full;
 	h->handles_pending = pending;
 	h->handles_cap = ncap;
 	return 0;
 }
 
-/* A free handle number, growing the table if needed; nothing is taken. */
+/* The lowest free handle number, growing the table if needed; nothing is
+ * taken yet.
+ */
 static int rs_handle_find(struct rs_heap *h, u32 *out)
 {
-	u32 i;
+	u32 cap = h->handles_cap, start = h->handles_free, word;
 	int err;
 
 	if (h->nhandles >= h->limits.max_handles)
 		return -EDQUOT;
-	for (i = max_t(u32, h->handles_free, 1); i < h->handles_cap; i++) {
-		if (!h->handles[i]) {
-			*out = i;
-			return 0;
-		}
+	if (start < cap) {
+		word = find_next_zero_bit(h->handles_full, cap / BITS_PER_LONG,
+					  start / BITS_PER_LONG);
+		start = max_t(u32, start, word * BITS_PER_LONG);
+		if (start < cap)
+			start = find_next_zero_bit(h->handles_open, cap, start);
 	}
-	i = max_t(u32, h->handles_cap, 1);
-	err = rs_handles_grow(h, i);
-	if (err)
-		return err;
-	*out = i;
+	if (start >= cap) {
+		start = max_t(u32, cap, 1);
+		err = rs_handles_grow(h, start);
+		if (err)
+			return err;
+	}
+	*out = start;
 	return 0;
 }
 
@@ -361,7 +393,12 @@ static int rs_handle_find(struct rs_heap *h, u32 *out)
  */
 static void rs_handle_reserve(struct rs_heap *h, u32 handle, struct rs_obj *o)
 {
+	u32 word = handle / BITS_PER_LONG;
+
 	h->handles[handle] = o;
+	__set_bit(handle, h->handles_open);
+	if (h->handles_open[word] == ~0UL)
+		__set_bit(word, h->handles_full);
 	__set_bit(handle, h->handles_pending);
 	h->handles_free = handle + 1;
 	h->nhandles++;
@@ -384,6 +421,8 @@ static struct rs_obj *rs_handle_clear(struct rs_heap *h, u32 handle)
 	struct rs_obj *o = h->handles[handle];
 
 	h->handles[handle] = NULL;
+	__clear_bit(handle, h->handles_open);
+	__clear_bit(handle / BITS_PER_LONG, h->handles_full);
 	__clear_bit(handle, h->handles_pending);
 	h->nhandles--;
 	if (handle < h->handles_free)

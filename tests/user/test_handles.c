@@ -422,6 +422,38 @@ static void test_batch_handles_usable_after_writeback(void **state)
 	rs_close(h);
 }
 
+/*
+ * Numbers are reused lowest free first, across bitmap words (the kernel
+ * keeps a bit per number in use and a bit per full word of those).
+ */
+static void test_lowest_free_reuse(void **state)
+{
+	static const uint32_t gaps[] = { 200, 64, 5, 129, 63, 128 };
+	static const uint32_t order[] = { 5, 63, 64, 128, 129, 200 };
+	rs_heap *h = open_heap();
+	uint32_t i, n = 300;
+
+	(void)state;
+	gc_off(h);
+	for (i = 1; i <= n; i++)
+		assert_int_equal(mk(h, 0, 0), i);
+	for (i = 0; i < 6; i++)
+		assert_ok(rs_drop(h, gaps[i]));
+	for (i = 0; i < 6; i++)
+		assert_int_equal(mk(h, 0, 0), order[i]);
+	assert_int_equal(mk(h, 0, 0), n + 1);
+	/* Drop every handle of a full word, then one below it. */
+	for (i = 64; i < 128; i++)
+		assert_ok(rs_drop(h, i));
+	assert_ok(rs_drop(h, 10));
+	assert_int_equal(mk(h, 0, 0), 10);
+	for (i = 64; i < 128; i++)
+		assert_int_equal(mk(h, 0, 0), i);
+	assert_int_equal(mk(h, 0, 0), n + 2);
+	assert_int_equal(hstats(h).handles, n + 2);
+	rs_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_batch_writeback_fails),
 		cmocka_unit_test(test_batch_readonly_with_fault),
 		cmocka_unit_test(test_batch_handles_usable_after_writeback),
+		cmocka_unit_test(test_lowest_free_reuse),
 	};
 
 	rs_test_init();
