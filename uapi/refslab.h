@@ -312,9 +312,13 @@ struct refslab_gc_collect {
 
 /* REFSLAB_IOC_GC_CONTROL: read and optionally change collector settings.
  * Fields are written back with the settings in force afterwards.
+ * Errors: EINVAL unknown flag, enabled > 1 with SET_ENABLED, threshold >
+ * REFSLAB_GC_THRESHOLD_MAX with SET_THRESHOLD (fields whose SET_ flag is
+ * clear are not looked at).
  */
 #define REFSLAB_GC_SET_ENABLED		_BITUL(0)
 #define REFSLAB_GC_SET_THRESHOLD	_BITUL(1)
+#define REFSLAB_GC_THRESHOLD_MAX	(1U << 24)
 struct refslab_gc_control {
 	__u32 flags;		/* REFSLAB_GC_SET_* */
 	__u32 enabled;		/* automatic collection on (1) or off (0) */
