@@ -17,8 +17,6 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/capability.h>
-#include <linux/ctype.h>
 #include <linux/ktime.h>
 #include "heap.h"
 #include "object.h"
@@ -121,18 +119,27 @@ void rs_heap_close(struct rs_heap *h)
 
 /* ---- named caches ---- */
 
+/*
+ * Exactly the uapi grammar: [A-Za-z0-9_.-]{1,31} but not "." or "..",
+ * NUL padded.  Not isalnum(): the kernel's ctype takes bytes 0xc0-0xff for
+ * (Latin-1) letters, and such names would reach debugfs and slabinfo.
+ */
+static bool rs_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
 static bool rs_name_ok(const char *name)
 {
 	size_t len = strnlen(name, RS_CACHE_NAME_MAX), i;
 
-	if (len == 0 || len == RS_CACHE_NAME_MAX || name[0] == '.')
+	if (len == 0 || len == RS_CACHE_NAME_MAX ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
+	for (i = 0; i < len; i++)
+		if (!rs_name_char_ok(name[i]))
 			return false;
-	}
 	for (; i < RS_CACHE_NAME_MAX; i++)	/* NUL padded */
 		if (name[i])
 			return false;
@@ -283,7 +290,7 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	if (a->flags || a->__pad)
 		return -EINVAL;
 	rs_default_limits(&def);
-	if (!capable(CAP_SYS_RESOURCE) &&
+	if (!h->may_raise_limits &&
 	    (a->max_objects > def.max_objects || a->max_bytes > def.max_bytes ||
 	     a->max_handles > def.max_handles || a->max_caches > def.max_caches))
 		return -EPERM;

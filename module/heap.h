@@ -69,6 +69,9 @@ struct rs_heap_limits {
  * @kref: one for the open file, one for each user (collector pass).
  * @node: on rs_heaps, under rs_heaps_lock.
  * @owner: tgid that opened it.
+ * @may_raise_limits: the credentials the file was opened with
+ *	(file->f_cred, fixed for its life) hold CAP_SYS_RESOURCE: SET_LIMITS
+ *	may go above the defaults, whoever calls it.
  * @handles: handle table; handles[h] is the object handle h names
  *	(handle 0 is never issued), @handles_cap entries.
  * @handles_open, @handles_full, @handles_free: where free numbers are
@@ -89,6 +92,7 @@ struct rs_heap {
 	struct list_head node;
 	pid_t owner;
 	bool closed;
+	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
 
 	struct rs_obj **handles;
 	unsigned long *handles_open;

@@ -23,6 +23,7 @@
 #include <linux/miscdevice.h>
 #include <linux/uaccess.h>
 #include <linux/compat.h>
+#include <linux/capability.h>
 #include <linux/nospec.h>
 #include "heap.h"
 #include "object.h"
@@ -433,6 +434,11 @@ static int rs_open(struct inode *inode, struct file *file)
 
 	if (!h)
 		return -ENOMEM;
+	/* Judged by the opener's credentials, as the kernel does for a
+	 * descriptor: one passed to a privileged process gains nothing.
+	 */
+	h->may_raise_limits = file_ns_capable(file, &init_user_ns,
+					      CAP_SYS_RESOURCE);
 	file->private_data = h;
 	return 0;
 }

@@ -9,7 +9,9 @@
  *    the ioctl number.  A caller may pass an older (smaller) struct as long
  *    as it is at least the first published size (else EINVAL), or a newer
  *    (larger) one whose extra tail is zero (else E2BIG).  Output is written
- *    up to the smaller of the two sizes;
+ *    up to the smaller of the two sizes.  The output-only structs
+ *    (VERSION, HEAP_STATS, GC_STATS: _IOR commands) are not read at all:
+ *    a larger one's tail is neither checked nor written;
  *  - an unknown command gets ENOTTY; 32-bit callers use the same numbers
  *    (every struct has the same layout on i386 and x86_64).
  *
@@ -164,8 +166,8 @@ struct refslab_stat {
 
 /* REFSLAB_IOC_CACHE_CREATE: a named cache of objects of object_size bytes
  * (header, slots and payload together), owned by this heap and destroyed
- * with it.  name: [A-Za-z0-9_.-], 1..31 characters, NUL-terminated, NUL
- * padded.  align: 0 (default) or a power of two <= PAGE_SIZE.
+ * with it.  name: [A-Za-z0-9_.-]{1,31} (ASCII only; a leading dot is
+ * fine, but not the names "." and ".."), NUL-terminated, NUL padded.  align: 0 (default) or a power of two <= PAGE_SIZE.
  * Errors: EINVAL bad name, size or align; EEXIST name in use in this heap;
  * EDQUOT caches limit; ENOMEM.
  */
@@ -226,7 +228,10 @@ struct refslab_heap_stats {
 
 /* REFSLAB_IOC_SET_LIMITS: 0 leaves a limit unchanged.  Lowering is always
  * allowed (below current use too: later growth fails with EDQUOT); raising
- * above the module parameter default needs CAP_SYS_RESOURCE.
+ * above the module parameter default needs CAP_SYS_RESOURCE in the
+ * credentials the file was opened with, not the caller's: a descriptor
+ * passed to a privileged process cannot raise them, and one a privileged
+ * process opened and passed on can.
  * Errors: EPERM.
  */
 struct refslab_limits {
