@@ -200,6 +200,7 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 		goto unlock;
 	}
 	nc->cache = c;
+	nc->pending = true;
 	a->cache_id = nc - h->caches + 1;
 	err = 0;
 unlock:
@@ -219,7 +220,7 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 	rs_heap_lock(h);
 	nc = &h->caches[a->cache_id - 1];
 	err = -ENOENT;
-	if (!nc->cache)
+	if (!nc->cache || nc->pending)
 		goto unlock;
 	err = -EBUSY;
 	if (nc->objects)
@@ -234,6 +235,29 @@ unlock:
 	return err;
 }
 
+void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
+{
+	struct rs_named_cache *nc;
+
+	if (WARN_ON_ONCE(cache_id == REFSLAB_GENERAL_CACHE ||
+			 cache_id > RS_MAX_NAMED_CACHES))
+		return;
+	rs_heap_lock(h);
+	nc = &h->caches[cache_id - 1];
+	if (WARN_ON_ONCE(!nc->cache || !nc->pending)) {
+		rs_heap_unlock(h);
+		return;
+	}
+	if (delivered) {
+		nc->pending = false;
+	} else if (!WARN_ON_ONCE(rs_cache_destroy(nc->cache))) {
+		/* Nobody could name it, so it holds no object. */
+		memset(nc, 0, sizeof(*nc));
+		h->ncaches--;
+	}
+	rs_heap_unlock(h);
+}
+
 /* Fill up to @room entries of @out; returns how many caches exist. */
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room)
 {
@@ -245,7 +269,7 @@ u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 ro
 		struct rs_named_cache *nc = &h->caches[i];
 		struct refslab_cache_info *ci;
 
-		if (!nc->cache)
+		if (!nc->cache || nc->pending)
 			continue;
 		if (n < room) {
 			ci = &out[n];

@@ -51,6 +51,7 @@ struct rs_named_cache {
 	u32 object_size;		/* as asked */
 	u32 align;
 	u64 objects;			/* live objects of this heap in it */
+	bool pending;			/* id not yet told: unusable */
 };
 
 /* Handle numbers stay below this: a u32, in whole bitmap words. */
@@ -135,6 +136,11 @@ struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
  */
 int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
 int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+/* A created cache's id is reserved, as a handle is (object.h): nobody can
+ * name it until this publishes it (@delivered: the caller was told) or
+ * takes the cache back.
+ */
+void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered);
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
 void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
 int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);

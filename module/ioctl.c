@@ -68,14 +68,15 @@ union rs_args {
  * @handle_off: offset of the handle the command makes (the field is
  *	REFSLAB_NONE when it made none), or 0: published once the result is
  *	written back, released if it could not be (object.h).
- * @undo: for a command that made something else the caller names by a
- *	number, take it back when the result could not be written.
+ * @settle: for a command that made something else the caller names by a
+ *	number (a cache id): publish it once the result is written back, or
+ *	take it back if it could not be.
  * @flags: RS_CMD_*.
  */
 struct rs_cmd {
 	unsigned int cmd;
 	int (*fn)(struct rs_heap *h, union rs_args *a);
-	void (*undo)(struct rs_heap *h, union rs_args *a);
+	void (*settle)(struct rs_heap *h, union rs_args *a, bool delivered);
 	u8 handle_off;
 	u8 flags;
 };
@@ -142,11 +143,10 @@ static int rs_cmd_cache_create(struct rs_heap *h, union rs_args *a)
 	return rs_heap_cache_create(h, &a->cc);
 }
 
-static void rs_cmd_cache_create_undo(struct rs_heap *h, union rs_args *a)
+static void rs_cmd_cache_create_settle(struct rs_heap *h, union rs_args *a,
+				       bool delivered)
 {
-	struct refslab_cache_destroy d = { .cache_id = a->cc.cache_id };
-
-	rs_heap_cache_destroy(h, &d);
+	rs_heap_cache_settle(h, a->cc.cache_id, delivered);
 }
 
 static int rs_cmd_cache_destroy(struct rs_heap *h, union rs_args *a)
@@ -189,46 +189,50 @@ static int rs_cmd_gc_stats(struct rs_heap *h, union rs_args *a)
 	return rs_gc_op_stats(h, &a->gc_stats);
 }
 
-#define RS_CMD(ioc, handler, ...) \
-	[_IOC_NR(ioc)] = { .cmd = (ioc), .fn = (handler), __VA_ARGS__ }
+#define RS_CMD(name, handler, ...) \
+	[_IOC_NR(REFSLAB_IOC_##name)] = { \
+		.cmd = REFSLAB_IOC_##name, .fn = (handler), __VA_ARGS__ }
 #define RS_MAKES(type, field) \
 	.handle_off = offsetof(union rs_args, type.field)
 
 static const struct rs_cmd rs_cmds[] = {
-	RS_CMD(REFSLAB_IOC_VERSION, rs_cmd_version),
-	RS_CMD(REFSLAB_IOC_CREATE, rs_cmd_create, RS_MAKES(create, handle),
+	RS_CMD(VERSION, rs_cmd_version),
+	RS_CMD(CREATE, rs_cmd_create, RS_MAKES(create, handle),
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_DUP, rs_cmd_dup, RS_MAKES(dup, new_handle),
+	RS_CMD(DUP, rs_cmd_dup, RS_MAKES(dup, new_handle),
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_DROP, rs_cmd_drop, .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_SET_SLOT, rs_cmd_set_slot, .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_GET_SLOT, rs_cmd_get_slot, RS_MAKES(slot, target),
+	RS_CMD(DROP, rs_cmd_drop, .flags = RS_CMD_BATCH),
+	RS_CMD(SET_SLOT, rs_cmd_set_slot, .flags = RS_CMD_BATCH),
+	RS_CMD(GET_SLOT, rs_cmd_get_slot, RS_MAKES(slot, target),
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_READ, rs_cmd_read, .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_WRITE, rs_cmd_write, .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_STAT, rs_cmd_stat, .flags = RS_CMD_BATCH),
-	RS_CMD(REFSLAB_IOC_CACHE_CREATE, rs_cmd_cache_create,
-	       .undo = rs_cmd_cache_create_undo),
-	RS_CMD(REFSLAB_IOC_CACHE_DESTROY, rs_cmd_cache_destroy),
-	RS_CMD(REFSLAB_IOC_CACHE_LIST, rs_cmd_cache_list),
-	RS_CMD(REFSLAB_IOC_HEAP_STATS, rs_cmd_heap_stats),
-	RS_CMD(REFSLAB_IOC_SET_LIMITS, rs_cmd_set_limits),
-	RS_CMD(REFSLAB_IOC_BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
-	RS_CMD(REFSLAB_IOC_GC_COLLECT, rs_cmd_gc_collect),
-	RS_CMD(REFSLAB_IOC_GC_CONTROL, rs_cmd_gc_control),
-	RS_CMD(REFSLAB_IOC_GC_FREEZE, rs_cmd_gc_freeze),
-	RS_CMD(REFSLAB_IOC_GC_STATS, rs_cmd_gc_stats),
+	RS_CMD(READ, rs_cmd_read, .flags = RS_CMD_BATCH),
+	RS_CMD(WRITE, rs_cmd_write, .flags = RS_CMD_BATCH),
+	RS_CMD(STAT, rs_cmd_stat, .flags = RS_CMD_BATCH),
+	RS_CMD(CACHE_CREATE, rs_cmd_cache_create,
+	       .settle = rs_cmd_cache_create_settle),
+	RS_CMD(CACHE_DESTROY, rs_cmd_cache_destroy),
+	RS_CMD(CACHE_LIST, rs_cmd_cache_list),
+	RS_CMD(HEAP_STATS, rs_cmd_heap_stats),
+	RS_CMD(SET_LIMITS, rs_cmd_set_limits),
+	RS_CMD(BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
+	RS_CMD(GC_COLLECT, rs_cmd_gc_collect),
+	RS_CMD(GC_CONTROL, rs_cmd_gc_control),
+	RS_CMD(GC_FREEZE, rs_cmd_gc_freeze),
+	RS_CMD(GC_STATS, rs_cmd_gc_stats),
 };
 
 /* A batch operation's code is its command's ioctl number. */
-static_assert(REFSLAB_OP_CREATE == _IOC_NR(REFSLAB_IOC_CREATE));
-static_assert(REFSLAB_OP_DUP == _IOC_NR(REFSLAB_IOC_DUP));
-static_assert(REFSLAB_OP_DROP == _IOC_NR(REFSLAB_IOC_DROP));
-static_assert(REFSLAB_OP_SET_SLOT == _IOC_NR(REFSLAB_IOC_SET_SLOT));
-static_assert(REFSLAB_OP_GET_SLOT == _IOC_NR(REFSLAB_IOC_GET_SLOT));
-static_assert(REFSLAB_OP_READ == _IOC_NR(REFSLAB_IOC_READ));
-static_assert(REFSLAB_OP_WRITE == _IOC_NR(REFSLAB_IOC_WRITE));
-static_assert(REFSLAB_OP_STAT == _IOC_NR(REFSLAB_IOC_STAT));
+#define RS_OP_IS_IOC(name) \
+	static_assert(_IOC_NR(REFSLAB_IOC_##name) == REFSLAB_OP_##name)
+RS_OP_IS_IOC(CREATE);
+RS_OP_IS_IOC(DUP);
+RS_OP_IS_IOC(DROP);
+RS_OP_IS_IOC(SET_SLOT);
+RS_OP_IS_IOC(GET_SLOT);
+RS_OP_IS_IOC(READ);
+RS_OP_IS_IOC(WRITE);
+RS_OP_IS_IOC(STAT);
+
 /* The structs of the batchable commands fit refslab_op.args. */
 #define RS_FITS_OP(type) \
 	static_assert(sizeof(type) <= sizeof_field(struct refslab_op, args))
@@ -257,7 +261,7 @@ static u32 rs_cmd_made(const struct rs_cmd *c, const void *args)
 
 /*
  * The result could (@delivered) or could not be written back: publish the
- * handle the command made, or take back what it made.
+ * handle (or cache id) the command made, or take back what it made.
  */
 static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
 			  union rs_args *a, bool delivered)
@@ -269,8 +273,8 @@ static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
 			rs_handles_publish(h, &made, 1);
 		else
 			rs_handles_release(h, &made, 1);
-	} else if (!delivered && c->undo) {
-		c->undo(h, a);
+	} else if (c->settle) {
+		c->settle(h, a, delivered);
 	}
 }
 

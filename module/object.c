@@ -515,7 +515,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		 */
 		rs_heap_lock(h);
 		nc = &h->caches[a->cache_id - 1];
-		cache = nc->cache;
+		cache = nc->pending ? NULL : nc->cache;	/* id not yet told */
 		size = nc->object_size;
 		if (cache)
 			nc->objects++;	/* pins the cache until installed */

@@ -20,12 +20,12 @@
  *
  * Handles are per open file ("heap") and start at 1; 0 (REFSLAB_NONE)
  * names no object, e.g. an empty slot.  Numbers are reused, lowest free
- * first.  A command that makes a handle (CREATE, DUP, GET_SLOT) writes
- * its result back before the handle becomes usable; until then every
- * command, from any thread, gets ENOENT for that number.  If the result
- * cannot be written back (EFAULT) the handle is never made: no number was
- * issued, an object the command created is freed again, and no other
- * handle is touched.
+ * first.  A command that makes a handle (CREATE, DUP, GET_SLOT) or a
+ * cache id (CACHE_CREATE) writes its result back before the number becomes
+ * usable; until then every command, from any thread, gets ENOENT for it.
+ * If the result cannot be written back (EFAULT) the number is never
+ * issued: an object or cache the command created is freed again, and no
+ * other handle or cache is touched.
  *
  * Errors common to all commands:
  *  EINVAL  unknown flag, non-zero reserved field or padding, struct
@@ -167,7 +167,8 @@ struct refslab_stat {
 /* REFSLAB_IOC_CACHE_CREATE: a named cache of objects of object_size bytes
  * (header, slots and payload together), owned by this heap and destroyed
  * with it.  name: [A-Za-z0-9_.-]{1,31} (ASCII only; a leading dot is
- * fine, but not the names "." and ".."), NUL-terminated, NUL padded.  align: 0 (default) or a power of two <= PAGE_SIZE.
+ * fine, but not the names "." and ".."), NUL-terminated, NUL padded.
+ * align: 0 (default) or a power of two <= PAGE_SIZE.
  * Errors: EINVAL bad name, size or align; EEXIST name in use in this heap;
  * EDQUOT caches limit; ENOMEM.
  */
@@ -323,7 +324,7 @@ struct refslab_gc_collect {
  */
 #define REFSLAB_GC_SET_ENABLED		_BITUL(0)
 #define REFSLAB_GC_SET_THRESHOLD	_BITUL(1)
-#define REFSLAB_GC_THRESHOLD_MAX	(1U << 24)
+#define REFSLAB_GC_THRESHOLD_MAX	_BITUL(24)
 struct refslab_gc_control {
 	__u32 flags;		/* REFSLAB_GC_SET_* */
 	__u32 enabled;		/* automatic collection on (1) or off (0) */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_handles: when a handle number becomes usable, and what a failed
- * copy-out undoes (uapi/refslab.h: a command that makes a handle writes
+ * test_handles: when a handle number (or cache id) becomes usable, and
+ * what a failed copy-out undoes (uapi/refslab.h: a command that makes a handle writes
  * its result back first; the batch call writes each group of results back
  * before its handles become usable, and a read-only ops array runs
  * nothing).
@@ -43,6 +43,7 @@ struct fault_ctx {
 	bool wp;		/* write-protect fault, else a missing page */
 	void *protect;		/* made read-only before the fault is resolved */
 	uint32_t probe;
+	bool cache;		/* probe and create a cache, not an object */
 	int faults;		/* faults seen (0 or 1) */
 	int probe_ret;		/* STAT of @probe while blocked */
 	int create_ret;
@@ -71,9 +72,18 @@ static void *fault_thread(void *arg)
 	    msg.event != UFFD_EVENT_PAGEFAULT)
 		return NULL;
 	c->faults++;
-	c->probe_ret = rawfd(c->fd, REFSLAB_IOC_STAT, &st);
-	c->create_ret = rawfd(c->fd, REFSLAB_IOC_CREATE, &cr);
-	c->other = cr.handle;
+	if (c->cache) {
+		struct refslab_cache_destroy cd = { .cache_id = c->probe };
+		struct refslab_cache_create cc = { .name = "other", .object_size = 64 };
+
+		c->probe_ret = rawfd(c->fd, REFSLAB_IOC_CACHE_DESTROY, &cd);
+		c->create_ret = rawfd(c->fd, REFSLAB_IOC_CACHE_CREATE, &cc);
+		c->other = cc.cache_id;
+	} else {
+		c->probe_ret = rawfd(c->fd, REFSLAB_IOC_STAT, &st);
+		c->create_ret = rawfd(c->fd, REFSLAB_IOC_CREATE, &cr);
+		c->other = cr.handle;
+	}
 	if (mprotect(c->protect, PAGE, PROT_READ))
 		c->resolve_ret = -errno;
 	if (c->wp) {
@@ -96,6 +106,7 @@ static void *fault_thread(void *arg)
 }
 
 /*
+ * @c is zeroed by the caller (or has .cache set).
  * Register @page with a new userfaultfd (missing-page faults, or write
  * protection with @wp) and start the thread that handles its one fault.
  * Skips the test where userfaultfd is not available.
@@ -109,7 +120,6 @@ static void fault_start(struct fault_ctx *c, int fd, char *page, bool wp,
 		.mode = wp ? UFFDIO_REGISTER_MODE_WP : UFFDIO_REGISTER_MODE_MISSING,
 	};
 
-	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->page = page;
 	c->wp = wp;
@@ -154,7 +164,7 @@ static void test_create_copyout_blocked(void **state)
 	char *page = map_page();
 	struct refslab_create *cr = (struct refslab_create *)page;
 	struct refslab_heap_stats st;
-	struct fault_ctx c;
+	struct fault_ctx c = { 0 };
 
 	(void)state;
 	gc_off(h);
@@ -178,6 +188,45 @@ static void test_create_copyout_blocked(void **state)
 	assert_int_equal(st.freed, 1);
 	/* The released number is the lowest free one again. */
 	assert_int_equal(mk(h, 0, 8), 1);
+	munmap(page, PAGE);
+	rs_close(h);
+}
+
+/*
+ * The same for CACHE_CREATE and its cache id: while the copy-out blocks,
+ * another thread cannot destroy the new cache by guessing its id, gets
+ * another id for its own cache, and that cache survives the failed call.
+ */
+static void test_cache_create_copyout_blocked(void **state)
+{
+	rs_heap *h = open_heap();
+	int fd = rs_fd(h);
+	char *page = map_page();
+	struct refslab_cache_create *cc = (struct refslab_cache_create *)page;
+	struct refslab_cache_info info[4];
+	struct fault_ctx c = { .cache = true };
+	uint32_t n = 99, x;
+
+	(void)state;
+	memset(cc, 0, sizeof(*cc));
+	strcpy(cc->name, "mine");
+	cc->object_size = 64;
+	fault_start(&c, fd, page, true, page, 1);	/* a heap's first cache id */
+	assert_errno(ioc(fd, REFSLAB_IOC_CACHE_CREATE, cc), EFAULT);
+	fault_end(&c);
+
+	assert_int_equal(c.faults, 1);
+	assert_int_equal(c.probe_ret, -ENOENT);	/* reserved, not usable */
+	assert_int_equal(c.create_ret, 0);
+	assert_int_equal(c.other, 2);
+	assert_ok(rs_cache_list(h, info, 4, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(info[0].name, "other");
+	assert_int_equal(info[0].cache_id, c.other);
+	assert_int_equal(hstats(h).caches, 1);
+	/* The name and the id are free again. */
+	assert_ok(rs_cache_create(h, "mine", 64, 0, &x));
+	assert_int_equal(x, 1);
 	munmap(page, PAGE);
 	rs_close(h);
 }
@@ -303,7 +352,7 @@ static void test_batch_writeback_fails(void **state)
 	struct refslab_op *ops = map_page();
 	char *buf = map_page(), back[8];
 	struct refslab_heap_stats st;
-	struct fault_ctx c;
+	struct fault_ctx c = { 0 };
 
 	(void)state;
 	gc_off(h);
@@ -358,7 +407,7 @@ static void test_batch_readonly_with_fault(void **state)
 	struct refslab_op *ops = map_page();
 	char *buf = map_page();
 	struct refslab_heap_stats before, after;
-	struct fault_ctx c;
+	struct fault_ctx c = { 0 };
 	struct refslab_create cr = { 0 };
 
 	(void)state;
@@ -458,6 +507,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_copyout_blocked),
+		cmocka_unit_test(test_cache_create_copyout_blocked),
 		cmocka_unit_test(test_copyout_readonly),
 		cmocka_unit_test(test_batch_readonly_drop),
 		cmocka_unit_test(test_batch_readonly_create),
