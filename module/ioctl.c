@@ -310,11 +310,10 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	err = c->fn(h, &a);
 	if (err && !(c->flags & RS_CMD_OUT_ERR))
 		return err;
-	if (_IOC_DIR(c->cmd) & _IOC_READ) {
+	if (_IOC_DIR(c->cmd) & _IOC_READ)
 		out = copy_to_user(arg, &a, ksize) ? -EFAULT : 0;
-		if (!err)
-			rs_cmd_settle(h, c, &a, !out);
-	}
+	if (!err)
+		rs_cmd_settle(h, c, &a, !out);
 	return err ?: out;
 }
 

@@ -444,10 +444,21 @@ static bool rs_handle_reserved(struct rs_heap *h, u32 handle)
 	       !WARN_ON_ONCE(!test_bit(handle, h->handles_pending));
 }
 
+/* Any handle in @handles: a batch group of drops takes no lock here. */
+static bool rs_handles_any(const u32 *handles, unsigned int n)
+{
+	while (n--)
+		if (handles[n] != REFSLAB_NONE)
+			return true;
+	return false;
+}
+
 void rs_handles_publish(struct rs_heap *h, const u32 *handles, unsigned int n)
 {
 	unsigned int i;
 
+	if (!rs_handles_any(handles, n))
+		return;
 	rs_heap_lock(h);
 	for (i = 0; i < n; i++) {
 		if (rs_handle_reserved(h, handles[i]))
@@ -461,6 +472,8 @@ void rs_handles_release(struct rs_heap *h, const u32 *handles, unsigned int n)
 	struct rs_freelist fl;
 	unsigned int i;
 
+	if (!rs_handles_any(handles, n))
+		return;
 	rs_freelist_init(&fl);
 	rs_heap_lock(h);
 	for (i = 0; i < n; i++) {

@@ -338,6 +338,11 @@ int main(void)
 	printf("bench: ioctl_churn_ns_100 %.1f\n", ch100);
 	printf("bench: ioctl_churn_ns_400k %.1f\n", ch400k);
 	printf("bench: ioctl_churn_400k_vs_100 %.3f\n", ch400k / ch100);
+	printf("# targets (issue 11): churn_400k_vs_100 <= 1.5 %s; "
+	       "create_drop_per_call_vs_null <= 1.3 %s; batch64_vs_null <= 0.25 %s\n",
+	       ch400k / ch100 <= 1.5 ? "met" : "NOT met",
+	       cd_ns / 2 / null_ns <= 1.3 ? "met" : "NOT met",
+	       b64_ns / null_ns <= 0.25 ? "met" : "NOT met");
 	free(b);
 	rs_close(h);
 	close(nfd);
