@@ -141,12 +141,10 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include "heap.h"
 #include "object.h"
 #include "gc.h"
-#include "ioctl.h"
 #include "verify.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
@@ -1381,85 +1379,69 @@ static int rs_gc_thread(void *unused)
 
 /* ---- ioctls ---- */
 
-static long rs_gc_ioctl_collect(struct rs_heap *h, void __user *arg,
-				unsigned int usize)
+/*
+ * The REFSLAB_IOC_GC_* commands, behind ioctl.c's command table: arguments
+ * are copied in (and out) by it, flags are checked here.
+ */
+
+static_assert(RS_GC_THRESHOLD_MAX == REFSLAB_GC_THRESHOLD_MAX);
+
+int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c)
 {
-	struct refslab_gc_collect c;
 	int err;
 
-	err = rs_ioctl_in(&c, sizeof(c), arg, usize);
-	if (err)
-		return err;
-	if ((c.flags & ~REFSLAB_GC_NOWAIT) || c.__pad)
+	if ((c->flags & ~REFSLAB_GC_NOWAIT) || c->__pad)
 		return -EINVAL;
-	if (c.flags & REFSLAB_GC_NOWAIT) {
+	if (c->flags & REFSLAB_GC_NOWAIT) {
 		if (!mutex_trylock(&h->gc.collect_lock))
 			return -EBUSY;
 	} else if (mutex_lock_interruptible(&h->gc.collect_lock)) {
 		return -EINTR;
 	}
-	err = rs_gc_collect(h, true, &c);
+	err = rs_gc_collect(h, true, c);
 	mutex_unlock(&h->gc.collect_lock);
-	if (err)
-		return err;
-	if (copy_to_user(arg, &c, sizeof(c)))
-		return -EFAULT;
-	return 0;
+	return err;
 }
 
-static long rs_gc_ioctl_control(struct rs_heap *h, void __user *arg,
-				unsigned int usize)
+int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c)
 {
-	struct refslab_gc_control c;
 	struct rs_gc_heap *g = &h->gc;
-	int err;
 
-	err = rs_ioctl_in(&c, sizeof(c), arg, usize);
-	if (err)
-		return err;
-	if (c.flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
+	if (c->flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
 		return -EINVAL;
-	if ((c.flags & REFSLAB_GC_SET_ENABLED) && c.enabled > 1)
+	if ((c->flags & REFSLAB_GC_SET_ENABLED) && c->enabled > 1)
 		return -EINVAL;
-	if ((c.flags & REFSLAB_GC_SET_THRESHOLD) &&
-	    c.threshold > RS_GC_THRESHOLD_MAX)
+	if ((c->flags & REFSLAB_GC_SET_THRESHOLD) &&
+	    c->threshold > REFSLAB_GC_THRESHOLD_MAX)
 		return -EINVAL;
 	rs_heap_lock(h);
-	if (c.flags & REFSLAB_GC_SET_ENABLED)
-		g->enabled = c.enabled;
-	if (c.flags & REFSLAB_GC_SET_THRESHOLD) {
-		g->adaptive = !c.threshold;
-		g->threshold = c.threshold ? c.threshold : gc_threshold;
+	if (c->flags & REFSLAB_GC_SET_ENABLED)
+		g->enabled = c->enabled;
+	if (c->flags & REFSLAB_GC_SET_THRESHOLD) {
+		g->adaptive = !c->threshold;
+		g->threshold = c->threshold ? c->threshold : gc_threshold;
 		if (!g->threshold)
 			g->threshold = 1;
 	}
-	c.enabled = g->enabled;
-	c.threshold = g->threshold;
-	c.adaptive = g->adaptive;
-	if (c.flags)
+	c->enabled = g->enabled;
+	c->threshold = g->threshold;
+	c->adaptive = g->adaptive;
+	if (c->flags)
 		rs_gc_maybe_kick(h);
 	rs_heap_unlock(h);
-	if (copy_to_user(arg, &c, sizeof(c)))
-		return -EFAULT;
 	return 0;
 }
 
-static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
-			       unsigned int usize)
+int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f)
 {
-	struct refslab_gc_freeze f;
 	struct rs_gc_heap *g = &h->gc;
 	bool thaw;
 	u64 count = 0;
 	u32 i = 0;
-	int err;
 
-	err = rs_ioctl_in(&f, sizeof(f), arg, usize);
-	if (err)
-		return err;
-	if ((f.flags & ~REFSLAB_GC_UNFREEZE) || f.__pad)
+	if ((f->flags & ~REFSLAB_GC_UNFREEZE) || f->__pad)
 		return -EINVAL;
-	thaw = f.flags & REFSLAB_GC_UNFREEZE;
+	thaw = f->flags & REFSLAB_GC_UNFREEZE;
 	/* Never concurrently with a collection: its members stay as marked. */
 	if (mutex_lock_interruptible(&g->collect_lock))
 		return -EINTR;
@@ -1490,9 +1472,7 @@ static long rs_gc_ioctl_freeze(struct rs_heap *h, void __user *arg,
 		rs_gc_yield(h);
 	}
 	mutex_unlock(&g->collect_lock);
-	f.count = count;
-	if (copy_to_user(arg, &f, sizeof(f)))
-		return -EFAULT;
+	f->count = count;
 	return 0;
 }
 
@@ -1507,38 +1487,12 @@ static void rs_gc_snapshot(struct rs_heap *h, struct refslab_gc_stats *s)
 	s->frozen = g->nfrozen;
 }
 
-static long rs_gc_ioctl_stats(struct rs_heap *h, void __user *arg,
-			      unsigned int usize)
+int rs_gc_op_stats(struct rs_heap *h, struct refslab_gc_stats *s)
 {
-	struct refslab_gc_stats s;
-
-	if (usize < sizeof(s))
-		return -EINVAL;
 	rs_heap_lock(h);
-	rs_gc_snapshot(h, &s);
+	rs_gc_snapshot(h, s);
 	rs_heap_unlock(h);
-	if (copy_to_user(arg, &s, sizeof(s)))
-		return -EFAULT;
 	return 0;
-}
-
-#define RS_GC_CMD(c)	((c) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
-long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
-		 unsigned int usize)
-{
-	switch (RS_GC_CMD(cmd)) {
-	case RS_GC_CMD(REFSLAB_IOC_GC_COLLECT):
-		return rs_gc_ioctl_collect(h, arg, usize);
-	case RS_GC_CMD(REFSLAB_IOC_GC_CONTROL):
-		return rs_gc_ioctl_control(h, arg, usize);
-	case RS_GC_CMD(REFSLAB_IOC_GC_FREEZE):
-		return rs_gc_ioctl_freeze(h, arg, usize);
-	case RS_GC_CMD(REFSLAB_IOC_GC_STATS):
-		return rs_gc_ioctl_stats(h, arg, usize);
-	default:
-		return -ENOTTY;
-	}
 }
 
 /* ---- per-heap state ---- */

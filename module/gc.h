@@ -97,11 +97,14 @@ void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
 
 /*
- * The ioctls REFSLAB_IOC_GC_*: @arg is the user pointer, @usize the size
- * encoded in the command.  Called without any lock.
+ * The commands REFSLAB_IOC_GC_*, called by ioctl.c's command table without
+ * any lock, arguments copied in: they check flags and padding, return 0 or
+ * a negative errno and fill the out fields.
  */
-long rs_gc_ioctl(struct rs_heap *h, unsigned int cmd, void __user *arg,
-		 unsigned int usize);
+int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c);
+int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c);
+int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f);
+int rs_gc_op_stats(struct rs_heap *h, struct refslab_gc_stats *s);
 
 /*
  * rs_heap_lock()'s slow path (heap.c): wait for heap->lock as a mutator.

@@ -17,8 +17,6 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/capability.h>
-#include <linux/ctype.h>
 #include <linux/ktime.h>
 #include "heap.h"
 #include "object.h"
@@ -95,6 +93,9 @@ static void rs_heap_release(struct kref *kref)
 	rs_gc_heap_destroy(h);
 	kvfree(h->objs);
 	kvfree(h->handles);
+	kvfree(h->handles_open);
+	kvfree(h->handles_full);
+	kvfree(h->handles_pending);
 	mutex_destroy(&h->lock);
 	kfree(h);
 }
@@ -118,18 +119,27 @@ void rs_heap_close(struct rs_heap *h)
 
 /* ---- named caches ---- */
 
+/*
+ * Exactly the uapi grammar: [A-Za-z0-9_.-]{1,31} but not "." or "..",
+ * NUL padded.  Not isalnum(): the kernel's ctype takes bytes 0xc0-0xff for
+ * (Latin-1) letters, and such names would reach debugfs and slabinfo.
+ */
+static bool rs_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
 static bool rs_name_ok(const char *name)
 {
 	size_t len = strnlen(name, RS_CACHE_NAME_MAX), i;
 
-	if (len == 0 || len == RS_CACHE_NAME_MAX || name[0] == '.')
+	if (len == 0 || len == RS_CACHE_NAME_MAX ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
+	for (i = 0; i < len; i++)
+		if (!rs_name_char_ok(name[i]))
 			return false;
-	}
 	for (; i < RS_CACHE_NAME_MAX; i++)	/* NUL padded */
 		if (name[i])
 			return false;
@@ -190,6 +200,7 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 		goto unlock;
 	}
 	nc->cache = c;
+	nc->pending = true;
 	a->cache_id = nc - h->caches + 1;
 	err = 0;
 unlock:
@@ -209,7 +220,7 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 	rs_heap_lock(h);
 	nc = &h->caches[a->cache_id - 1];
 	err = -ENOENT;
-	if (!nc->cache)
+	if (!nc->cache || nc->pending)
 		goto unlock;
 	err = -EBUSY;
 	if (nc->objects)
@@ -224,6 +235,29 @@ unlock:
 	return err;
 }
 
+void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
+{
+	struct rs_named_cache *nc;
+
+	if (WARN_ON_ONCE(cache_id == REFSLAB_GENERAL_CACHE ||
+			 cache_id > RS_MAX_NAMED_CACHES))
+		return;
+	rs_heap_lock(h);
+	nc = &h->caches[cache_id - 1];
+	if (WARN_ON_ONCE(!nc->cache || !nc->pending)) {
+		rs_heap_unlock(h);
+		return;
+	}
+	if (delivered) {
+		nc->pending = false;
+	} else if (!WARN_ON_ONCE(rs_cache_destroy(nc->cache))) {
+		/* Nobody could name it, so it holds no object. */
+		memset(nc, 0, sizeof(*nc));
+		h->ncaches--;
+	}
+	rs_heap_unlock(h);
+}
+
 /* Fill up to @room entries of @out; returns how many caches exist. */
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room)
 {
@@ -235,7 +269,7 @@ u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 ro
 		struct rs_named_cache *nc = &h->caches[i];
 		struct refslab_cache_info *ci;
 
-		if (!nc->cache)
+		if (!nc->cache || nc->pending)
 			continue;
 		if (n < room) {
 			ci = &out[n];
@@ -280,7 +314,7 @@ int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
 	if (a->flags || a->__pad)
 		return -EINVAL;
 	rs_default_limits(&def);
-	if (!capable(CAP_SYS_RESOURCE) &&
+	if (!h->may_raise_limits &&
 	    (a->max_objects > def.max_objects || a->max_bytes > def.max_bytes ||
 	     a->max_handles > def.max_handles || a->max_caches > def.max_caches))
 		return -EPERM;

@@ -51,7 +51,11 @@ struct rs_named_cache {
 	u32 object_size;		/* as asked */
 	u32 align;
 	u64 objects;			/* live objects of this heap in it */
+	bool pending;			/* id not yet told: unusable */
 };
+
+/* Handle numbers stay below this: a u32, in whole bitmap words. */
+#define RS_HANDLES_MAX	round_down(U32_MAX, BITS_PER_LONG)
 
 struct rs_heap_limits {
 	u64 max_objects;
@@ -66,8 +70,16 @@ struct rs_heap_limits {
  * @kref: one for the open file, one for each user (collector pass).
  * @node: on rs_heaps, under rs_heaps_lock.
  * @owner: tgid that opened it.
+ * @may_raise_limits: the credentials the file was opened with
+ *	(file->f_cred, fixed for its life) hold CAP_SYS_RESOURCE: SET_LIMITS
+ *	may go above the defaults, whoever calls it.
  * @handles: handle table; handles[h] is the object handle h names
- *	(handle 0 is never issued).
+ *	(handle 0 is never issued), @handles_cap entries.
+ * @handles_open, @handles_full, @handles_free: where free numbers are
+ *	(object.c: a bit per number in use, a bit per full word of those).
+ * @handles_pending: bitmap of handles reserved but not yet published:
+ *	their entry holds the object and a reference, but lookups fail
+ *	(object.c, "reserve-then-install").
  * @objs: object table, @objs_cap entries; free entries are chained
  *	through gc_refs from @objs_free (U32_MAX ends the chain).
  * @objs_held: a collection runs: freed entries go to @objs_limbo (chained
@@ -81,8 +93,12 @@ struct rs_heap {
 	struct list_head node;
 	pid_t owner;
 	bool closed;
+	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
 
 	struct rs_obj **handles;
+	unsigned long *handles_open;
+	unsigned long *handles_full;
+	unsigned long *handles_pending;
 	u32 handles_cap;
 	u32 handles_free;		/* lowest possibly free handle */
 
@@ -120,6 +136,11 @@ struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
  */
 int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
 int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+/* A created cache's id is reserved, as a handle is (object.h): nobody can
+ * name it until this publishes it (@delivered: the caller was told) or
+ * takes the cache back.
+ */
+void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered);
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
 void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
 int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);

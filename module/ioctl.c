@@ -4,8 +4,12 @@
  * /dev/refslab_null.
  *
  * Owns: the file operations (open makes a heap, release closes it), the
- * copying of argument structs in and out (size-extensible, per
- * uapi/refslab.h) and the batch call.  Holds no lock of its own: every
+ * one table of commands (rs_cmds[]: number, argument size and direction,
+ * handler, whether it makes a handle) that ioctl, compat and the batch
+ * call all dispatch through, and the copying of argument structs in and
+ * out (size-extensible, per uapi/refslab.h).  The units' handlers get
+ * arguments already copied in and never see user memory (payload I/O
+ * aside, object.c's bounce buffer).  Holds no lock of its own: every
  * operation takes heap->lock itself, and user memory is only touched here
  * with no lock held.
  *
@@ -19,6 +23,8 @@
 #include <linux/miscdevice.h>
 #include <linux/uaccess.h>
 #include <linux/compat.h>
+#include <linux/capability.h>
+#include <linux/nospec.h>
 #include "heap.h"
 #include "object.h"
 #include "gc.h"
@@ -33,62 +39,299 @@ static_assert(sizeof(struct refslab_batch) == 24);
 static_assert(sizeof(struct refslab_heap_stats) == 96);
 static_assert(sizeof(struct refslab_gc_stats) == 168);
 
-/* See ioctl.h. */
-int rs_ioctl_in(void *k, size_t ksize, const void __user *u, unsigned int usize)
-{
-	if (usize < ksize)
-		return -EINVAL;
-	return copy_struct_from_user(k, ksize, u, usize);
-}
+/* Every argument struct, for the one buffer the dispatcher copies into. */
+union rs_args {
+	struct refslab_version version;
+	struct refslab_create create;
+	struct refslab_dup dup;
+	struct refslab_drop drop;
+	struct refslab_slot slot;
+	struct refslab_io io;
+	struct refslab_stat stat;
+	struct refslab_cache_create cc;
+	struct refslab_cache_destroy cd;
+	struct refslab_cache_list cl;
+	struct refslab_heap_stats hs;
+	struct refslab_limits limits;
+	struct refslab_batch batch;
+	struct refslab_gc_collect gc_collect;
+	struct refslab_gc_control gc_control;
+	struct refslab_gc_freeze gc_freeze;
+	struct refslab_gc_stats gc_stats;
+};
 
-/* Copy out up to the smaller of the caller's and the kernel's size. */
-static int rs_out(void __user *u, unsigned int usize, const void *k, size_t ksize)
+/**
+ * struct rs_cmd - one command, described once for ioctl, compat and batch
+ * @cmd: its REFSLAB_IOC_* number: direction (_IOC_WRITE: the struct is
+ *	copied in; _IOC_READ: copied back out) and the current struct size.
+ * @fn: the handler: arguments copied in, no lock held; 0 or -errno.
+ * @handle_off: offset of the handle the command makes (the field is
+ *	REFSLAB_NONE when it made none), or 0: published once the result is
+ *	written back, released if it could not be (object.h).
+ * @settle: for a command that made something else the caller names by a
+ *	number (a cache id): publish it once the result is written back, or
+ *	take it back if it could not be.
+ * @flags: RS_CMD_*.
+ */
+struct rs_cmd {
+	unsigned int cmd;
+	int (*fn)(struct rs_heap *h, union rs_args *a);
+	void (*settle)(struct rs_heap *h, union rs_args *a, bool delivered);
+	u8 handle_off;
+	u8 flags;
+};
+
+#define RS_CMD_BATCH	0x01	/* may run inside REFSLAB_IOC_BATCH */
+#define RS_CMD_OUT_ERR	0x02	/* the struct is written back on error too */
+
+/* The handlers: the units' functions, typed for the table. */
+static int rs_cmd_version(struct rs_heap *h, union rs_args *a)
 {
-	if (copy_to_user(u, k, min_t(size_t, usize, ksize)))
-		return -EFAULT;
+	a->version.major = REFSLAB_VERSION_MAJOR;
+	a->version.minor = REFSLAB_VERSION_MINOR;
+	a->version.features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
+			      REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
+			      REFSLAB_FEAT_LIMITS;
+	a->version.max_slots = REFSLAB_MAX_SLOTS;
+	a->version.max_payload = REFSLAB_MAX_PAYLOAD;
+	a->version.header_bytes = RS_OBJ_HEADER_BYTES;
 	return 0;
 }
 
-/* Bytes of refslab_op.args each operation uses; the rest must be zero. */
-static const u8 rs_op_size[] = {
-	[REFSLAB_OP_CREATE] = sizeof(struct refslab_create),
-	[REFSLAB_OP_DUP] = sizeof(struct refslab_dup),
-	[REFSLAB_OP_DROP] = sizeof(struct refslab_drop),
-	[REFSLAB_OP_SET_SLOT] = sizeof(struct refslab_slot),
-	[REFSLAB_OP_GET_SLOT] = sizeof(struct refslab_slot),
-	[REFSLAB_OP_READ] = sizeof(struct refslab_io),
-	[REFSLAB_OP_WRITE] = sizeof(struct refslab_io),
-	[REFSLAB_OP_STAT] = sizeof(struct refslab_stat),
+static int rs_cmd_create(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_create(h, &a->create);
+}
+
+static int rs_cmd_dup(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_dup(h, &a->dup);
+}
+
+static int rs_cmd_drop(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_drop(h, &a->drop);
+}
+
+static int rs_cmd_set_slot(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_set_slot(h, &a->slot);
+}
+
+static int rs_cmd_get_slot(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_get_slot(h, &a->slot);
+}
+
+static int rs_cmd_read(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_io(h, &a->io, false);
+}
+
+static int rs_cmd_write(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_io(h, &a->io, true);
+}
+
+static int rs_cmd_stat(struct rs_heap *h, union rs_args *a)
+{
+	return rs_op_stat(h, &a->stat);
+}
+
+static int rs_cmd_cache_create(struct rs_heap *h, union rs_args *a)
+{
+	return rs_heap_cache_create(h, &a->cc);
+}
+
+static void rs_cmd_cache_create_settle(struct rs_heap *h, union rs_args *a,
+				       bool delivered)
+{
+	rs_heap_cache_settle(h, a->cc.cache_id, delivered);
+}
+
+static int rs_cmd_cache_destroy(struct rs_heap *h, union rs_args *a)
+{
+	return rs_heap_cache_destroy(h, &a->cd);
+}
+
+static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a);
+
+static int rs_cmd_heap_stats(struct rs_heap *h, union rs_args *a)
+{
+	rs_heap_stats(h, &a->hs);
+	return 0;
+}
+
+static int rs_cmd_set_limits(struct rs_heap *h, union rs_args *a)
+{
+	return rs_heap_set_limits(h, &a->limits);
+}
+
+static int rs_cmd_batch(struct rs_heap *h, union rs_args *a);
+
+static int rs_cmd_gc_collect(struct rs_heap *h, union rs_args *a)
+{
+	return rs_gc_op_collect(h, &a->gc_collect);
+}
+
+static int rs_cmd_gc_control(struct rs_heap *h, union rs_args *a)
+{
+	return rs_gc_op_control(h, &a->gc_control);
+}
+
+static int rs_cmd_gc_freeze(struct rs_heap *h, union rs_args *a)
+{
+	return rs_gc_op_freeze(h, &a->gc_freeze);
+}
+
+static int rs_cmd_gc_stats(struct rs_heap *h, union rs_args *a)
+{
+	return rs_gc_op_stats(h, &a->gc_stats);
+}
+
+#define RS_CMD(name, handler, ...) \
+	[_IOC_NR(REFSLAB_IOC_##name)] = { \
+		.cmd = REFSLAB_IOC_##name, .fn = (handler), __VA_ARGS__ }
+#define RS_MAKES(type, field) \
+	.handle_off = offsetof(union rs_args, type.field)
+
+static const struct rs_cmd rs_cmds[] = {
+	RS_CMD(VERSION, rs_cmd_version),
+	RS_CMD(CREATE, rs_cmd_create, RS_MAKES(create, handle),
+	       .flags = RS_CMD_BATCH),
+	RS_CMD(DUP, rs_cmd_dup, RS_MAKES(dup, new_handle),
+	       .flags = RS_CMD_BATCH),
+	RS_CMD(DROP, rs_cmd_drop, .flags = RS_CMD_BATCH),
+	RS_CMD(SET_SLOT, rs_cmd_set_slot, .flags = RS_CMD_BATCH),
+	RS_CMD(GET_SLOT, rs_cmd_get_slot, RS_MAKES(slot, target),
+	       .flags = RS_CMD_BATCH),
+	RS_CMD(READ, rs_cmd_read, .flags = RS_CMD_BATCH),
+	RS_CMD(WRITE, rs_cmd_write, .flags = RS_CMD_BATCH),
+	RS_CMD(STAT, rs_cmd_stat, .flags = RS_CMD_BATCH),
+	RS_CMD(CACHE_CREATE, rs_cmd_cache_create,
+	       .settle = rs_cmd_cache_create_settle),
+	RS_CMD(CACHE_DESTROY, rs_cmd_cache_destroy),
+	RS_CMD(CACHE_LIST, rs_cmd_cache_list),
+	RS_CMD(HEAP_STATS, rs_cmd_heap_stats),
+	RS_CMD(SET_LIMITS, rs_cmd_set_limits),
+	RS_CMD(BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
+	RS_CMD(GC_COLLECT, rs_cmd_gc_collect),
+	RS_CMD(GC_CONTROL, rs_cmd_gc_control),
+	RS_CMD(GC_FREEZE, rs_cmd_gc_freeze),
+	RS_CMD(GC_STATS, rs_cmd_gc_stats),
 };
 
+/* A batch operation's code is its command's ioctl number. */
+#define RS_OP_IS_IOC(name) \
+	static_assert(_IOC_NR(REFSLAB_IOC_##name) == REFSLAB_OP_##name)
+RS_OP_IS_IOC(CREATE);
+RS_OP_IS_IOC(DUP);
+RS_OP_IS_IOC(DROP);
+RS_OP_IS_IOC(SET_SLOT);
+RS_OP_IS_IOC(GET_SLOT);
+RS_OP_IS_IOC(READ);
+RS_OP_IS_IOC(WRITE);
+RS_OP_IS_IOC(STAT);
+
+/* The structs of the batchable commands fit refslab_op.args. */
+#define RS_FITS_OP(type) \
+	static_assert(sizeof(type) <= sizeof_field(struct refslab_op, args))
+RS_FITS_OP(struct refslab_create);
+RS_FITS_OP(struct refslab_dup);
+RS_FITS_OP(struct refslab_drop);
+RS_FITS_OP(struct refslab_slot);
+RS_FITS_OP(struct refslab_io);
+RS_FITS_OP(struct refslab_stat);
+
+/* The command @nr names, or NULL. */
+static const struct rs_cmd *rs_cmd_get(unsigned int nr)
+{
+	if (nr >= ARRAY_SIZE(rs_cmds) || !rs_cmds[nr].fn)
+		return NULL;
+	return &rs_cmds[array_index_nospec(nr, ARRAY_SIZE(rs_cmds))];
+}
+
+/* The handle a command made, or REFSLAB_NONE. */
+static u32 rs_cmd_made(const struct rs_cmd *c, const void *args)
+{
+	if (!c->handle_off)
+		return REFSLAB_NONE;
+	return *(const u32 *)((const u8 *)args + c->handle_off);
+}
+
+/*
+ * The result could (@delivered) or could not be written back: publish the
+ * handle (or cache id) the command made, or take back what it made.
+ */
+static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
+			  union rs_args *a, bool delivered)
+{
+	u32 made = rs_cmd_made(c, a);
+
+	if (made != REFSLAB_NONE) {
+		if (delivered)
+			rs_handles_publish(h, &made, 1);
+		else
+			rs_handles_release(h, &made, 1);
+	} else if (c->settle) {
+		c->settle(h, a, delivered);
+	}
+}
+
+static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	const unsigned int sizemask = _IOC(0, 0, 0, _IOC_SIZEMASK);
+	void __user *arg = (void __user *)uarg;
+	unsigned int usize = _IOC_SIZE(cmd);
+	struct rs_heap *h = file->private_data;
+	const struct rs_cmd *c;
+	union rs_args a;
+	size_t ksize;
+	int err, out = 0;
+
+	if (_IOC_TYPE(cmd) != REFSLAB_IOC_MAGIC)
+		return -ENOTTY;
+	c = rs_cmd_get(_IOC_NR(cmd));
+	/* Any size, but the direction must be the command's. */
+	if (!c || (cmd & ~sizemask) != (c->cmd & ~sizemask))
+		return -ENOTTY;
+	ksize = _IOC_SIZE(c->cmd);
+	if (usize < ksize)
+		return -EINVAL;
+	if (_IOC_DIR(c->cmd) & _IOC_WRITE) {
+		err = copy_struct_from_user(&a, ksize, arg, usize);
+		if (err)
+			return err;
+	} else {
+		/* Output only: a larger struct's tail is not looked at. */
+		memset(&a, 0, ksize);
+	}
+
+	err = c->fn(h, &a);
+	if (err && !(c->flags & RS_CMD_OUT_ERR))
+		return err;
+	if (_IOC_DIR(c->cmd) & _IOC_READ)
+		out = copy_to_user(arg, &a, ksize) ? -EFAULT : 0;
+	if (!err)
+		rs_cmd_settle(h, c, &a, !out);
+	return err ?: out;
+}
+
+/* ---- batch ---- */
+
+/* Run one batch operation: its command, with the rest of args zero. */
 static int rs_run_op(struct rs_heap *h, struct refslab_op *op)
 {
+	const struct rs_cmd *c = rs_cmd_get(op->op);
 	u8 *args = (u8 *)&op->args;
+	size_t size;
 
-	if (op->op == 0 || op->op >= ARRAY_SIZE(rs_op_size))
+	if (!c || !(c->flags & RS_CMD_BATCH))
 		return -EINVAL;
-	if (memchr_inv(args + rs_op_size[op->op], 0,
-		       sizeof(op->args) - rs_op_size[op->op]))
+	size = _IOC_SIZE(c->cmd);
+	if (memchr_inv(args + size, 0, sizeof(op->args) - size))
 		return -EINVAL;
-
-	switch (op->op) {
-	case REFSLAB_OP_CREATE:
-		return rs_op_create(h, &op->args.create);
-	case REFSLAB_OP_DUP:
-		return rs_op_dup(h, &op->args.dup);
-	case REFSLAB_OP_DROP:
-		return rs_op_drop(h, &op->args.drop);
-	case REFSLAB_OP_SET_SLOT:
-		return rs_op_set_slot(h, &op->args.slot);
-	case REFSLAB_OP_GET_SLOT:
-		return rs_op_get_slot(h, &op->args.slot);
-	case REFSLAB_OP_READ:
-		return rs_op_io(h, &op->args.io, false);
-	case REFSLAB_OP_WRITE:
-		return rs_op_io(h, &op->args.io, true);
-	default:
-		return rs_op_stat(h, &op->args.stat);
-	}
+	return c->fn(h, (union rs_args *)args);
 }
 
 /* The handle a successful operation made, if any. */
@@ -96,237 +339,96 @@ static u32 rs_op_new_handle(const struct refslab_op *op)
 {
 	if (op->result)
 		return REFSLAB_NONE;
-	switch (op->op) {
-	case REFSLAB_OP_CREATE:
-		return op->args.create.handle;
-	case REFSLAB_OP_DUP:
-		return op->args.dup.new_handle;
-	case REFSLAB_OP_GET_SLOT:
-		return op->args.slot.target;
-	default:
-		return REFSLAB_NONE;
-	}
+	return rs_cmd_made(rs_cmd_get(op->op), &op->args);
 }
 
 #define RS_BATCH_CHUNK 8
 
 /*
- * Operations are copied in and run a chunk at a time.  If a chunk's
- * results cannot be written back, the handles its operations made are
- * dropped again, so no handle exists that the caller was not told of.
+ * Operations are copied in and run a chunk at a time (the uapi header
+ * states what a caller sees).  Before a chunk runs it is written back
+ * unchanged, so an ops array the caller cannot write runs nothing; the
+ * handles the chunk makes stay reserved until its results are written
+ * back, and are released if that still fails (the array was unmapped or
+ * protected meanwhile).
  */
-static long rs_batch(struct rs_heap *h, void __user *arg, unsigned int usize)
+static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
 {
 	struct refslab_op ops[RS_BATCH_CHUNK];
+	u32 made[RS_BATCH_CHUNK];
+	struct refslab_batch *b = &a->batch;
 	struct refslab_op __user *uops;
-	struct refslab_batch b;
-	int first_err = 0, err;
+	int first_err = 0;
 	u32 i = 0;
 
-	err = rs_ioctl_in(&b, sizeof(b), arg, usize);
-	if (err)
-		return err;
-	if ((b.flags & ~REFSLAB_BATCH_CONTINUE) || b.__pad)
+	b->done = 0;
+	if ((b->flags & ~REFSLAB_BATCH_CONTINUE) || b->__pad)
 		return -EINVAL;
-	if (!b.count || b.count > REFSLAB_BATCH_MAX)
+	if (!b->count || b->count > REFSLAB_BATCH_MAX)
 		return -EINVAL;
-	uops = u64_to_user_ptr(b.ops);
+	uops = u64_to_user_ptr(b->ops);
 
-	while (i < b.count) {
-		u32 n = min_t(u32, b.count - i, RS_BATCH_CHUNK), j;
+	while (i < b->count) {
+		u32 n = min_t(u32, b->count - i, RS_BATCH_CHUNK), j;
 		bool stop = false;
 
-		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0]))) {
-			first_err = first_err ?: -EFAULT;
+		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0])) ||
+		    copy_to_user(&uops[i], ops, n * sizeof(ops[0]))) {
+			first_err = -EFAULT;
 			break;
 		}
 		for (j = 0; j < n && !stop; j++) {
 			ops[j].result = rs_run_op(h, &ops[j]);
+			made[j] = rs_op_new_handle(&ops[j]);
 			if (ops[j].result) {
 				first_err = first_err ?: ops[j].result;
-				stop = !(b.flags & REFSLAB_BATCH_CONTINUE);
+				stop = !(b->flags & REFSLAB_BATCH_CONTINUE);
 			}
-		}
-		if (copy_to_user(&uops[i], ops, j * sizeof(ops[0]))) {
-			u32 k;
-
-			for (k = 0; k < j; k++) {
-				struct refslab_drop d = {
-					.handle = rs_op_new_handle(&ops[k]),
-				};
-
-				if (d.handle)
-					rs_op_drop(h, &d);
-			}
-			first_err = first_err ?: -EFAULT;
-			break;
 		}
 		i += j;
+		if (copy_to_user(&uops[i - j], ops, j * sizeof(ops[0]))) {
+			rs_handles_release(h, made, j);
+			first_err = -EFAULT;
+			break;
+		}
+		rs_handles_publish(h, made, j);
 		if (stop)
 			break;
 		cond_resched();
 	}
-	b.done = i;
-	err = rs_out(arg, usize, &b, sizeof(b));
-	return first_err ?: err;
+	b->done = i;
+	return first_err;
 }
 
-static long rs_cache_list(struct rs_heap *h, void __user *arg, unsigned int usize)
-{
-	struct refslab_cache_info *all;
-	struct refslab_cache_list l;
-	u32 total, i;
-	int err;
+/* ---- cache list: the one command with a second user buffer ---- */
 
-	err = rs_ioctl_in(&l, sizeof(l), arg, usize);
-	if (err)
-		return err;
-	if (l.flags || l.__pad)
+static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
+{
+	struct refslab_cache_list *l = &a->cl;
+	struct refslab_cache_info *all;
+	u32 total, i;
+	int err = 0;
+
+	if (l->flags || l->__pad)
 		return -EINVAL;
-	if (l.entry_size < sizeof(struct refslab_cache_info))
+	if (l->entry_size < sizeof(struct refslab_cache_info))
 		return -EINVAL;
 
 	all = kcalloc(RS_MAX_NAMED_CACHES, sizeof(*all), GFP_KERNEL);
 	if (!all)
 		return -ENOMEM;
 	total = rs_heap_cache_list(h, all, RS_MAX_NAMED_CACHES);
-	for (i = 0; i < min(total, l.count) && !err; i++)
-		err = rs_out(u64_to_user_ptr(l.buf + (u64)i * l.entry_size),
-			     l.entry_size, &all[i], sizeof(all[i]));
+	for (i = 0; i < min(total, l->count) && !err; i++) {
+		void __user *u = u64_to_user_ptr(l->buf + (u64)i * l->entry_size);
+
+		/* Entries are output: up to our size, the rest untouched. */
+		if (copy_to_user(u, &all[i], sizeof(all[i])))
+			err = -EFAULT;
+	}
 	kfree(all);
-	if (err)
-		return err;
-	l.count = total;
-	return rs_out(arg, usize, &l, sizeof(l));
-}
-
-static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
-{
-	struct rs_heap *h = file->private_data;
-	void __user *arg = (void __user *)uarg;
-	unsigned int usize = _IOC_SIZE(cmd);
-	union {
-		struct refslab_version version;
-		struct refslab_create create;
-		struct refslab_dup dup;
-		struct refslab_drop drop;
-		struct refslab_slot slot;
-		struct refslab_io io;
-		struct refslab_stat stat;
-		struct refslab_cache_create cc;
-		struct refslab_cache_destroy cd;
-		struct refslab_heap_stats hs;
-		struct refslab_limits limits;
-	} a;
-	int err;
-
-	if (_IOC_TYPE(cmd) != REFSLAB_IOC_MAGIC)
-		return -ENOTTY;
-
-/* The command with its size bits replaced by @size: dir and nr must match. */
-#define RS_SAME(c) (((cmd) & ~_IOC(0, 0, 0, _IOC_SIZEMASK)) == \
-		    ((c) & ~_IOC(0, 0, 0, _IOC_SIZEMASK)))
-
-	if (RS_SAME(REFSLAB_IOC_VERSION)) {
-		if (usize < sizeof(a.version))
-			return -EINVAL;
-		memset(&a.version, 0, sizeof(a.version));
-		a.version.major = REFSLAB_VERSION_MAJOR;
-		a.version.minor = REFSLAB_VERSION_MINOR;
-		a.version.features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
-				     REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
-				     REFSLAB_FEAT_LIMITS;
-		a.version.max_slots = REFSLAB_MAX_SLOTS;
-		a.version.max_payload = REFSLAB_MAX_PAYLOAD;
-		a.version.header_bytes = RS_OBJ_HEADER_BYTES;
-		return rs_out(arg, usize, &a.version, sizeof(a.version));
-	}
-	if (RS_SAME(REFSLAB_IOC_CREATE)) {
-		err = rs_ioctl_in(&a.create, sizeof(a.create), arg, usize) ?:
-			rs_op_create(h, &a.create);
-		if (err)
-			return err;
-		err = rs_out(arg, usize, &a.create, sizeof(a.create));
-		if (err) {
-			/* The handle could not be reported: take it back. */
-			struct refslab_drop d = { .handle = a.create.handle };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
-	}
-	if (RS_SAME(REFSLAB_IOC_DUP)) {
-		err = rs_ioctl_in(&a.dup, sizeof(a.dup), arg, usize) ?: rs_op_dup(h, &a.dup);
-		if (err)
-			return err;
-		err = rs_out(arg, usize, &a.dup, sizeof(a.dup));
-		if (err) {
-			struct refslab_drop d = { .handle = a.dup.new_handle };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
-	}
-	if (RS_SAME(REFSLAB_IOC_DROP))
-		return rs_ioctl_in(&a.drop, sizeof(a.drop), arg, usize) ?: rs_op_drop(h, &a.drop);
-	if (RS_SAME(REFSLAB_IOC_SET_SLOT))
-		return rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?:
-			rs_op_set_slot(h, &a.slot);
-	if (RS_SAME(REFSLAB_IOC_GET_SLOT)) {
-		err = rs_ioctl_in(&a.slot, sizeof(a.slot), arg, usize) ?:
-			rs_op_get_slot(h, &a.slot);
-		if (err)
-			return err;
-		err = rs_out(arg, usize, &a.slot, sizeof(a.slot));
-		if (err && a.slot.target) {
-			struct refslab_drop d = { .handle = a.slot.target };
-
-			rs_op_drop(h, &d);
-		}
-		return err;
-	}
-	if (RS_SAME(REFSLAB_IOC_READ))
-		return rs_ioctl_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, false);
-	if (RS_SAME(REFSLAB_IOC_WRITE))
-		return rs_ioctl_in(&a.io, sizeof(a.io), arg, usize) ?: rs_op_io(h, &a.io, true);
-	if (RS_SAME(REFSLAB_IOC_STAT))
-		return rs_ioctl_in(&a.stat, sizeof(a.stat), arg, usize) ?:
-		       rs_op_stat(h, &a.stat) ?:
-		       rs_out(arg, usize, &a.stat, sizeof(a.stat));
-	if (RS_SAME(REFSLAB_IOC_CACHE_CREATE)) {
-		err = rs_ioctl_in(&a.cc, sizeof(a.cc), arg, usize) ?:
-			rs_heap_cache_create(h, &a.cc);
-		if (err)
-			return err;
-		err = rs_out(arg, usize, &a.cc, sizeof(a.cc));
-		if (err) {
-			struct refslab_cache_destroy d = { .cache_id = a.cc.cache_id };
-
-			rs_heap_cache_destroy(h, &d);
-		}
-		return err;
-	}
-	if (RS_SAME(REFSLAB_IOC_CACHE_DESTROY))
-		return rs_ioctl_in(&a.cd, sizeof(a.cd), arg, usize) ?:
-			rs_heap_cache_destroy(h, &a.cd);
-	if (RS_SAME(REFSLAB_IOC_CACHE_LIST))
-		return rs_cache_list(h, arg, usize);
-	if (RS_SAME(REFSLAB_IOC_HEAP_STATS)) {
-		if (usize < sizeof(a.hs))
-			return -EINVAL;
-		rs_heap_stats(h, &a.hs);
-		return rs_out(arg, usize, &a.hs, sizeof(a.hs));
-	}
-	if (RS_SAME(REFSLAB_IOC_SET_LIMITS))
-		return rs_ioctl_in(&a.limits, sizeof(a.limits), arg, usize) ?:
-		       rs_heap_set_limits(h, &a.limits);
-	if (RS_SAME(REFSLAB_IOC_BATCH))
-		return rs_batch(h, arg, usize);
-	if (RS_SAME(REFSLAB_IOC_GC_COLLECT) || RS_SAME(REFSLAB_IOC_GC_CONTROL) ||
-	    RS_SAME(REFSLAB_IOC_GC_FREEZE) || RS_SAME(REFSLAB_IOC_GC_STATS))
-		return rs_gc_ioctl(h, cmd, arg, usize);
-	return -ENOTTY;
-#undef RS_SAME
+	if (!err)
+		l->count = total;
+	return err;
 }
 
 static int rs_open(struct inode *inode, struct file *file)
@@ -335,6 +437,11 @@ static int rs_open(struct inode *inode, struct file *file)
 
 	if (!h)
 		return -ENOMEM;
+	/* Judged by the opener's credentials, as the kernel does for a
+	 * descriptor: one passed to a privileged process gains nothing.
+	 */
+	h->may_raise_limits = file_ns_capable(file, &init_user_ns,
+					      CAP_SYS_RESOURCE);
 	file->private_data = h;
 	return 0;
 }
@@ -350,6 +457,7 @@ static const struct file_operations rs_fops = {
 	.open = rs_open,
 	.release = rs_release,
 	.unlocked_ioctl = rs_ioctl,
+	/* Every struct has the same layout for 32-bit callers. */
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

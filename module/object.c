@@ -292,32 +292,114 @@ static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
 	return 0;
 }
 
-/* A free handle number, growing the table if needed; not yet installed. */
-static int rs_handle_reserve(struct rs_heap *h, u32 *out)
+/*
+ * Handles follow the descriptor table's reserve-then-install model
+ * (get_unused_fd_flags() + fd_install()).  An operation that makes a
+ * handle reserves a number: the entry holds the object and the reference
+ * the handle will own, and counts against the handles limit, but the
+ * number is in handles_pending and every lookup fails on it (ENOENT).
+ * Only after ioctl.c has written the number to the caller does it
+ * publish it; if that copy fails it releases the reservation instead.  So
+ * no number is usable before its owner was told of it, and undoing a
+ * failed copy can never hit a number someone else holds.
+ */
+
+/*
+ * Finding a free number is amortized O(1), as in the descriptor table
+ * (fs/file.c): handles_open has a bit per number in use (reserved or
+ * published; bit 0 is set for good, 0 is never issued), handles_full a bit
+ * per handles_open word with no zero bit, and handles_free is the lowest
+ * number that may be free (every number below it is in use).  A search
+ * skips 64 full words per handles_full bit.
+ */
+
+static unsigned long *rs_bitmap_grow(unsigned long *old, u64 oldbits, u64 bits)
 {
-	u32 i;
+	unsigned long *n = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), RS_GFP_USER);
+
+	if (n && old)
+		bitmap_copy(n, old, oldbits);
+	return n;
+}
+
+/* Grow the handle table and its bitmaps so that handle @want fits. */
+static int rs_handles_grow(struct rs_heap *h, u64 want)
+{
+	u64 cap = h->handles_cap, ncap;
+	unsigned long *open, *full, *pending;
+	struct rs_obj **t;
+
+	ncap = max_t(u64, cap ? cap * 2 : 64, want + 1);
+	ncap = min_t(u64, round_up(ncap, BITS_PER_LONG), RS_HANDLES_MAX);
+	if (ncap <= want)
+		return -EDQUOT;
+	t = kvcalloc(ncap, sizeof(*t), RS_GFP_USER);
+	open = rs_bitmap_grow(h->handles_open, cap, ncap);
+	full = rs_bitmap_grow(h->handles_full, cap / BITS_PER_LONG,
+			      ncap / BITS_PER_LONG);
+	pending = rs_bitmap_grow(h->handles_pending, cap, ncap);
+	if (!t || !open || !full || !pending) {
+		kvfree(t);
+		kvfree(open);
+		kvfree(full);
+		kvfree(pending);
+		return -ENOMEM;
+	}
+	if (cap)
+		memcpy(t, h->handles, cap * sizeof(*t));
+	else
+		__set_bit(0, open);
+	kvfree(h->handles);
+	kvfree(h->handles_open);
+	kvfree(h->handles_full);
+	kvfree(h->handles_pending);
+	h->handles = t;
+	h->handles_open = open;
+	h->handles_full = full;
+	h->handles_pending = pending;
+	h->handles_cap = ncap;
+	return 0;
+}
+
+/* The lowest free handle number, growing the table if needed; nothing is
+ * taken yet.
+ */
+static int rs_handle_find(struct rs_heap *h, u32 *out)
+{
+	u32 cap = h->handles_cap, start = h->handles_free, word;
 	int err;
 
 	if (h->nhandles >= h->limits.max_handles)
 		return -EDQUOT;
-	for (i = max_t(u32, h->handles_free, 1); i < h->handles_cap; i++) {
-		if (!h->handles[i]) {
-			*out = i;
-			return 0;
-		}
+	if (start < cap) {
+		word = find_next_zero_bit(h->handles_full, cap / BITS_PER_LONG,
+					  start / BITS_PER_LONG);
+		start = max_t(u32, start, word * BITS_PER_LONG);
+		if (start < cap)
+			start = find_next_zero_bit(h->handles_open, cap, start);
 	}
-	i = max_t(u32, h->handles_cap, 1);
-	err = rs_grow((void **)&h->handles, &h->handles_cap,
-		      sizeof(*h->handles), (u64)i + 1);
-	if (err)
-		return err;
-	*out = i;
+	if (start >= cap) {
+		start = max_t(u32, cap, 1);
+		err = rs_handles_grow(h, start);
+		if (err)
+			return err;
+	}
+	*out = start;
 	return 0;
 }
 
-static void rs_handle_install(struct rs_heap *h, u32 handle, struct rs_obj *o)
+/* Reserve @handle (from rs_handle_find()) for @o; the caller's reference
+ * on @o becomes the handle's.
+ */
+static void rs_handle_reserve(struct rs_heap *h, u32 handle, struct rs_obj *o)
 {
+	u32 word = handle / BITS_PER_LONG;
+
 	h->handles[handle] = o;
+	__set_bit(handle, h->handles_open);
+	if (h->handles_open[word] == ~0UL)
+		__set_bit(word, h->handles_full);
+	__set_bit(handle, h->handles_pending);
 	h->handles_free = handle + 1;
 	h->nhandles++;
 }
@@ -325,22 +407,81 @@ static void rs_handle_install(struct rs_heap *h, u32 handle, struct rs_obj *o)
 struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle)
 {
 	lockdep_assert_held(&h->lock);
-	if (handle == REFSLAB_NONE || handle >= h->handles_cap)
+	if (handle == REFSLAB_NONE || handle >= h->handles_cap ||
+	    test_bit(handle, h->handles_pending))
 		return NULL;
 	return h->handles[handle];
 }
 
-static struct rs_obj *rs_handle_remove(struct rs_heap *h, u32 handle)
+/* Take a handle out of the table (published or reserved alike); the
+ * caller owns the reference it held.
+ */
+static struct rs_obj *rs_handle_clear(struct rs_heap *h, u32 handle)
 {
-	struct rs_obj *o = rs_heap_lookup(h, handle);
+	struct rs_obj *o = h->handles[handle];
 
-	if (!o)
-		return NULL;
 	h->handles[handle] = NULL;
+	__clear_bit(handle, h->handles_open);
+	__clear_bit(handle / BITS_PER_LONG, h->handles_full);
+	__clear_bit(handle, h->handles_pending);
 	h->nhandles--;
 	if (handle < h->handles_free)
 		h->handles_free = handle;
 	return o;
+}
+
+static struct rs_obj *rs_handle_remove(struct rs_heap *h, u32 handle)
+{
+	if (!rs_heap_lookup(h, handle))
+		return NULL;
+	return rs_handle_clear(h, handle);
+}
+
+/* A handle reserved by this call: the number and the entry are ours. */
+static bool rs_handle_reserved(struct rs_heap *h, u32 handle)
+{
+	return handle != REFSLAB_NONE && handle < h->handles_cap &&
+	       !WARN_ON_ONCE(!test_bit(handle, h->handles_pending));
+}
+
+/* Any handle in @handles: a batch group of drops takes no lock here. */
+static bool rs_handles_any(const u32 *handles, unsigned int n)
+{
+	while (n--)
+		if (handles[n] != REFSLAB_NONE)
+			return true;
+	return false;
+}
+
+void rs_handles_publish(struct rs_heap *h, const u32 *handles, unsigned int n)
+{
+	unsigned int i;
+
+	if (!rs_handles_any(handles, n))
+		return;
+	rs_heap_lock(h);
+	for (i = 0; i < n; i++) {
+		if (rs_handle_reserved(h, handles[i]))
+			__clear_bit(handles[i], h->handles_pending);
+	}
+	rs_heap_unlock(h);
+}
+
+void rs_handles_release(struct rs_heap *h, const u32 *handles, unsigned int n)
+{
+	struct rs_freelist fl;
+	unsigned int i;
+
+	if (!rs_handles_any(handles, n))
+		return;
+	rs_freelist_init(&fl);
+	rs_heap_lock(h);
+	for (i = 0; i < n; i++) {
+		if (rs_handle_reserved(h, handles[i]))
+			rs_obj_put_locked(h, rs_handle_clear(h, handles[i]), &fl);
+	}
+	rs_heap_unlock(h);
+	rs_obj_free_list(h, &fl);
 }
 
 static int rs_objs_reserve(struct rs_heap *h)
@@ -387,7 +528,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		 */
 		rs_heap_lock(h);
 		nc = &h->caches[a->cache_id - 1];
-		cache = nc->cache;
+		cache = nc->pending ? NULL : nc->cache;	/* id not yet told */
 		size = nc->object_size;
 		if (cache)
 			nc->objects++;	/* pins the cache until installed */
@@ -422,10 +563,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	if (h->nobjects >= h->limits.max_objects ||
 	    h->nbytes + stride > h->limits.max_bytes)
 		goto unlock;
-	err = rs_handle_reserve(h, &handle);
-	if (err)
-		goto unlock;
-	err = rs_objs_reserve(h);
+	err = rs_objs_reserve(h) ?: rs_handle_find(h, &handle);
 	if (err)
 		goto unlock;
 
@@ -437,7 +575,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	h->nobjects++;
 	h->nbytes += stride;
 	h->created++;
-	rs_handle_install(h, handle, o);
+	rs_handle_reserve(h, handle, o);
 	rs_gc_created(h, o);
 	rs_heap_unlock(h);
 	a->handle = handle;
@@ -469,11 +607,11 @@ int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
 	err = -ENOENT;
 	if (!o)
 		goto out;
-	err = rs_handle_reserve(h, &handle);
+	err = rs_handle_find(h, &handle);
 	if (err)
 		goto out;
 	rs_obj_get_locked(h, o);
-	rs_handle_install(h, handle, o);
+	rs_handle_reserve(h, handle, o);
 	a->new_handle = handle;
 out:
 	rs_heap_unlock(h);
@@ -553,11 +691,11 @@ int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
 	}
 	t = rs_obj_slots(o)[a->slot];
 	if (t) {
-		err = rs_handle_reserve(h, &handle);
+		err = rs_handle_find(h, &handle);
 		if (err)
 			goto out;
 		rs_obj_get_locked(h, t);
-		rs_handle_install(h, handle, t);
+		rs_handle_reserve(h, handle, t);
 	}
 	a->target = handle;
 out:

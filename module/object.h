@@ -120,7 +120,17 @@ bool rs_obj_immortal(const struct rs_obj *o);
  * without locks; arguments are already copied in; they validate flags and
  * padding, return 0 or a negative errno, and fill the out fields.  On
  * error nothing changed.
+ *
+ * A handle an operation makes (create's handle, dup's new_handle,
+ * get_slot's target) is only reserved: nobody can name it until the
+ * caller, once the number has reached userspace, passes it to
+ * rs_handles_publish(); if it could not be reported, rs_handles_release()
+ * takes the reservation back, dropping the reference it held.  Both are
+ * called without locks and skip REFSLAB_NONE.
  */
+void rs_handles_publish(struct rs_heap *h, const u32 *handles, unsigned int n);
+void rs_handles_release(struct rs_heap *h, const u32 *handles, unsigned int n);
+
 int rs_op_create(struct rs_heap *h, struct refslab_create *a);
 int rs_op_dup(struct rs_heap *h, struct refslab_dup *a);
 int rs_op_drop(struct rs_heap *h, struct refslab_drop *a);

@@ -9,7 +9,9 @@
  *    the ioctl number.  A caller may pass an older (smaller) struct as long
  *    as it is at least the first published size (else EINVAL), or a newer
  *    (larger) one whose extra tail is zero (else E2BIG).  Output is written
- *    up to the smaller of the two sizes;
+ *    up to the smaller of the two sizes.  The output-only structs
+ *    (VERSION, HEAP_STATS, GC_STATS: _IOR commands) are not read at all:
+ *    a larger one's tail is neither checked nor written;
  *  - an unknown command gets ENOTTY; 32-bit callers use the same numbers
  *    (every struct has the same layout on i386 and x86_64).
  *
@@ -17,7 +19,13 @@
  * ioctl-number.rst as of 6.1), numbers 0x00-0x3f.
  *
  * Handles are per open file ("heap") and start at 1; 0 (REFSLAB_NONE)
- * names no object, e.g. an empty slot.
+ * names no object, e.g. an empty slot.  Numbers are reused, lowest free
+ * first.  A command that makes a handle (CREATE, DUP, GET_SLOT) or a
+ * cache id (CACHE_CREATE) writes its result back before the number becomes
+ * usable; until then every command, from any thread, gets ENOENT for it.
+ * If the result cannot be written back (EFAULT) the number is never
+ * issued: an object or cache the command created is freed again, and no
+ * other handle or cache is touched.
  *
  * Errors common to all commands:
  *  EINVAL  unknown flag, non-zero reserved field or padding, struct
@@ -158,8 +166,9 @@ struct refslab_stat {
 
 /* REFSLAB_IOC_CACHE_CREATE: a named cache of objects of object_size bytes
  * (header, slots and payload together), owned by this heap and destroyed
- * with it.  name: [A-Za-z0-9_.-], 1..31 characters, NUL-terminated, NUL
- * padded.  align: 0 (default) or a power of two <= PAGE_SIZE.
+ * with it.  name: [A-Za-z0-9_.-]{1,31} (ASCII only; a leading dot is
+ * fine, but not the names "." and ".."), NUL-terminated, NUL padded.
+ * align: 0 (default) or a power of two <= PAGE_SIZE.
  * Errors: EINVAL bad name, size or align; EEXIST name in use in this heap;
  * EDQUOT caches limit; ENOMEM.
  */
@@ -220,7 +229,10 @@ struct refslab_heap_stats {
 
 /* REFSLAB_IOC_SET_LIMITS: 0 leaves a limit unchanged.  Lowering is always
  * allowed (below current use too: later growth fails with EDQUOT); raising
- * above the module parameter default needs CAP_SYS_RESOURCE.
+ * above the module parameter default needs CAP_SYS_RESOURCE in the
+ * credentials the file was opened with, not the caller's: a descriptor
+ * passed to a privileged process cannot raise them, and one a privileged
+ * process opened and passed on can.
  * Errors: EPERM.
  */
 struct refslab_limits {
@@ -264,8 +276,23 @@ struct refslab_op {
  * all-or-nothing on its own; done (out) counts the operations run.
  * Without REFSLAB_BATCH_CONTINUE it stops at the first failure.  The
  * ioctl itself returns 0 if every operation run succeeded, else the
- * errno of the first that failed.  Errors: EINVAL count 0 or above
+ * errno of the first that failed, except that it is EFAULT whenever ops[]
+ * could not be read or written.  Errors: EINVAL count 0 or above
  * REFSLAB_BATCH_MAX, unknown op (per operation); EFAULT.
+ *
+ * ops[] must be readable and writable: the kernel reads and writes back
+ * (unchanged) each group of operations before it runs any of them, so an
+ * array it cannot write (read-only, unmapped) runs nothing from there on:
+ * EFAULT, and done counts only the operations before.  A handle an
+ * operation makes becomes usable, to the batch's later operations as to
+ * any other caller, once that operation's result has been written back
+ * to ops[] (the write-back is in order, a group at a time, while the
+ * batch runs; a later operation of the same group gets ENOENT for it).
+ * If the write-back still fails (the array was unmapped or protected
+ * while the batch ran), the call returns EFAULT; done counts the
+ * operations run, that group included; their other effects (drops,
+ * writes, slots) stand, but the handles they made were never usable and
+ * are released as in the single commands.
  */
 struct refslab_batch {
 	__u64 ops;		/* user pointer to struct refslab_op[count] */
@@ -291,9 +318,13 @@ struct refslab_gc_collect {
 
 /* REFSLAB_IOC_GC_CONTROL: read and optionally change collector settings.
  * Fields are written back with the settings in force afterwards.
+ * Errors: EINVAL unknown flag, enabled > 1 with SET_ENABLED, threshold >
+ * REFSLAB_GC_THRESHOLD_MAX with SET_THRESHOLD (fields whose SET_ flag is
+ * clear are not looked at).
  */
 #define REFSLAB_GC_SET_ENABLED		_BITUL(0)
 #define REFSLAB_GC_SET_THRESHOLD	_BITUL(1)
+#define REFSLAB_GC_THRESHOLD_MAX	_BITUL(24)
 struct refslab_gc_control {
 	__u32 flags;		/* REFSLAB_GC_SET_* */
 	__u32 enabled;		/* automatic collection on (1) or off (0) */

@@ -14,6 +14,11 @@
  *   obj_header_bytes           REFSLAB_IOC_VERSION header_bytes
  *   ioctl_2proc_scaling        two processes on two heaps: throughput
  *                              against one process alone
+ *   ioctl_churn_ns_100         with 100 objects alive, drop a random one
+ *                              and create one, ns (handle allocation)
+ *   ioctl_churn_ns_400k        the same with 400,000 alive
+ *   ioctl_churn_400k_vs_100    their ratio: 1 if finding a free handle
+ *                              does not depend on how many are in use
  * Each figure is the best of a few rounds of ~0.2 s (emulation is noisy).
  */
 #define _GNU_SOURCE
@@ -136,6 +141,74 @@ static void batch_loop(void *ctx, unsigned long n)
 	}
 }
 
+struct churn_ctx {
+	rs_heap *h;
+	uint32_t *live;
+	uint32_t n;
+	uint64_t rng;
+};
+
+static uint32_t churn_rand(struct churn_ctx *c)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return (uint32_t)(c->rng >> 32);
+}
+
+/* n rounds of: drop a random live handle, create one in its place. */
+static void churn_loop(void *ctx, unsigned long n)
+{
+	struct churn_ctx *c = ctx;
+	int err;
+
+	while (n--) {
+		uint32_t i = churn_rand(c) % c->n;
+
+		err = rs_drop(c->h, c->live[i]);
+		if (!err)
+			err = rs_create(c->h, 0, 0, 0, &c->live[i]);
+		if (err)
+			die("churn", err);
+	}
+}
+
+/* ns per drop+create with @n objects alive, on a heap of its own. */
+static double churn_ns(uint32_t n)
+{
+	struct churn_ctx c = { .n = n, .rng = 0x9e3779b97f4a7c15ULL };
+	struct refslab_op *ops;
+	uint32_t i, k, m;
+	double ns;
+	int err = rs_open(&c.h);
+
+	if (err)
+		die("open", err);
+	rs_gc_set_enabled(c.h, false);
+	c.live = calloc(n, sizeof(*c.live));
+	ops = calloc(REFSLAB_BATCH_MAX, sizeof(*ops));
+	if (!c.live || !ops)
+		die("calloc", ENOMEM);
+	for (i = 0; i < n; i += m) {
+		struct refslab_batch b = { .ops = (uint64_t)(uintptr_t)ops };
+
+		m = n - i < REFSLAB_BATCH_MAX ? n - i : REFSLAB_BATCH_MAX;
+		memset(ops, 0, m * sizeof(*ops));
+		for (k = 0; k < m; k++)
+			ops[k].op = REFSLAB_OP_CREATE;
+		b.count = m;
+		if (ioctl(rs_fd(c.h), REFSLAB_IOC_BATCH, &b))
+			die("churn setup", errno);
+		for (k = 0; k < m; k++)
+			c.live[i + k] = ops[k].args.create.handle;
+	}
+	ns = best_ns(churn_loop, &c);
+	free(ops);
+	free(c.live);
+	rs_close(c.h);
+	return ns;
+}
+
 /* Create+drop pairs done by one process in `ns` nanoseconds. */
 static unsigned long pairs_for(uint64_t ns)
 {
@@ -210,7 +283,7 @@ int main(void)
 {
 	struct refslab_version v;
 	struct batch_ctx *b;
-	double null_ns, cd_ns, b64_ns, t1 = 0, t2 = 0;
+	double null_ns, cd_ns, b64_ns, t1 = 0, t2 = 0, ch100, ch400k;
 	rs_heap *h;
 	int nfd, err, r;
 
@@ -248,6 +321,8 @@ int main(void)
 		if (c > t2)
 			t2 = c;
 	}
+	ch100 = churn_ns(100);
+	ch400k = churn_ns(400000);
 	printf("# null ioctl %.0f ns, create+drop %.0f ns, batch64 per object %.0f ns\n",
 	       null_ns, cd_ns, b64_ns);
 	printf("# one process %.0f pairs/s, two processes %.0f pairs/s\n", t1, t2);
@@ -260,6 +335,14 @@ int main(void)
 	printf("bench: ioctl_batch64_vs_null %.3f\n", b64_ns / null_ns);
 	printf("bench: obj_header_bytes %u\n", v.header_bytes);
 	printf("bench: ioctl_2proc_scaling %.3f\n", t1 > 0 ? t2 / t1 : 0.0);
+	printf("bench: ioctl_churn_ns_100 %.1f\n", ch100);
+	printf("bench: ioctl_churn_ns_400k %.1f\n", ch400k);
+	printf("bench: ioctl_churn_400k_vs_100 %.3f\n", ch400k / ch100);
+	printf("# targets (issue 11): churn_400k_vs_100 <= 1.5 %s; "
+	       "create_drop_per_call_vs_null <= 1.3 %s; batch64_vs_null <= 0.25 %s\n",
+	       ch400k / ch100 <= 1.5 ? "met" : "NOT met",
+	       cd_ns / 2 / null_ns <= 1.3 ? "met" : "NOT met",
+	       b64_ns / null_ns <= 0.25 ? "met" : "NOT met");
 	free(b);
 	rs_close(h);
 	close(nfd);

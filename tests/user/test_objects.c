@@ -9,6 +9,9 @@
  * Automatic collection is turned off in every heap so counts hold still.
  */
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include "rs_test.h"
 
 static rs_heap *heap(void)
@@ -378,8 +381,11 @@ static void test_caches(void **state)
 	uint32_t c1, c2, x, n, a, b;
 	static const char *const badnames[] = {
 		"", "has space", "a/b", "tab\there", "\xc3\xa9t\xc3\xa9", "semi;colon",
+		"caf\xe9", "\xc0", ".", "..",
 		"0123456789012345678901234567890",	/* 31: fine, tested below */
 	};
+	/* The grammar allows a leading dot, dots and dashes anywhere. */
+	static const char *const goodnames[] = { ".dot", "...x", "-", "_.-", "Z9" };
 	size_t i;
 
 	(void)state;
@@ -417,7 +423,7 @@ static void test_caches(void **state)
 	assert_errno(rs_cache_create(h, "big", 64, 0, &x), EEXIST);
 	assert_errno(rs_cache_destroy(h, 9999), ENOENT);
 	assert_errno(rs_cache_destroy(h, REFSLAB_GENERAL_CACHE), ENOENT);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 10; i++)
 		if (rs_cache_create(h, badnames[i], 64, 0, &x) != -EINVAL)
 			fail_msg("cache name '%s' accepted", badnames[i]);
 	assert_errno(rs_cache_create(h, "sz0", 0, 0, &x), EINVAL);
@@ -432,8 +438,15 @@ static void test_caches(void **state)
 	}
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	assert_ok(rs_cache_create(h, badnames[6], 64, 8, &x));	/* 31 chars */
+	assert_ok(rs_cache_create(h, badnames[10], 64, 8, &x));	/* 31 chars */
 	assert_ok(rs_cache_destroy(h, x));
+	for (i = 0; i < sizeof(goodnames) / sizeof(goodnames[0]); i++) {
+		int err = rs_cache_create(h, goodnames[i], 64, 0, &x);
+
+		if (err)
+			fail_msg("cache name '%s': %s", goodnames[i], strerror(-err));
+		assert_ok(rs_cache_destroy(h, x));
+	}
 	assert_errno(rs_cache_destroy(h, x), ENOENT);
 	/* empty the cache: destroy works; its id is then unknown */
 	assert_ok(rs_drop(h, a));
@@ -538,44 +551,117 @@ static void test_limits(void **state)
 	rs_close(h);
 }
 
-/* Raising a limit above the default needs CAP_SYS_RESOURCE: a child that
- * became nobody (no capabilities) gets EPERM; root may. */
+/* Drop CAP_SYS_RESOURCE from this process (it stays root otherwise, so it
+ * can still open the device). */
+static int drop_cap_sys_resource(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_SYS_RESOURCE / 32].effective &= ~(1U << (CAP_SYS_RESOURCE % 32));
+	data[CAP_SYS_RESOURCE / 32].permitted &= ~(1U << (CAP_SYS_RESOURCE % 32));
+	data[CAP_SYS_RESOURCE / 32].inheritable &= ~(1U << (CAP_SYS_RESOURCE % 32));
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static int set_max_objects(int fd, uint64_t n)
+{
+	struct refslab_limits l = { .max_objects = n };
+
+	return ioctl(fd, REFSLAB_IOC_SET_LIMITS, &l) ? -errno : 0;
+}
+
+/*
+ * Raising a limit above the default needs CAP_SYS_RESOURCE in the
+ * credentials the file was opened with, whoever calls: a process without
+ * it gets EPERM on its own heap; a descriptor it opened and passed over
+ * SCM_RIGHTS to a process that has it still gets EPERM; a descriptor root
+ * opened lets the process without it raise.
+ */
 static void test_limits_eperm(void **state)
 {
 	uint64_t dflt = default_limit("objects");
 	rs_heap *h = heap();
+	int sv[2], fd, status;
 	pid_t pid;
-	int status;
 
 	(void)state;
 	rs_require(getuid() == 0, "not root: cannot test what root may do");
 	rs_require(dflt < UINT64_MAX / 2,
 		   "max_objects has no finite default to go above (%llu)",
 		   (unsigned long long)dflt);
+	assert_ok(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int r1, r2, r3;
+		int own;
 
-		if (setgid(65534) || setuid(65534))
+		if (drop_cap_sys_resource())
 			_exit(10);
-		r1 = rs_set_limits(h, dflt + 1, 0, 0, 0);	/* above: EPERM */
-		r2 = rs_set_limits(h, 10, 0, 0, 0);		/* lower: fine */
-		r3 = rs_set_limits(h, dflt, 0, 0, 0);		/* back up to the default: fine */
-		if (r1 != -EPERM)
+		own = open(REFSLAB_DEVICE, O_RDWR | O_CLOEXEC);
+		if (own < 0)
 			_exit(11);
-		if (r2 || r3)
+		if (set_max_objects(own, dflt + 1) != -EPERM)	/* above: EPERM */
 			_exit(12);
-		if (hstats(h).max_objects != dflt)
-			_exit(13);
+		if (set_max_objects(own, 10) || set_max_objects(own, dflt))
+			_exit(13);				/* lower, back: fine */
+		/* root opened h: its opener's credentials decide */
+		if (set_max_objects(rs_fd(h), dflt + 2))
+			_exit(14);
+		if (send_fd(sv[1], own))
+			_exit(15);
 		_exit(0);
 	}
+	close(sv[1]);		/* recv_fd() sees the end if the child fails */
+	fd = recv_fd(sv[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	/* root (CAP_SYS_RESOURCE) may raise it */
-	assert_ok(rs_set_limits(h, dflt + 1, 0, 0, 0));
-	assert_int_equal(hstats(h).max_objects, dflt + 1);
+	assert_int_equal(hstats(h).max_objects, dflt + 2);
+	/* The child's descriptor, in the hands of root: still EPERM. */
+	assert_true(fd >= 0);
+	assert_errno(set_max_objects(fd, dflt + 1), EPERM);
+	assert_ok(set_max_objects(fd, 5));
+	close(fd);
+	close(sv[0]);
+	/* root's own descriptor may raise */
+	assert_ok(rs_set_limits(h, dflt + 3, 0, 0, 0));
+	assert_int_equal(hstats(h).max_objects, dflt + 3);
 	rs_close(h);
 }
 

@@ -239,6 +239,39 @@ static void test_struct_too_big_nonzero_tail(void **state)
 	rs_close(h);
 }
 
+/* Output-only structs (the _IOR commands) are not read: a larger one with
+ * a non-zero tail works, and the tail is left as it was. */
+static void test_output_only_tail(void **state)
+{
+	rs_heap *h = open_heap();
+	unsigned char buf[512];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < NCMDS; i++) {
+		unsigned int j, extra = 64;
+		int ret;
+
+		if (cmds[i].dir != R)
+			continue;
+		n++;
+		memset(buf, 0, sizeof(buf));
+		memset(buf + cmds[i].size, 0x5a, extra);
+		ret = rawioc(rs_fd(h), cmds[i].dir, cmds[i].nr,
+			     cmds[i].size + extra, buf);
+		if (ret)
+			fail_msg("%s with a non-zero tail: got %d, expected 0",
+				 cmds[i].name, ret);
+		for (j = cmds[i].size; j < cmds[i].size + extra; j++)
+			if (buf[j] != 0x5a)
+				fail_msg("%s wrote byte %u of the tail", cmds[i].name, j);
+	}
+	assert_int_equal(n, 3);		/* VERSION, HEAP_STATS, GC_STATS */
+	/* ... and what they wrote is the real thing */
+	assert_int_equal(((struct refslab_version *)buf)[0].major, 0);
+	rs_close(h);
+}
+
 /* Run cmd with its struct arg copied into a larger, zero-tailed buffer;
  * check the tail is left alone and copy the result back. */
 static int big_call(int fd, const struct cmdinfo *c, void *arg)
@@ -717,6 +750,19 @@ static void test_gc_control_args(void **state)
 	c2.enabled = 1;
 	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.enabled, 1);
+	/* the header's limits: enabled <= 1, threshold <= REFSLAB_GC_THRESHOLD_MAX */
+	assert_int_equal(REFSLAB_GC_THRESHOLD_MAX, 1U << 24);
+	c2.flags = REFSLAB_GC_SET_ENABLED;
+	c2.enabled = 2;
+	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
+	memset(&c2, 0, sizeof(c2));
+	c2.flags = REFSLAB_GC_SET_THRESHOLD;
+	c2.threshold = REFSLAB_GC_THRESHOLD_MAX + 1;
+	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
+	c2.threshold = REFSLAB_GC_THRESHOLD_MAX;
+	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_int_equal(c2.threshold, REFSLAB_GC_THRESHOLD_MAX);
+	assert_int_equal(c2.enabled, 1);
 	/* freeze an empty heap: count 0 */
 	fr.count = 99;
 	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_FREEZE, &fr));
@@ -734,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_struct_too_small),
 		cmocka_unit_test(test_struct_too_big_nonzero_tail),
 		cmocka_unit_test(test_struct_bigger_zero_tail),
+		cmocka_unit_test(test_output_only_tail),
 		cmocka_unit_test(test_flags_and_padding),
 		cmocka_unit_test(test_efault_arg),
 		cmocka_unit_test(test_efault_buffers),
