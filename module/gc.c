@@ -146,6 +146,7 @@
 #include "object.h"
 #include "gc.h"
 #include "verify.h"
+#include "gc_step.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
 #define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
@@ -181,7 +182,6 @@ static struct task_struct *rs_gc_task;
 static DECLARE_WAIT_QUEUE_HEAD(rs_gc_wq);
 static atomic_t rs_gc_kicks = ATOMIC_INIT(0);
 static struct dentry *rs_gc_dentry;
-static struct dentry *rs_step_dentry;
 
 /* Figures summed over every heap since load. */
 static DEFINE_SPINLOCK(rs_gc_glock);
@@ -519,189 +519,25 @@ static void rs_gc_yield(struct rs_heap *h)
 	}
 }
 
-/* ---- test stepping (debugfs "gc_step") ---- */
-
-/*
- * For tests/user/test_gc_step: a synchronous collection run by the
- * process that armed gc_step stops at every point where it has dropped
- * heap->lock (a "point"), until the test writes "step".  Meanwhile the
- * test runs the mutator operation of its choice, so every interleaving of
- * one collection with a few operations can be enumerated.  The file is
- * root-only; the kthread's collections never stop.  Protocol:
- *
- *   write "arm"     stop the opener's collections (disarmed at close)
- *   read            (by the file that armed it; others read "off" or
- *                   "armed" at once) blocks until a collection stops or ends:
- *                   "wait N PHASE" (at point N, PHASE runs next) or
- *                   "end N" (the collection ended after N points)
- *   write "step"    let the stopped collection go on to its next point
- */
-enum rs_step_state { RS_STEP_IDLE, RS_STEP_RUNNING, RS_STEP_WAITING, RS_STEP_ENDED };
-
-static DEFINE_SPINLOCK(rs_step_lock);
-static DECLARE_WAIT_QUEUE_HEAD(rs_step_wq);
-static struct {
-	pid_t tgid;			/* armed for this process; 0: off */
-	struct file *owner;		/* the file that armed it */
-	enum rs_step_state state;
-	u32 point;
-	enum rs_gc_phase phase;		/* what runs after the point */
-	bool go;
-} rs_step;
+/* ---- test stepping (gc_step.c) ---- */
 
 static void rs_gc_step_begin(struct rs_gc_run *r)
 {
-	if (r->kthread || READ_ONCE(rs_step.tgid) != task_tgid_nr(current))
-		return;
-	spin_lock(&rs_step_lock);
-	if (rs_step.tgid == task_tgid_nr(current)) {
-		r->stepped = true;
-		rs_step.state = RS_STEP_RUNNING;
-		rs_step.point = 0;
-	}
-	spin_unlock(&rs_step_lock);
+	r->stepped = !r->kthread && rs_step_begin();
 }
 
-static bool rs_gc_step_released(pid_t tgid)
-{
-	return READ_ONCE(rs_step.go) || READ_ONCE(rs_step.tgid) != tgid;
-}
-
-/* A point: heap->lock is not held. */
+/* A point: heap->lock is not held; @r->phase runs next. */
 static void rs_gc_step(struct rs_gc_run *r)
 {
-	pid_t tgid = task_tgid_nr(current);
-
-	if (likely(!r->stepped))
-		return;
-	spin_lock(&rs_step_lock);
-	if (rs_step.tgid != tgid) {
-		r->stepped = false;
-		spin_unlock(&rs_step_lock);
-		return;
-	}
-	rs_step.point++;
-	rs_step.phase = r->phase;
-	rs_step.state = RS_STEP_WAITING;
-	rs_step.go = false;
-	spin_unlock(&rs_step_lock);
-	wake_up_all(&rs_step_wq);
-	if (wait_event_killable(rs_step_wq, rs_gc_step_released(tgid)))
-		r->stepped = false;
+	if (unlikely(r->stepped))
+		r->stepped = rs_step_point(rs_gc_phase_name[r->phase]);
 }
 
 static void rs_gc_step_end(struct rs_gc_run *r)
 {
-	if (likely(!r->stepped))
-		return;
-	spin_lock(&rs_step_lock);
-	if (rs_step.tgid == task_tgid_nr(current))
-		rs_step.state = RS_STEP_ENDED;
-	spin_unlock(&rs_step_lock);
-	wake_up_all(&rs_step_wq);
+	if (unlikely(r->stepped))
+		rs_step_end();
 }
-
-static bool rs_step_reportable(void)
-{
-	enum rs_step_state st = READ_ONCE(rs_step.state);
-
-	return st == RS_STEP_WAITING || st == RS_STEP_ENDED;
-}
-
-static ssize_t rs_step_read(struct file *file, char __user *ubuf,
-			    size_t count, loff_t *ppos)
-{
-	char line[48];
-	loff_t pos = 0;	/* the owner reads one report per read() */
-	int n;
-
-	/* Only the file that armed stepping waits; a reader of every
-	 * debugfs file (refslabctl stats, cat) gets the state at once.
-	 */
-	if (READ_ONCE(rs_step.owner) == file &&
-	    wait_event_interruptible(rs_step_wq, rs_step_reportable()))
-		return -EINTR;
-	spin_lock(&rs_step_lock);
-	if (rs_step.owner != file) {
-		n = scnprintf(line, sizeof(line), "%s\n",
-			      rs_step.tgid ? "armed" : "off");
-		spin_unlock(&rs_step_lock);
-		return simple_read_from_buffer(ubuf, count, ppos, line, n);
-	} else if (rs_step.state == RS_STEP_WAITING) {
-		n = scnprintf(line, sizeof(line), "wait %u %s\n", rs_step.point,
-			      rs_gc_phase_name[rs_step.phase]);
-	} else if (rs_step.state == RS_STEP_ENDED) {
-		n = scnprintf(line, sizeof(line), "end %u\n", rs_step.point);
-		rs_step.state = RS_STEP_IDLE;
-	} else {
-		n = scnprintf(line, sizeof(line), "idle\n");
-	}
-	spin_unlock(&rs_step_lock);
-	return simple_read_from_buffer(ubuf, count, &pos, line, n);
-}
-
-static ssize_t rs_step_write(struct file *file, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
-{
-	char cmd[16];
-	ssize_t err = count;
-
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = 0;
-	strim(cmd);
-	spin_lock(&rs_step_lock);
-	if (!strcmp(cmd, "arm")) {
-		if (rs_step.tgid && rs_step.owner != file) {
-			err = -EBUSY;
-		} else {
-			rs_step.tgid = task_tgid_nr(current);
-			rs_step.owner = file;
-			rs_step.state = RS_STEP_IDLE;
-		}
-	} else if (!strcmp(cmd, "step")) {
-		if (rs_step.owner != file || rs_step.state != RS_STEP_WAITING) {
-			err = -EINVAL;
-		} else {
-			rs_step.go = true;
-			rs_step.state = RS_STEP_RUNNING;
-		}
-	} else if (!strcmp(cmd, "disarm")) {
-		if (rs_step.owner == file) {
-			rs_step.tgid = 0;
-			rs_step.owner = NULL;
-			rs_step.state = RS_STEP_IDLE;
-		}
-	} else {
-		err = -EINVAL;
-	}
-	spin_unlock(&rs_step_lock);
-	wake_up_all(&rs_step_wq);
-	return err;
-}
-
-static int rs_step_release(struct inode *inode, struct file *file)
-{
-	spin_lock(&rs_step_lock);
-	if (rs_step.owner == file) {
-		rs_step.tgid = 0;
-		rs_step.owner = NULL;
-		rs_step.state = RS_STEP_IDLE;
-	}
-	spin_unlock(&rs_step_lock);
-	wake_up_all(&rs_step_wq);
-	return 0;
-}
-
-static const struct file_operations rs_step_fops = {
-	.owner = THIS_MODULE,
-	.read = rs_step_read,
-	.write = rs_step_write,
-	.release = rs_step_release,
-	.llseek = noop_llseek,
-};
 
 /* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
 
@@ -1607,15 +1443,13 @@ int rs_gc_init(struct dentry *debugfs_root)
 	rs_gc_task = t;
 	rs_gc_dentry = debugfs_create_file("gc", 0444, debugfs_root, NULL,
 					   &rs_gc_debugfs_fops);
-	rs_step_dentry = debugfs_create_file("gc_step", 0600, debugfs_root,
-					     NULL, &rs_step_fops);
+	rs_step_init(debugfs_root);
 	return 0;
 }
 
 void rs_gc_exit(void)
 {
-	debugfs_remove(rs_step_dentry);
-	rs_step_dentry = NULL;
+	rs_step_exit();
 	debugfs_remove(rs_gc_dentry);
 	rs_gc_dentry = NULL;
 	if (rs_gc_task)

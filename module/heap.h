@@ -10,6 +10,11 @@
  *          transitions, limits, counters, candidate buffer)
  *         -> slab: per-CPU array local_lock -> node list_lock (spinlock)
  *
+ * Leaf spinlocks, under which nothing else is taken: rs_gc_glock (gc.c,
+ * global collector figures; may be taken under heap->lock) and
+ * rs_step_lock (gc_step.c, test stepping; a stepped collection sleeps at a
+ * point holding collect_lock, never heap->lock).
+ *
  * Neither the slab nor the collector calls back up this chain; heap->lock
  * is held across allocations (table growth), so the slab shrinker must
  * never take heap->lock or rs_heaps_lock.  The

@@ -194,7 +194,8 @@ static void rs_verify_locked(struct rs_verify *v)
 		struct rs_obj *o = h->objs[i].obj;
 
 		if (o && (o->flags & RS_OBJ_BUFFERED) && !test_bit(i, v->seen))
-			rs_verify_fail(v, "object %u is BUFFERED but not in the candidate buffer", i);
+			rs_verify_fail(v, "object %u is BUFFERED, not in the candidate buffer",
+				       i);
 	}
 }
 
