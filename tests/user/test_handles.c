@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <linux/userfaultfd.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define PAGE 4096
 
 static void *map_page(void)
@@ -503,20 +505,49 @@ static void test_lowest_free_reuse(void **state)
 	rs_close(h);
 }
 
+/*
+ * The userfaultfd cases need the syscall; a kernel built without it (the
+ * debug kernel) runs the others, and says which it left out of the plan
+ * (cmocka 1.1.5 prints a skip as "not ok", which prove counts as failed).
+ */
+static bool have_userfaultfd(void)
+{
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 && errno == ENOSYS)
+		return false;
+	if (fd >= 0)
+		close(fd);
+	return true;	/* other errors show in the tests themselves */
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest uffd[] = {
 		cmocka_unit_test(test_create_copyout_blocked),
 		cmocka_unit_test(test_cache_create_copyout_blocked),
+		cmocka_unit_test(test_batch_writeback_fails),
+		cmocka_unit_test(test_batch_readonly_with_fault),
+	};
+	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_copyout_readonly),
 		cmocka_unit_test(test_batch_readonly_drop),
 		cmocka_unit_test(test_batch_readonly_create),
-		cmocka_unit_test(test_batch_writeback_fails),
-		cmocka_unit_test(test_batch_readonly_with_fault),
 		cmocka_unit_test(test_batch_handles_usable_after_writeback),
 		cmocka_unit_test(test_lowest_free_reuse),
 	};
+	struct CMUnitTest tests[ARRAY_SIZE(uffd) + ARRAY_SIZE(plain)];
+	size_t n = 0, i;
 
 	rs_test_init();
-	return cmocka_run_group_tests_name("handles", tests, NULL, NULL);
+	if (have_userfaultfd()) {
+		for (i = 0; i < ARRAY_SIZE(uffd); i++)
+			tests[n++] = uffd[i];
+	} else {
+		printf("# this kernel has no userfaultfd (ENOSYS): the %zu cases that block a copy-out in a fault are not run\n",
+		       ARRAY_SIZE(uffd));
+	}
+	for (i = 0; i < ARRAY_SIZE(plain); i++)
+		tests[n++] = plain[i];
+	return _cmocka_run_group_tests("handles", tests, n, NULL, NULL);
 }
