@@ -115,10 +115,10 @@
  * Bounded pauses.  Every phase keeps a cursor and works at most
  * gc_slice_budget units per hold (an object with many slots may overshoot
  * by its slot count, at most REFSLAB_MAX_SLOTS); FREE's teardown of what
- * the garbage held alone is spread over holds the same way.  The decision loop waits
- * for a slice that ends with the work stack empty; if mutators keep it
- * busy the budget doubles every 16 slices, which bounds the number of
- * slices at the price of a longer hold only under that contention.
+ * the garbage held alone is spread over holds the same way.  The decision
+ * loop waits for a slice that ends with the work stack empty; if mutators
+ * keep it busy the budget doubles every 16 slices, which bounds the number
+ * of slices at the price of a longer hold only under that contention.
  *
  * Generations.  Long-lived objects are not rescanned: only candidates and
  * what they reach are examined; gc.freeze() is REFSLAB_IOC_GC_FREEZE.
