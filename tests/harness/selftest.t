@@ -10,6 +10,8 @@
 #     panic at boot) is booted exactly once more: the run passes when the
 #     second boot does and fails when it fails too; a report during the
 #     command (the WARN() above) is never retried;
+#   - a boot that has not started the command at VM_BOOT_TIMEOUT is
+#     stopped, retried once and fails;
 # and with SELFTEST_FULL=1 also that:
 #   - a WARN() under the default panic_on_warn=1 fails and is named;
 #   - a hung command is killed at the timeout and fails.
@@ -60,6 +62,7 @@ vm clean sh -c "insmod $ko && grep -q rswarn /proc/modules && rmmod rswarn && ec
 VM_APPEND=panic_on_warn=0 vm scan sh -c "insmod $ko warn=1 && rmmod rswarn"
 VM_FAIL_BOOTS=1 vm retry sh -c "echo RAN-AFTER-RETRY"
 VM_FAIL_BOOTS=2 vm retryfail sh -c "echo MUST-NOT-RUN"
+VM_BOOT_TIMEOUT=1 vm boothang sh -c "echo MUST-NOT-RUN"
 if [ "$full" = 1 ]; then
 	vm warn sh -c "insmod $ko warn=1; rmmod rswarn"
 	VM_TIMEOUT=${SELFTEST_TIMEOUT:-30} vm hang sleep 3600
@@ -109,7 +112,7 @@ rc() { cat "$out/$1.rc" 2>/dev/null || echo missing; }
 
 retries() { grep -c 'vm: RETRY: the kernel failed before the command started' "$out/$1.out"; }
 
-if [ "$full" = 1 ]; then echo "1..15"; else echo "1..11"; fi
+if [ "$full" = 1 ]; then echo "1..16"; else echo "1..12"; fi
 
 [ "$(rc clean)" = 3 ]
 ok $? "clean load and unload passes; exit status 3 comes back (got $(rc clean))"
@@ -133,6 +136,9 @@ ok $? "a boot that panics before the command is retried once, with the reason, a
 	grep -q 'FAILED before the command started (boot 2 of 2' "$out/retryfail.out" &&
 	! grep -q MUST-NOT-RUN "$out/retryfail.out"
 ok $? "two boots that panic before the command fail the run after exactly one retry (status $(rc retryfail), $(retries retryfail) retries)"
+[ "$(rc boothang)" != 0 ] && [ "$(retries boothang)" = 1 ] &&
+	grep -q 'BOOT TIMEOUT' "$out/boothang.out" && ! grep -q MUST-NOT-RUN "$out/boothang.out"
+ok $? "a boot still short of the command at VM_BOOT_TIMEOUT is stopped, retried once and fails (status $(rc boothang), $(retries boothang) retries)"
 
 if [ "$full" = 1 ]; then
 	[ "$(rc warn)" != 0 ]
@@ -165,5 +171,5 @@ else
 fi
 
 for f in "$out"/*.out; do
-	grep -hE 'vm: (exit|FAILED|TIMEOUT|RETRY|booted)|vm!' "$f" | head -4 | sed "s|^|# $(basename "$f" .out): |"
+	grep -hE 'vm: (exit|FAILED|TIMEOUT|BOOT TIMEOUT|RETRY|booted)|vm!' "$f" | head -4 | sed "s|^|# $(basename "$f" .out): |"
 done
