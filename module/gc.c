@@ -100,7 +100,13 @@
  * which the deciding slice holds; the revived object becomes a root and
  * wins.  This is the AF_UNIX lesson (CVE-2021-0920: MSG_PEEK duplicated a
  * reference without the collector's lock): there is no path that creates
- * a reference without heap->lock.
+ * a reference without heap->lock.  A handle that CREATE, DUP or GET_SLOT
+ * reserves (object.c: reserve, copy out, publish) holds its reference,
+ * taken through rs_obj_get_locked() and so the barrier, from the
+ * reservation on: the collector counts it like any handle.  Publishing
+ * changes no count, and a reservation given back is dropped by
+ * rs_obj_put_locked(), the barrier again.  A table entry is given out only
+ * from the free chain, which a collection holds still (Identity).
  *
  * Deferral.  Whatever cannot be proved dead is kept: dirty members, members
  * reached only through a frozen, immortal or not-followed object (the
