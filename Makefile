@@ -53,18 +53,24 @@ export KERNEL
 # --- userspace -------------------------------------------------------------
 CC ?= gcc
 WARN_CFLAGS := -Wall -Wextra -Wshadow
-USER_CFLAGS := $(WARN_CFLAGS) -O2 -g -I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/userspace/ctl $(EXTRA_CFLAGS)
+USER_CFLAGS := $(WARN_CFLAGS) -O2 -g -I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/userspace/common -I$(TOP)/userspace/ctl $(EXTRA_CFLAGS)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(wildcard userspace/lib/*.c)
 CTL_SRC := $(wildcard userspace/ctl/*.c)
 TEST_SRC := $(wildcard tests/user/*.c)
-HDRS := $(wildcard uapi/*.h userspace/lib/*.h userspace/ctl/*.h tests/user/*.h)
+HDRS := $(wildcard uapi/*.h userspace/lib/*.h userspace/common/*.h userspace/ctl/*.h tests/user/*.h)
+# Private helpers (the debugfs text readers) for refslabctl and the tests:
+# not part of librefslab, whose interface leaves debugfs out.
+COMMON_SRC := $(wildcard userspace/common/*.c)
 TEST_NAMES := $(basename $(notdir $(TEST_SRC)))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB32_OBJ := $(LIB_SRC:%.c=$(B)/obj32/%.o)
 LIBASAN_OBJ := $(LIB_SRC:%.c=$(B)/obj-asan/%.o)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
+COMMON32_OBJ := $(COMMON_SRC:%.c=$(B)/obj32/%.o)
+COMMONASAN_OBJ := $(COMMON_SRC:%.c=$(B)/obj-asan/%.o)
 
 TESTS := $(TEST_NAMES:%=$(B)/tests/%)
 TESTS32 := $(TEST_NAMES:%=$(B)/tests32/%)
@@ -152,22 +158,22 @@ $(B)/refslab.pc: Makefile
 		'Name: refslab' 'Description: userspace library for the refslab kernel module (/dev/refslab)' \
 		'Version: 0.1' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
 
-$(B)/refslabctl: $(CTL_SRC) $(B)/librefslab.a $(HDRS)
-	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRC) $(B)/librefslab.a
+$(B)/refslabctl: $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a $(HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a
 
 # Each tests/user/NAME.c is one TAP program (cmocka), linked statically
 # against librefslab so it runs from build/ without an install.
-$(B)/tests/%: tests/user/%.c $(B)/librefslab.a $(HDRS)
+$(B)/tests/%: tests/user/%.c $(COMMON_OBJ) $(B)/librefslab.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab.a -lcmocka
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(COMMON_OBJ) $(B)/librefslab.a -lcmocka
 
-$(B)/tests32/%: tests/user/%.c $(B)/librefslab32.a $(HDRS)
+$(B)/tests32/%: tests/user/%.c $(COMMON32_OBJ) $(B)/librefslab32.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) -m32 $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab32.a -lcmocka
+	$(CC) -m32 $(USER_CFLAGS) -I$(TOP)/tests/user -o $@ $< $(COMMON32_OBJ) $(B)/librefslab32.a -lcmocka
 
-$(B)/tests-asan/%: tests/user/%.c $(B)/librefslab-asan.a $(HDRS)
+$(B)/tests-asan/%: tests/user/%.c $(COMMONASAN_OBJ) $(B)/librefslab-asan.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -I$(TOP)/tests/user -o $@ $< $(B)/librefslab-asan.a -lcmocka
+	$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -I$(TOP)/tests/user -o $@ $< $(COMMONASAN_OBJ) $(B)/librefslab-asan.a -lcmocka
 
 $(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
 	@mkdir -p $(@D)

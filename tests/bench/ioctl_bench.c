@@ -95,21 +95,21 @@ static void null_loop(void *ctx, unsigned long n)
 
 static void create_drop_loop(void *ctx, unsigned long n)
 {
-	rs_heap *h = ctx;
+	refslab_heap *h = ctx;
 	uint32_t hd;
 	int err;
 
 	while (n--) {
-		err = rs_create(h, 2, 16, 0, &hd);
+		err = refslab_create(h, 2, 16, 0, &hd);
 		if (!err)
-			err = rs_drop(h, hd);
+			err = refslab_drop(h, hd);
 		if (err)
 			die("create/drop", err);
 	}
 }
 
 struct batch_ctx {
-	rs_heap *h;
+	refslab_heap *h;
 	struct refslab_op ops[64];
 };
 
@@ -127,7 +127,7 @@ static void batch_loop(void *ctx, unsigned long n)
 			b->ops[k].args.create.nslots = 2;
 			b->ops[k].args.create.payload_size = 16;
 		}
-		if (ioctl(rs_fd(b->h), REFSLAB_IOC_BATCH, &arg))
+		if (ioctl(refslab_fd(b->h), REFSLAB_IOC_BATCH, &arg))
 			die("batch create", errno);
 		for (k = 0; k < 64; k++) {
 			uint32_t hd = b->ops[k].args.create.handle;
@@ -136,13 +136,13 @@ static void batch_loop(void *ctx, unsigned long n)
 			b->ops[k].op = REFSLAB_OP_DROP;
 			b->ops[k].args.drop.handle = hd;
 		}
-		if (ioctl(rs_fd(b->h), REFSLAB_IOC_BATCH, &arg))
+		if (ioctl(refslab_fd(b->h), REFSLAB_IOC_BATCH, &arg))
 			die("batch drop", errno);
 	}
 }
 
 struct churn_ctx {
-	rs_heap *h;
+	refslab_heap *h;
 	uint32_t *live;
 	uint32_t n;
 	uint64_t rng;
@@ -165,9 +165,9 @@ static void churn_loop(void *ctx, unsigned long n)
 	while (n--) {
 		uint32_t i = churn_rand(c) % c->n;
 
-		err = rs_drop(c->h, c->live[i]);
+		err = refslab_drop(c->h, c->live[i]);
 		if (!err)
-			err = rs_create(c->h, 0, 0, 0, &c->live[i]);
+			err = refslab_create(c->h, 0, 0, 0, &c->live[i]);
 		if (err)
 			die("churn", err);
 	}
@@ -180,11 +180,11 @@ static double churn_ns(uint32_t n)
 	struct refslab_op *ops;
 	uint32_t i, k, m;
 	double ns;
-	int err = rs_open(&c.h);
+	int err = refslab_open(&c.h);
 
 	if (err)
 		die("open", err);
-	rs_gc_set_enabled(c.h, false);
+	refslab_gc_set_enabled(c.h, false);
 	c.live = calloc(n, sizeof(*c.live));
 	ops = calloc(REFSLAB_BATCH_MAX, sizeof(*ops));
 	if (!c.live || !ops)
@@ -197,7 +197,7 @@ static double churn_ns(uint32_t n)
 		for (k = 0; k < m; k++)
 			ops[k].op = REFSLAB_OP_CREATE;
 		b.count = m;
-		if (ioctl(rs_fd(c.h), REFSLAB_IOC_BATCH, &b))
+		if (ioctl(refslab_fd(c.h), REFSLAB_IOC_BATCH, &b))
 			die("churn setup", errno);
 		for (k = 0; k < m; k++)
 			c.live[i + k] = ops[k].args.create.handle;
@@ -205,35 +205,35 @@ static double churn_ns(uint32_t n)
 	ns = best_ns(churn_loop, &c);
 	free(ops);
 	free(c.live);
-	rs_close(c.h);
+	refslab_close(c.h);
 	return ns;
 }
 
 /* Create+drop pairs done by one process in `ns` nanoseconds. */
 static unsigned long pairs_for(uint64_t ns)
 {
-	rs_heap *h;
+	refslab_heap *h;
 	unsigned long pairs = 0;
 	uint64_t end;
-	int err = rs_open(&h), i;
+	int err = refslab_open(&h), i;
 
 	if (err)
 		die("open", err);
-	rs_gc_set_enabled(h, false);
+	refslab_gc_set_enabled(h, false);
 	end = now_ns() + ns;
 	while (now_ns() < end) {
 		for (i = 0; i < 64; i++) {
 			uint32_t hd;
 
-			err = rs_create(h, 2, 16, 0, &hd);
+			err = refslab_create(h, 2, 16, 0, &hd);
 			if (!err)
-				err = rs_drop(h, hd);
+				err = refslab_drop(h, hd);
 			if (err)
 				die("create/drop", err);
 		}
 		pairs += 64;
 	}
-	rs_close(h);
+	refslab_close(h);
 	return pairs;
 }
 
@@ -284,19 +284,19 @@ int main(void)
 	struct refslab_version v;
 	struct batch_ctx *b;
 	double null_ns, cd_ns, b64_ns, t1 = 0, t2 = 0, ch100, ch400k;
-	rs_heap *h;
+	refslab_heap *h;
 	int nfd, err, r;
 
 	nfd = open(REFSLAB_NULL_DEVICE, O_RDWR | O_CLOEXEC);
 	if (nfd < 0)
 		die(REFSLAB_NULL_DEVICE, errno);
-	err = rs_open(&h);
+	err = refslab_open(&h);
 	if (err)
 		die(REFSLAB_DEVICE, err);
-	err = rs_version(h, &v);
+	err = refslab_version(h, &v);
 	if (err)
 		die("version", err);
-	rs_gc_set_enabled(h, false);
+	refslab_gc_set_enabled(h, false);
 
 	null_ns = best_ns(null_loop, &nfd);
 	cd_ns = best_ns(create_drop_loop, h);
@@ -344,7 +344,7 @@ int main(void)
 	       cd_ns / 2 / null_ns <= 1.3 ? "met" : "NOT met",
 	       b64_ns / null_ns <= 0.25 ? "met" : "NOT met");
 	free(b);
-	rs_close(h);
+	refslab_close(h);
 	close(nfd);
 	return 0;
 }

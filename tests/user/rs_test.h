@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 #include "librefslab.h"
+#include "rsdbg.h"
 
 /* Call first in main(). */
 static inline void rs_test_init(void)
@@ -52,10 +53,10 @@ static inline void rs_test_init(void)
 	} while (0)
 
 /* A heap; fails the test if the device cannot be opened. */
-static inline rs_heap *open_heap(void)
+static inline refslab_heap *open_heap(void)
 {
-	rs_heap *h = NULL;
-	int err = rs_open(&h);
+	refslab_heap *h = NULL;
+	int err = refslab_open(&h);
 
 	if (err)
 		fail_msg("open %s: %s", REFSLAB_DEVICE, strerror(-err));
@@ -93,10 +94,10 @@ static inline uint64_t uptr(const void *p)
 }
 
 /* Create helpers that fail the test on error. */
-static inline uint32_t mk(rs_heap *h, uint32_t slots, uint32_t payload)
+static inline uint32_t mk(refslab_heap *h, uint32_t slots, uint32_t payload)
 {
 	uint32_t handle = 0;
-	int err = rs_create(h, slots, payload, REFSLAB_GENERAL_CACHE, &handle);
+	int err = refslab_create(h, slots, payload, REFSLAB_GENERAL_CACHE, &handle);
 
 	if (err)
 		fail_msg("create(%u, %u): %s", slots, payload, strerror(-err));
@@ -104,30 +105,30 @@ static inline uint32_t mk(rs_heap *h, uint32_t slots, uint32_t payload)
 	return handle;
 }
 
-static inline uint32_t refcount(rs_heap *h, uint32_t handle)
+static inline uint32_t refcount(refslab_heap *h, uint32_t handle)
 {
 	struct refslab_stat st;
-	int err = rs_stat(h, handle, &st);
+	int err = refslab_stat(h, handle, &st);
 
 	if (err)
 		fail_msg("stat(%u): %s", handle, strerror(-err));
 	return st.refcount;
 }
 
-static inline uint64_t obj_id(rs_heap *h, uint32_t handle)
+static inline uint64_t obj_id(refslab_heap *h, uint32_t handle)
 {
 	struct refslab_stat st;
-	int err = rs_stat(h, handle, &st);
+	int err = refslab_stat(h, handle, &st);
 
 	if (err)
 		fail_msg("stat(%u): %s", handle, strerror(-err));
 	return st.id;
 }
 
-static inline struct refslab_heap_stats hstats(rs_heap *h)
+static inline struct refslab_heap_stats hstats(refslab_heap *h)
 {
 	struct refslab_heap_stats st;
-	int err = rs_heap_stats(h, &st);
+	int err = refslab_heap_stats(h, &st);
 
 	if (err)
 		fail_msg("heap stats: %s", strerror(-err));
@@ -150,9 +151,9 @@ static inline void assert_same_use(const struct refslab_heap_stats *a,
 #define assert_ok(expr) assert_int_equal((expr), 0)
 
 /* Turn automatic collection off so counts are not moved under the test. */
-static inline void gc_off(rs_heap *h)
+static inline void gc_off(refslab_heap *h)
 {
-	assert_ok(rs_gc_set_enabled(h, false));
+	assert_ok(refslab_gc_set_enabled(h, false));
 }
 
 /*
@@ -166,7 +167,7 @@ static inline long long debugfs_heaps_sum(const char *col, int pid)
 	int idx = -1, pidx = -1;
 	long long sum = 0;
 
-	if (rs_debugfs_read("heaps", &text, NULL))
+	if (rsdbg_read("heaps", &text, NULL))
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -206,7 +207,7 @@ static inline int debugfs_heaps_rows(int pid)
 	char *text = NULL, *line, *save = NULL;
 	int n = 0;
 
-	if (rs_debugfs_read("heaps", &text, NULL))
+	if (rsdbg_read("heaps", &text, NULL))
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
@@ -223,7 +224,7 @@ static inline long long slabinfo_active(void)
 	long long sum = 0;
 	int rows = 0;
 
-	if (rs_debugfs_read("slabinfo", &text, NULL))
+	if (rsdbg_read("slabinfo", &text, NULL))
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {

@@ -120,7 +120,7 @@ static void test_memcg_enomem(void **state)
 	} r = { 0, 0, 0 };
 	char num[64];
 	long long cur, oom_kills;
-	rs_heap *h;
+	refslab_heap *h;
 	uint32_t x;
 
 	(void)state;
@@ -134,20 +134,20 @@ static void test_memcg_enomem(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		rs_heap *ch;
+		refslab_heap *ch;
 		uint32_t hd;
 
 		snprintf(num, sizeof(num), "%d", getpid());
 		if (write_file(cgpath("cgroup.procs"), num))
 			r.setup = 1;
-		else if (rs_open(&ch))
+		else if (refslab_open(&ch))
 			r.setup = 2;
-		else if (rs_gc_set_enabled(ch, false) ||
-			 rs_set_limits(ch, UINT64_MAX / 4, UINT64_MAX / 4,
+		else if (refslab_gc_set_enabled(ch, false) ||
+			 refslab_set_limits(ch, UINT64_MAX / 4, UINT64_MAX / 4,
 				       UINT64_MAX / 4, 0))
 			r.setup = 3;	/* root may raise limits */
 		while (!r.setup) {
-			r.err = rs_create(ch, 0, PAYLOAD, 0, &hd);
+			r.err = refslab_create(ch, 0, PAYLOAD, 0, &hd);
 			if (r.err)
 				break;
 			r.count++;
@@ -160,7 +160,7 @@ static void test_memcg_enomem(void **state)
 		 * module's) calls the OOM killer.
 		 */
 		if (!r.setup)
-			rs_close(ch);
+			refslab_close(ch);
 		if (write(res[1], &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		_exit(0);
@@ -205,8 +205,8 @@ static void test_memcg_enomem(void **state)
 	/* Outside the cgroup, allocation goes on. */
 	h = open_heap();
 	for (i = 0; i < 16; i++)
-		assert_ok(rs_create(h, 0, PAYLOAD, 0, &x));
-	rs_close(h);
+		assert_ok(refslab_create(h, 0, PAYLOAD, 0, &x));
+	refslab_close(h);
 	assert_ok(rmdir(cg) ? -errno : 0);
 	cg[0] = '\0';
 }

@@ -142,7 +142,7 @@ static unsigned long big_n(void)
 	return env_ul("REFSLAB_GC_BIG", small_run() ? 100000 : 1000000);
 }
 
-static int rs_open(void)
+static int refslab_open(void)
 {
 	int fd = open(REFSLAB_DEVICE, O_RDWR | O_CLOEXEC);
 
@@ -156,7 +156,7 @@ static int rio(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) < 0 ? -errno : 0;
 }
 
-static uint32_t rs_create(int fd, uint32_t nslots, uint32_t payload)
+static uint32_t refslab_create(int fd, uint32_t nslots, uint32_t payload)
 {
 	struct refslab_create c = { .nslots = nslots, .payload_size = payload };
 
@@ -164,7 +164,7 @@ static uint32_t rs_create(int fd, uint32_t nslots, uint32_t payload)
 	return c.handle;
 }
 
-static uint32_t rs_dup(int fd, uint32_t h)
+static uint32_t refslab_dup(int fd, uint32_t h)
 {
 	struct refslab_dup d = { .handle = h };
 
@@ -172,7 +172,7 @@ static uint32_t rs_dup(int fd, uint32_t h)
 	return d.new_handle;
 }
 
-static void rs_drop(int fd, uint32_t h)
+static void refslab_drop(int fd, uint32_t h)
 {
 	struct refslab_drop d = { .handle = h };
 
@@ -212,7 +212,7 @@ static uint64_t rs_read_sig(int fd, uint32_t h)
 	return sig;
 }
 
-static struct refslab_stat rs_stat(int fd, uint32_t h)
+static struct refslab_stat refslab_stat(int fd, uint32_t h)
 {
 	struct refslab_stat s = { .handle = h };
 
@@ -242,7 +242,7 @@ static struct refslab_gc_collect rs_collect(int fd)
 	return c;
 }
 
-static struct refslab_gc_stats rs_gc_stats(int fd)
+static struct refslab_gc_stats refslab_gc_stats(int fd)
 {
 	struct refslab_gc_stats s;
 
@@ -431,9 +431,9 @@ static int m_new(struct model *m, int nslots)
 		o->slot[k] = -1;
 	o->sig = ((uint64_t)m->sigtag << 56) ^ ((uint64_t)m->seed << 32) ^
 		 (uint64_t)++m->gen ^ 0x5e00000000000000ull;
-	h = rs_create(m->fd, nslots, 8);
+	h = refslab_create(m->fd, nslots, 8);
 	rs_write_sig(m->fd, h, o->sig);
-	o->kid = rs_stat(m->fd, h).id;
+	o->kid = refslab_stat(m->fd, h).id;
 	m->hnum[m->nh] = h;
 	m->hobj[m->nh] = i;
 	m->nh++;
@@ -450,7 +450,7 @@ static void m_set(struct model *m, int hi, int slot, int hti)
 
 static void m_drop(struct model *m, int hi)
 {
-	rs_drop(m->fd, m->hnum[hi]);
+	refslab_drop(m->fd, m->hnum[hi]);
 	m->nh--;
 	m->hnum[hi] = m->hnum[m->nh];
 	m->hobj[hi] = m->hobj[m->nh];
@@ -459,7 +459,7 @@ static void m_drop(struct model *m, int hi)
 static void m_dup(struct model *m, int hi)
 {
 	gc_check(m->nh < M_MAXH, "seed %u: model handles full", m->seed);
-	m->hnum[m->nh] = rs_dup(m->fd, m->hnum[hi]);
+	m->hnum[m->nh] = refslab_dup(m->fd, m->hnum[hi]);
 	m->hobj[m->nh] = m->hobj[hi];
 	m->nh++;
 }
@@ -535,7 +535,7 @@ static uint32_t m_ref(struct model *m, int o)
  */
 static void m_check_object(struct model *m, uint32_t h, int o)
 {
-	struct refslab_stat st = rs_stat(m->fd, h);
+	struct refslab_stat st = refslab_stat(m->fd, h);
 	uint64_t sig = rs_read_sig(m->fd, h);
 
 	gc_check(st.id == m->obj[o].kid && st.nslots == (uint32_t)m->obj[o].nslots,
@@ -600,14 +600,14 @@ static int m_check(struct model *m)
 				kh[to] = temp[to] = t;
 				queue[qt++] = to;
 			} else {
-				rs_drop(m->fd, t);
+				refslab_drop(m->fd, t);
 			}
 		}
 	}
 	gc_eq(qt, live);
 	for (i = 0; i < qt; i++) {
 		int o = queue[i];
-		uint32_t rc = rs_stat(m->fd, kh[o]).refcount;
+		uint32_t rc = refslab_stat(m->fd, kh[o]).refcount;
 		uint32_t w = want[o] + (temp[o] != 0);
 
 		gc_check(rc == w, "seed %u: object %d refcount %u, model %u",
@@ -615,7 +615,7 @@ static int m_check(struct model *m)
 	}
 	for (i = 0; i < M_MAXOBJ; i++)
 		if (temp[i])
-			rs_drop(m->fd, temp[i]);
+			refslab_drop(m->fd, temp[i]);
 	return live;
 }
 
@@ -698,7 +698,7 @@ static void model_init(struct model *m, int fd, unsigned int seed, int tag)
 static void model_one_seed(unsigned int seed)
 {
 	struct model *m = calloc(1, sizeof(*m));
-	int fd = rs_open(), round, i, live;
+	int fd = refslab_open(), round, i, live;
 
 	assert_non_null(m);
 	model_init(m, fd, seed, 0);
@@ -858,7 +858,7 @@ static void mut_run(struct mut *mu)
 
 			m_reach(m);
 			m_check_object(m, m->hnum[hi], o);
-			rc = rs_stat(m->fd, m->hnum[hi]).refcount;
+			rc = refslab_stat(m->fd, m->hnum[hi]).refcount;
 			gc_check(rc >= m_ref(m, o),
 				 "seed %u: object %d refcount %u, below the model's %u",
 				 m->seed, o, rc, m_ref(m, o));
@@ -939,7 +939,7 @@ static void test_threads(void **state)
 	 */
 	param_set(&budget, "1");
 	for (s = 1; s <= seeds; s++) {
-		int fd = rs_open(), rounds = 0;
+		int fd = refslab_open(), rounds = 0;
 		struct refslab_gc_stats st;
 		long live = 0;
 
@@ -955,7 +955,7 @@ static void test_threads(void **state)
 		do {
 			thread_round(mu, fd);
 			rounds++;
-			st = rs_gc_stats(fd);
+			st = refslab_gc_stats(fd);
 		} while (!st.deferred && rounds < THREAD_ROUNDS);
 		rs_collect(fd);
 		for (i = 0; i < NMUT; i++)
@@ -963,7 +963,7 @@ static void test_threads(void **state)
 		if (rs_objects(fd) != (uint64_t)live)
 			fail_msg("thread seed %lu: %llu objects, model %ld", s,
 				 (unsigned long long)rs_objects(fd), live);
-		st = rs_gc_stats(fd);
+		st = refslab_gc_stats(fd);
 		printf("# threads seed %lu: %d rounds, %ld live, %llu collections, %llu collected, %llu deferred, max pause %llu us\n",
 		       s, rounds, live, (unsigned long long)st.collections,
 		       (unsigned long long)st.collected,
@@ -1007,7 +1007,7 @@ static void test_big_cycle(void **state)
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
-	int fd = rs_open();
+	int fd = refslab_open();
 	double t;
 
 	(void)state;
@@ -1047,7 +1047,7 @@ static void test_big_chain_from_cycle(void **state)
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
-	int fd = rs_open();
+	int fd = refslab_open();
 
 	(void)state;
 	assert_true(b && h);
@@ -1093,7 +1093,7 @@ static void test_big_chain_gc(void **state)
 	struct batch *b = calloc(1, sizeof(*b));
 	uint32_t *h = calloc(n, sizeof(*h));
 	struct refslab_gc_collect c;
-	int fd = rs_open();
+	int fd = refslab_open();
 
 	(void)state;
 	assert_true(b && h && n >= 4);
@@ -1144,12 +1144,12 @@ static int make_garbage_pairs(int fd, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t a = rs_create(fd, 1, 0), b = rs_create(fd, 1, 0);
+		uint32_t a = refslab_create(fd, 1, 0), b = refslab_create(fd, 1, 0);
 
 		rs_set(fd, a, 0, b);
 		rs_set(fd, b, 0, a);
-		rs_drop(fd, a);
-		rs_drop(fd, b);
+		refslab_drop(fd, a);
+		refslab_drop(fd, b);
 	}
 	return 2 * n;
 }
@@ -1179,7 +1179,7 @@ static long long kthread_passes(void)
  */
 static void kthread_nudge(void)
 {
-	int fd = rs_open();
+	int fd = refslab_open();
 
 	rs_control(fd, REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD, 1, 1);
 	make_garbage_pairs(fd, 1);
@@ -1197,7 +1197,7 @@ static void kthread_nudge(void)
  */
 static void test_disable_enable_threshold(void **state)
 {
-	int fd = rs_open();
+	int fd = refslab_open();
 	struct refslab_gc_control c;
 	struct refslab_gc_stats s;
 	long long p0, p1;
@@ -1214,7 +1214,7 @@ static void test_disable_enable_threshold(void **state)
 	assert_int_equal(c.enabled, 0);
 	assert_int_equal(c.threshold, 40);
 	assert_int_equal(c.adaptive, 0);
-	s = rs_gc_stats(fd);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.enabled, 0);
 	assert_int_equal(s.threshold, 40);
 
@@ -1223,13 +1223,13 @@ static void test_disable_enable_threshold(void **state)
 	param_set(&interval, "50");
 	kthread_nudge();
 	make_garbage_pairs(fd, 50);
-	assert_int_equal(rs_gc_stats(fd).pending, 100);
+	assert_int_equal(refslab_gc_stats(fd).pending, 100);
 	p0 = kthread_passes();
 	usleep(600000);
 	p1 = kthread_passes();
 	printf("# disabled: %lld kthread passes in 0.6 s, nothing collected\n", p1 - p0);
 	assert_true(p1 - p0 >= 2);
-	s = rs_gc_stats(fd);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.collections, 0);
 	assert_int_equal(rs_objects(fd), 100);
 
@@ -1244,16 +1244,16 @@ static void test_disable_enable_threshold(void **state)
 	/* enabling kicks the kthread: over the threshold already */
 	rs_enable(fd, 1);
 	assert_true(wait_objects(fd, 0, 30));
-	s = rs_gc_stats(fd);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.collections, 1);
 	assert_int_equal(s.collected, 100);
 	assert_int_equal(s.pending, 0);
 
 	/* below the threshold (30 of 40 candidates): nothing runs */
 	make_garbage_pairs(fd, 15);
-	assert_int_equal(rs_gc_stats(fd).pending, 30);
+	assert_int_equal(refslab_gc_stats(fd).pending, 30);
 	usleep(500000);
-	s = rs_gc_stats(fd);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.collections, 1);
 	assert_int_equal(s.pending, 30);
 	assert_int_equal(rs_objects(fd), 30);
@@ -1261,7 +1261,7 @@ static void test_disable_enable_threshold(void **state)
 	/* reaching it (40) kicks a collection */
 	make_garbage_pairs(fd, 5);
 	assert_true(wait_objects(fd, 0, 30));
-	s = rs_gc_stats(fd);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.collections, 2);
 	assert_int_equal(s.collected, 140);
 	assert_int_equal(s.pending, 0);
@@ -1276,47 +1276,47 @@ static void test_disable_enable_threshold(void **state)
 
 static void test_freeze(void **state)
 {
-	int fd = rs_open();
+	int fd = refslab_open();
 	struct refslab_gc_freeze f = { 0 };
 	struct refslab_gc_stats s;
 	uint32_t a, b, live;
 
 	(void)state;
 	rs_enable(fd, 0);
-	a = rs_create(fd, 1, 0);
-	b = rs_create(fd, 1, 0);
-	live = rs_create(fd, 1, 0);
+	a = refslab_create(fd, 1, 0);
+	b = refslab_create(fd, 1, 0);
+	live = refslab_create(fd, 1, 0);
 	rs_set(fd, a, 0, b);
 	rs_set(fd, b, 0, a);
 	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
 	assert_int_equal(f.count, 3);
-	assert_true(rs_stat(fd, a).state & REFSLAB_STATE_FROZEN);
-	assert_int_equal(rs_gc_stats(fd).frozen, 3);
+	assert_true(refslab_stat(fd, a).state & REFSLAB_STATE_FROZEN);
+	assert_int_equal(refslab_gc_stats(fd).frozen, 3);
 	/* freezing again changes nothing */
 	f.count = 0;
 	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
 	assert_int_equal(f.count, 0);
 
-	rs_drop(fd, a);
-	rs_drop(fd, b);
+	refslab_drop(fd, a);
+	refslab_drop(fd, b);
 	rs_collect(fd);
 	assert_int_equal(rs_objects(fd), 3);	/* frozen garbage is kept */
 
 	f.flags = REFSLAB_GC_UNFREEZE;
 	assert_int_equal(rio(fd, REFSLAB_IOC_GC_FREEZE, &f), 0);
 	assert_int_equal(f.count, 3);
-	assert_false(rs_stat(fd, live).state & REFSLAB_STATE_FROZEN);
-	s = rs_gc_stats(fd);
+	assert_false(refslab_stat(fd, live).state & REFSLAB_STATE_FROZEN);
+	s = refslab_gc_stats(fd);
 	assert_int_equal(s.frozen, 0);
 	assert_int_equal(rs_collect(fd).collected, 2);
 	assert_int_equal(rs_objects(fd), 1);
-	assert_int_equal(rs_stat(fd, live).refcount, 1);
+	assert_int_equal(refslab_stat(fd, live).refcount, 1);
 	close(fd);
 }
 
 static void test_stats(void **state)
 {
-	int fd = rs_open();
+	int fd = refslab_open();
 	struct refslab_gc_stats s0, s1;
 	struct refslab_gc_collect c;
 	uint64_t sum = 0;
@@ -1325,24 +1325,24 @@ static void test_stats(void **state)
 
 	(void)state;
 	rs_enable(fd, 0);
-	s0 = rs_gc_stats(fd);
+	s0 = refslab_gc_stats(fd);
 	assert_int_equal(s0.collections, 0);
 	assert_int_equal(s0.collected, 0);
 	assert_int_equal(s0.pending, 0);
 	assert_int_equal(s0.frozen, 0);
 
 	make_garbage_pairs(fd, 10);
-	keep = rs_create(fd, 1, 0);
+	keep = refslab_create(fd, 1, 0);
 	rs_set(fd, keep, 0, keep);	/* live self-loop */
-	rs_drop(fd, rs_dup(fd, keep));	/* a candidate that is live */
-	s0 = rs_gc_stats(fd);
+	refslab_drop(fd, refslab_dup(fd, keep));	/* a candidate that is live */
+	s0 = refslab_gc_stats(fd);
 	assert_int_equal(s0.pending, 21);
-	assert_true(rs_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
+	assert_true(refslab_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
 
 	c = rs_collect(fd);
 	assert_int_equal(c.collected, 20);
 	assert_int_equal(c.scanned, 21);
-	s1 = rs_gc_stats(fd);
+	s1 = refslab_gc_stats(fd);
 	assert_int_equal(s1.collections, 1);
 	assert_int_equal(s1.candidates, 21);
 	assert_int_equal(s1.scanned, 21);
@@ -1356,13 +1356,13 @@ static void test_stats(void **state)
 	for (i = 0; i < REFSLAB_GC_PAUSE_BUCKETS; i++)
 		sum += s1.pauses[i];
 	assert_true(sum >= 2);		/* one hold per phase at least */
-	assert_false(rs_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
-	assert_int_equal(rs_stat(fd, keep).refcount, 2);
+	assert_false(refslab_stat(fd, keep).state & REFSLAB_STATE_CANDIDATE);
+	assert_int_equal(refslab_stat(fd, keep).refcount, 2);
 
 	/* an empty collection counts, frees nothing */
 	c = rs_collect(fd);
 	assert_int_equal(c.collected, 0);
-	assert_int_equal(rs_gc_stats(fd).collections, 2);
+	assert_int_equal(refslab_gc_stats(fd).collections, 2);
 	close(fd);
 }
 
@@ -1371,7 +1371,7 @@ static void test_stats(void **state)
 
 static void test_bad_args(void **state)
 {
-	int fd = rs_open();
+	int fd = refslab_open();
 	struct refslab_gc_collect c;
 	struct refslab_gc_control k;
 	struct refslab_gc_freeze f;
@@ -1410,7 +1410,7 @@ static void test_bad_args(void **state)
 	k = rs_control(fd, REFSLAB_GC_SET_THRESHOLD, 0, THRESHOLD_MAX);
 	assert_int_equal(k.threshold, THRESHOLD_MAX);
 	assert_int_equal(k.adaptive, 0);
-	assert_int_equal(rs_gc_stats(fd).threshold, THRESHOLD_MAX);
+	assert_int_equal(refslab_gc_stats(fd).threshold, THRESHOLD_MAX);
 
 	memset(&f, 0, sizeof(f));
 	f.flags = 2;
@@ -1489,7 +1489,7 @@ static void test_interrupt(void **state)
 	struct sigaction sa;
 	struct intr_arg a;
 	pthread_t t;
-	int fd = rs_open(), tries, eintr = 0, late = 0;
+	int fd = refslab_open(), tries, eintr = 0, late = 0;
 
 	(void)state;
 	assert_true(b && h);
@@ -1547,7 +1547,7 @@ static void test_nowait_busy(void **state)
 	struct refslab_gc_collect c;
 	struct intr_arg a;
 	pthread_t t;
-	int fd = rs_open(), tries, busy = 0, err;
+	int fd = refslab_open(), tries, busy = 0, err;
 
 	(void)state;
 	assert_true(b && h);

@@ -112,7 +112,7 @@ struct mobj {
 };
 
 struct model {
-	rs_heap *h;
+	refslab_heap *h;
 	struct mobj o[MAXO];
 	int n;
 	int hobj[MAXH];		/* handle -> model object, -1 */
@@ -130,7 +130,7 @@ static void m_init(struct model *m)
 
 static void m_fini(struct model *m)
 {
-	rs_close(m->h);
+	refslab_close(m->h);
 	m->h = NULL;
 }
 
@@ -153,8 +153,8 @@ static uint32_t m_create(struct model *m)
 	o = &m->o[m->n];
 	o->slot[0] = o->slot[1] = -1;
 	o->tag = next_tag++;
-	assert_ok(rs_write(m->h, hd, 0, &o->tag, sizeof(o->tag)));
-	assert_ok(rs_stat(m->h, hd, &st));
+	assert_ok(refslab_write(m->h, hd, 0, &o->tag, sizeof(o->tag)));
+	assert_ok(refslab_stat(m->h, hd, &st));
 	o->kid = st.id;
 	m_bind(m, hd, m->n++);
 	return hd;
@@ -164,7 +164,7 @@ static uint32_t m_dup(struct model *m, uint32_t hd)
 {
 	uint32_t nh;
 
-	assert_ok(rs_dup(m->h, hd, &nh));
+	assert_ok(refslab_dup(m->h, hd, &nh));
 	m_bind(m, nh, m->hobj[hd]);
 	return nh;
 }
@@ -172,13 +172,13 @@ static uint32_t m_dup(struct model *m, uint32_t hd)
 static void m_drop(struct model *m, uint32_t hd)
 {
 	assert_int_not_equal(m->hobj[hd], -1);
-	assert_ok(rs_drop(m->h, hd));
+	assert_ok(refslab_drop(m->h, hd));
 	m->hobj[hd] = -1;
 }
 
 static void m_set(struct model *m, uint32_t hd, int i, uint32_t t)
 {
-	assert_ok(rs_set_slot(m->h, hd, i, t));
+	assert_ok(refslab_set_slot(m->h, hd, i, t));
 	m->o[m->hobj[hd]].slot[i] = t == NONE ? -1 : m->hobj[t];
 }
 
@@ -186,7 +186,7 @@ static uint32_t m_get(struct model *m, uint32_t hd, int i)
 {
 	uint32_t t;
 
-	assert_ok(rs_get_slot(m->h, hd, i, &t));
+	assert_ok(refslab_get_slot(m->h, hd, i, &t));
 	if (m->o[m->hobj[hd]].slot[i] < 0) {
 		assert_int_equal(t, NONE);
 		return NONE;
@@ -333,7 +333,7 @@ static struct op random_op(const struct model *m, unsigned int *seed)
 /* ---- stepping one collection ---- */
 
 struct collector {
-	rs_heap *h;
+	refslab_heap *h;
 	struct refslab_gc_collect out;
 	int err;
 };
@@ -347,7 +347,7 @@ static void *collect_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	c->err = rs_gc_collect(c->h, 0, &c->out);
+	c->err = refslab_gc_collect(c->h, 0, &c->out);
 	return NULL;
 }
 
@@ -423,12 +423,12 @@ static void check_object(struct model *m, uint32_t hd, int o)
 	struct refslab_stat st;
 	uint64_t tag = 0;
 
-	assert_ok(rs_stat(m->h, hd, &st));
+	assert_ok(refslab_stat(m->h, hd, &st));
 	if (st.id != m->o[o].kid || st.nslots != NSLOTS)
 		fail_msg("object %d: id %llu nslots %u, model id %llu: a live object was freed",
 			 o, (unsigned long long)st.id, st.nslots,
 			 (unsigned long long)m->o[o].kid);
-	assert_ok(rs_read(m->h, hd, 0, &tag, sizeof(tag)));
+	assert_ok(refslab_read(m->h, hd, 0, &tag, sizeof(tag)));
 	if (tag != m->o[o].tag)
 		fail_msg("object %d: payload %#llx, model %#llx: a live object was freed",
 			 o, (unsigned long long)tag, (unsigned long long)m->o[o].tag);
@@ -466,7 +466,7 @@ static void check_reachable(struct model *m, bool exact)
 			int to = m->o[o].slot[j];
 			uint32_t t;
 
-			assert_ok(rs_get_slot(m->h, kh[o], j, &t));
+			assert_ok(refslab_get_slot(m->h, kh[o], j, &t));
 			if (to < 0) {
 				if (t != NONE)
 					fail_msg("object %d slot %d: model empty, module names an object", o, j);
@@ -482,7 +482,7 @@ static void check_reachable(struct model *m, bool exact)
 				want[to]++;	/* the walk's own handle */
 				queue[qt++] = to;
 			} else {
-				assert_ok(rs_drop(m->h, t));
+				assert_ok(refslab_drop(m->h, t));
 			}
 		}
 	}
@@ -490,14 +490,14 @@ static void check_reachable(struct model *m, bool exact)
 		int o = queue[i];
 		struct refslab_stat st;
 
-		assert_ok(rs_stat(m->h, kh[o], &st));
+		assert_ok(refslab_stat(m->h, kh[o], &st));
 		if (exact ? st.refcount != (uint32_t)want[o] : st.refcount < (uint32_t)want[o])
 			fail_msg("object %d: refcount %u, model %s%d", o, st.refcount,
 				 exact ? "" : ">= ", want[o]);
 	}
 	for (i = 0; i < MAXO; i++)
 		if (temp[i])
-			assert_ok(rs_drop(m->h, temp[i]));
+			assert_ok(refslab_drop(m->h, temp[i]));
 }
 
 static uint64_t heap_objects(struct model *m)
@@ -793,7 +793,7 @@ static void test_random(void **state)
  * CANDS still has the entry's id ahead of it in the buffer.
  */
 struct reuse {
-	rs_heap *h;
+	refslab_heap *h;
 	uint32_t y, z;
 	volatile int go, done;
 	int inside;		/* the mutator finished before the collection */
@@ -808,12 +808,12 @@ static void *reuse_mutator(void *arg)
 	while (!r->go)
 		;
 	do {
-		if (rs_stat(r->h, r->y, &st))
+		if (refslab_stat(r->h, r->y, &st))
 			return NULL;
 	} while ((st.state & REFSLAB_STATE_CANDIDATE) && !r->done);
-	if (rs_drop(r->h, r->y) || rs_create(r->h, 1, 8, REFSLAB_GENERAL_CACHE, &r->z) ||
-	    rs_set_slot(r->h, r->z, 0, r->z) || rs_dup(r->h, r->z, &dup) ||
-	    rs_drop(r->h, dup))
+	if (refslab_drop(r->h, r->y) || refslab_create(r->h, 1, 8, REFSLAB_GENERAL_CACHE, &r->z) ||
+	    refslab_set_slot(r->h, r->z, 0, r->z) || refslab_dup(r->h, r->z, &dup) ||
+	    refslab_drop(r->h, dup))
 		r->z = NONE;
 	r->inside = !r->done;
 	return NULL;
@@ -832,36 +832,36 @@ static bool issue9_once(unsigned long n)
 	r.h = open_heap();
 	gc_off(r.h);
 	a = mk(r.h, 1, 8);
-	assert_ok(rs_dup(r.h, a, &dup));
-	assert_ok(rs_drop(r.h, dup));
+	assert_ok(refslab_dup(r.h, a, &dup));
+	assert_ok(refslab_drop(r.h, dup));
 	for (i = 0; i < n; i++) {
 		c = mk(r.h, 0, 0);
-		assert_ok(rs_dup(r.h, c, &dup));
-		assert_ok(rs_drop(r.h, dup));
+		assert_ok(refslab_dup(r.h, c, &dup));
+		assert_ok(refslab_drop(r.h, dup));
 	}
-	assert_ok(rs_drop(r.h, a));
+	assert_ok(refslab_drop(r.h, a));
 	r.y = mk(r.h, 1, 8);
-	assert_ok(rs_dup(r.h, r.y, &dup));
-	assert_ok(rs_drop(r.h, dup));
-	assert_true(rs_stat(r.h, r.y, &st) == 0 && (st.state & REFSLAB_STATE_CANDIDATE));
+	assert_ok(refslab_dup(r.h, r.y, &dup));
+	assert_ok(refslab_drop(r.h, dup));
+	assert_true(refslab_stat(r.h, r.y, &st) == 0 && (st.state & REFSLAB_STATE_CANDIDATE));
 
 	assert_int_equal(pthread_create(&t, NULL, reuse_mutator, &r), 0);
 	r.go = 1;
-	assert_ok(rs_gc_collect(r.h, 0, &out));
+	assert_ok(refslab_gc_collect(r.h, 0, &out));
 	r.done = 1;
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_not_equal(r.z, NONE);
-	assert_ok(rs_stat(r.h, r.z, &st));
+	assert_ok(refslab_stat(r.h, r.z, &st));
 	/* its handle and its own slot; nothing here is garbage */
 	if (st.refcount != 2 || out.collected != 0)
 		fail_msg("Z: refcount %u (2 expected), collected %llu (0 expected): the collector freed a live object",
 			 st.refcount, (unsigned long long)out.collected);
-	assert_ok(rs_gc_collect(r.h, 0, &out));
-	assert_ok(rs_stat(r.h, r.z, &st));
+	assert_ok(refslab_gc_collect(r.h, 0, &out));
+	assert_ok(refslab_stat(r.h, r.z, &st));
 	assert_int_equal(st.refcount, 2);
 	assert_int_equal(out.collected, 0);
 	assert_int_equal(hstats(r.h).objects, n + 1);
-	rs_close(r.h);
+	refslab_close(r.h);
 	return r.inside;
 }
 

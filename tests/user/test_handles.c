@@ -161,8 +161,8 @@ static void fault_end(struct fault_ctx *c)
  */
 static void test_create_copyout_blocked(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	char *page = map_page();
 	struct refslab_create *cr = (struct refslab_create *)page;
 	struct refslab_heap_stats st;
@@ -182,7 +182,7 @@ static void test_create_copyout_blocked(void **state)
 	assert_int_equal(c.create_ret, 0);
 	assert_int_equal(c.other, 2);		/* 1 was taken */
 	assert_int_equal(refcount(h, c.other), 1);
-	assert_errno(rs_stat(h, 1, &(struct refslab_stat){ 0 }), ENOENT);
+	assert_errno(refslab_stat(h, 1, &(struct refslab_stat){ 0 }), ENOENT);
 	st = hstats(h);
 	assert_int_equal(st.objects, 1);
 	assert_int_equal(st.handles, 1);
@@ -191,7 +191,7 @@ static void test_create_copyout_blocked(void **state)
 	/* The released number is the lowest free one again. */
 	assert_int_equal(mk(h, 0, 8), 1);
 	munmap(page, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*
@@ -201,8 +201,8 @@ static void test_create_copyout_blocked(void **state)
  */
 static void test_cache_create_copyout_blocked(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	char *page = map_page();
 	struct refslab_cache_create *cc = (struct refslab_cache_create *)page;
 	struct refslab_cache_info info[4];
@@ -221,31 +221,31 @@ static void test_cache_create_copyout_blocked(void **state)
 	assert_int_equal(c.probe_ret, -ENOENT);	/* reserved, not usable */
 	assert_int_equal(c.create_ret, 0);
 	assert_int_equal(c.other, 2);
-	assert_ok(rs_cache_list(h, info, 4, &n));
+	assert_ok(refslab_cache_list(h, info, 4, &n));
 	assert_int_equal(n, 1);
 	assert_string_equal(info[0].name, "other");
 	assert_int_equal(info[0].cache_id, c.other);
 	assert_int_equal(hstats(h).caches, 1);
 	/* The name and the id are free again. */
-	assert_ok(rs_cache_create(h, "mine", 64, 0, &x));
+	assert_ok(refslab_cache_create(h, "mine", 64, 0, &x));
 	assert_int_equal(x, 1);
 	munmap(page, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* DUP and GET_SLOT into a read-only struct: EFAULT, no handle, no ref. */
 static void test_copyout_readonly(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	uint32_t a = mk(h, 1, 8), t = mk(h, 0, 8);
 	struct refslab_heap_stats before, after;
 	char *page = map_page();
 
 	(void)state;
 	gc_off(h);
-	assert_ok(rs_set_slot(h, a, 0, t));
-	assert_ok(rs_drop(h, t));
+	assert_ok(refslab_set_slot(h, a, 0, t));
+	assert_ok(refslab_drop(h, t));
 	before = hstats(h);
 
 	memset(page, 0, PAGE);
@@ -272,7 +272,7 @@ static void test_copyout_readonly(void **state)
 		assert_int_equal(refcount(h, s.target), 2);
 	}
 	munmap(page, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* ---- batch ---- */
@@ -290,8 +290,8 @@ static int run_batch(int fd, struct refslab_op *ops, uint32_t n, uint32_t flags,
 /* A read-only [DROP x]: nothing runs, x stays, done 0. */
 static void test_batch_readonly_drop(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	uint32_t x = mk(h, 0, 8), done = 99;
 	struct refslab_op *ops = map_page();
 	struct refslab_heap_stats before, after;
@@ -310,14 +310,14 @@ static void test_batch_readonly_drop(void **state)
 	assert_same_use(&before, &after);
 	assert_int_equal(after.decref, before.decref);
 	munmap(ops, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* A read-only array of creates runs nothing: no object is made and freed. */
 static void test_batch_readonly_create(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	struct refslab_op *ops = map_page();
 	struct refslab_heap_stats before, after;
 	uint32_t done = 99, i;
@@ -334,7 +334,7 @@ static void test_batch_readonly_create(void **state)
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	munmap(ops, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*
@@ -348,8 +348,8 @@ static void test_batch_readonly_create(void **state)
  */
 static void test_batch_writeback_fails(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	uint32_t a = mk(h, 0, 8), done = 99, made;
 	struct refslab_op *ops = map_page();
 	char *buf = map_page(), back[8];
@@ -380,10 +380,10 @@ static void test_batch_writeback_fails(void **state)
 	assert_int_equal(ops[0].args.create.handle, 0);
 	assert_int_equal(ops[0].result, 0);
 	/* ... the WRITE's effect stands ... */
-	assert_ok(rs_read(h, a, 0, back, sizeof(back)));
+	assert_ok(refslab_read(h, a, 0, back, sizeof(back)));
 	assert_memory_equal(back, "uuuuuuuu", 8);
 	/* ... the CREATE's handle was released, the other thread's stays. */
-	assert_errno(rs_stat(h, made, &(struct refslab_stat){ 0 }), ENOENT);
+	assert_errno(refslab_stat(h, made, &(struct refslab_stat){ 0 }), ENOENT);
 	assert_int_equal(refcount(h, c.other), 1);
 	assert_int_equal(refcount(h, a), 1);
 	st = hstats(h);
@@ -393,7 +393,7 @@ static void test_batch_writeback_fails(void **state)
 	assert_int_equal(st.freed, 1);
 	munmap(ops, PAGE);
 	munmap(buf, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*
@@ -403,8 +403,8 @@ static void test_batch_writeback_fails(void **state)
  */
 static void test_batch_readonly_with_fault(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	uint32_t a = mk(h, 0, 8), done = 99;
 	struct refslab_op *ops = map_page();
 	char *buf = map_page();
@@ -438,7 +438,7 @@ static void test_batch_readonly_with_fault(void **state)
 	assert_int_equal(refcount(h, a), 1);
 	munmap(ops, PAGE);
 	munmap(buf, PAGE);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*
@@ -448,8 +448,8 @@ static void test_batch_readonly_with_fault(void **state)
  */
 static void test_batch_handles_usable_after_writeback(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	struct refslab_op ops[12];
 	uint32_t done, i;
 
@@ -468,9 +468,9 @@ static void test_batch_handles_usable_after_writeback(void **state)
 	assert_int_equal(ops[0].args.create.handle, 1);
 	assert_int_equal(ops[1].result, -ENOENT);
 	assert_int_equal(ops[11].result, 0);
-	assert_errno(rs_stat(h, 1, &(struct refslab_stat){ 0 }), ENOENT);
+	assert_errno(refslab_stat(h, 1, &(struct refslab_stat){ 0 }), ENOENT);
 	assert_int_equal(hstats(h).handles, 9);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*
@@ -481,7 +481,7 @@ static void test_lowest_free_reuse(void **state)
 {
 	static const uint32_t gaps[] = { 200, 64, 5, 129, 63, 128 };
 	static const uint32_t order[] = { 5, 63, 64, 128, 129, 200 };
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	uint32_t i, n = 300;
 
 	(void)state;
@@ -489,20 +489,20 @@ static void test_lowest_free_reuse(void **state)
 	for (i = 1; i <= n; i++)
 		assert_int_equal(mk(h, 0, 0), i);
 	for (i = 0; i < 6; i++)
-		assert_ok(rs_drop(h, gaps[i]));
+		assert_ok(refslab_drop(h, gaps[i]));
 	for (i = 0; i < 6; i++)
 		assert_int_equal(mk(h, 0, 0), order[i]);
 	assert_int_equal(mk(h, 0, 0), n + 1);
 	/* Drop every handle of a full word, then one below it. */
 	for (i = 64; i < 128; i++)
-		assert_ok(rs_drop(h, i));
-	assert_ok(rs_drop(h, 10));
+		assert_ok(refslab_drop(h, i));
+	assert_ok(refslab_drop(h, 10));
 	assert_int_equal(mk(h, 0, 0), 10);
 	for (i = 64; i < 128; i++)
 		assert_int_equal(mk(h, 0, 0), i);
 	assert_int_equal(mk(h, 0, 0), n + 2);
 	assert_int_equal(hstats(h).handles, n + 2);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /*

@@ -14,9 +14,9 @@
 #include <linux/capability.h>
 #include "rs_test.h"
 
-static rs_heap *heap(void)
+static refslab_heap *heap(void)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 
 	gc_off(h);
 	return h;
@@ -24,7 +24,7 @@ static rs_heap *heap(void)
 
 static void test_create(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_version v;
 	struct refslab_stat st;
 	struct refslab_heap_stats hs0 = hstats(h), hs;
@@ -38,12 +38,12 @@ static void test_create(void **state)
 	size_t i, j;
 
 	(void)state;
-	assert_ok(rs_version(h, &v));
+	assert_ok(refslab_version(h, &v));
 	for (i = 0; i < 8; i++) {
 		handles[i] = mk(h, shapes[i][0], shapes[i][1]);
 		for (j = 0; j < i; j++)
 			assert_int_not_equal(handles[i], handles[j]);
-		assert_ok(rs_stat(h, handles[i], &st));
+		assert_ok(refslab_stat(h, handles[i], &st));
 		assert_int_equal(st.handle, handles[i]);
 		assert_int_equal(st.refcount, 1);
 		assert_int_equal(st.nslots, shapes[i][0]);
@@ -56,7 +56,7 @@ static void test_create(void **state)
 		/* payload zeroed */
 		if (shapes[i][1]) {
 			memset(buf, 0xa5, sizeof(buf));
-			assert_ok(rs_read(h, handles[i], 0, buf, shapes[i][1]));
+			assert_ok(refslab_read(h, handles[i], 0, buf, shapes[i][1]));
 			for (j = 0; j < shapes[i][1]; j++)
 				if (buf[j])
 					fail_msg("payload byte %zu not zero", j);
@@ -65,7 +65,7 @@ static void test_create(void **state)
 		if (shapes[i][0]) {
 			uint32_t t = 99;
 
-			assert_ok(rs_get_slot(h, handles[i], shapes[i][0] - 1, &t));
+			assert_ok(refslab_get_slot(h, handles[i], shapes[i][0] - 1, &t));
 			assert_int_equal(t, REFSLAB_NONE);
 		}
 	}
@@ -76,93 +76,93 @@ static void test_create(void **state)
 	assert_true(hs.bytes > hs0.bytes);
 	/* a payload written, the object dropped, a new one is zeroed again */
 	memset(buf, 0x5a, 4000);
-	assert_ok(rs_write(h, handles[7], 0, buf, 4000));
-	assert_ok(rs_drop(h, handles[7]));
+	assert_ok(refslab_write(h, handles[7], 0, buf, 4000));
+	assert_ok(refslab_drop(h, handles[7]));
 	handles[7] = mk(h, 3, 4000);
-	assert_ok(rs_read(h, handles[7], 0, buf, 4000));
+	assert_ok(refslab_read(h, handles[7], 0, buf, 4000));
 	for (j = 0; j < 4000; j++)
 		if (buf[j])
 			fail_msg("reused object: payload byte %zu not zero", j);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_create_errors(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_heap_stats before = hstats(h), after;
 	uint32_t hd = 77, cid;
 
 	(void)state;
-	assert_errno(rs_create(h, REFSLAB_MAX_SLOTS + 1, 0, 0, &hd), EINVAL);
-	assert_errno(rs_create(h, UINT32_MAX, 0, 0, &hd), EINVAL);
-	assert_errno(rs_create(h, 0, REFSLAB_MAX_PAYLOAD + 1, 0, &hd), EINVAL);
-	assert_errno(rs_create(h, 0, UINT32_MAX, 0, &hd), EINVAL);
-	assert_errno(rs_create(h, 1, 8, 12345, &hd), ENOENT);
-	assert_errno(rs_create(h, 1, 8, UINT32_MAX, &hd), ENOENT);
+	assert_errno(refslab_create(h, REFSLAB_MAX_SLOTS + 1, 0, 0, &hd), EINVAL);
+	assert_errno(refslab_create(h, UINT32_MAX, 0, 0, &hd), EINVAL);
+	assert_errno(refslab_create(h, 0, REFSLAB_MAX_PAYLOAD + 1, 0, &hd), EINVAL);
+	assert_errno(refslab_create(h, 0, UINT32_MAX, 0, &hd), EINVAL);
+	assert_errno(refslab_create(h, 1, 8, 12345, &hd), ENOENT);
+	assert_errno(refslab_create(h, 1, 8, UINT32_MAX, &hd), ENOENT);
 	assert_int_equal(hd, 77);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	/* too big for a named cache */
-	assert_ok(rs_cache_create(h, "small", 32, 0, &cid));
+	assert_ok(refslab_cache_create(h, "small", 32, 0, &cid));
 	before = hstats(h);
-	assert_errno(rs_create(h, 0, 64, cid, &hd), EINVAL);
-	assert_errno(rs_create(h, 64, 0, cid, &hd), EINVAL);
+	assert_errno(refslab_create(h, 0, 64, cid, &hd), EINVAL);
+	assert_errno(refslab_create(h, 64, 0, cid, &hd), EINVAL);
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_dup_drop(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	uint32_t a = mk(h, 1, 8), b, c, x;
 	struct refslab_heap_stats hs0 = hstats(h), hs;
 
 	(void)state;
-	assert_ok(rs_dup(h, a, &b));
+	assert_ok(refslab_dup(h, a, &b));
 	assert_int_not_equal(a, b);
 	assert_int_equal(refcount(h, a), 2);
 	assert_int_equal(refcount(h, b), 2);
 	assert_true(obj_id(h, a) == obj_id(h, b));
-	assert_ok(rs_dup(h, b, &c));
+	assert_ok(refslab_dup(h, b, &c));
 	assert_int_equal(refcount(h, a), 3);
 	hs = hstats(h);
 	assert_int_equal(hs.handles, hs0.handles + 2);
 	assert_int_equal(hs.objects, hs0.objects);
-	assert_ok(rs_drop(h, a));
+	assert_ok(refslab_drop(h, a));
 	assert_int_equal(refcount(h, c), 2);
 	/* a is gone as a handle */
-	assert_errno(rs_drop(h, a), ENOENT);
-	assert_errno(rs_dup(h, a, &x), ENOENT);
+	assert_errno(refslab_drop(h, a), ENOENT);
+	assert_errno(refslab_dup(h, a, &x), ENOENT);
 	{
 		struct refslab_stat st;
 
-		assert_errno(rs_stat(h, a, &st), ENOENT);
+		assert_errno(refslab_stat(h, a, &st), ENOENT);
 	}
-	assert_ok(rs_drop(h, b));
+	assert_ok(refslab_drop(h, b));
 	assert_int_equal(refcount(h, c), 1);
 	hs = hstats(h);
 	assert_int_equal(hs.objects, hs0.objects);
-	assert_ok(rs_drop(h, c));
+	assert_ok(refslab_drop(h, c));
 	hs = hstats(h);
 	assert_int_equal(hs.objects, hs0.objects - 1);
 	assert_int_equal(hs.freed, hs0.freed + 1);
 	assert_int_equal(hs.handles, hs0.handles - 1);
 	/* never issued, NONE */
-	assert_errno(rs_drop(h, REFSLAB_NONE), ENOENT);
-	assert_errno(rs_drop(h, 1000000), ENOENT);
-	assert_errno(rs_drop(h, UINT32_MAX), ENOENT);
-	assert_errno(rs_dup(h, REFSLAB_NONE, &x), ENOENT);
-	assert_errno(rs_dup(h, 999999, &x), ENOENT);
+	assert_errno(refslab_drop(h, REFSLAB_NONE), ENOENT);
+	assert_errno(refslab_drop(h, 1000000), ENOENT);
+	assert_errno(refslab_drop(h, UINT32_MAX), ENOENT);
+	assert_errno(refslab_dup(h, REFSLAB_NONE, &x), ENOENT);
+	assert_errno(refslab_dup(h, 999999, &x), ENOENT);
 	hs0 = hstats(h);
 	assert_int_equal(hs0.objects, 0);
 	assert_int_equal(hs0.handles, 0);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_other_heaps_handles(void **state)
 {
-	rs_heap *h1 = heap(), *h2 = heap();
+	refslab_heap *h1 = heap(), *h2 = heap();
 	uint32_t a1 = mk(h1, 1, 0), b2, x;
 	struct refslab_stat st;
 	int i;
@@ -172,92 +172,92 @@ static void test_other_heaps_handles(void **state)
 	for (i = 0; i < 5; i++)
 		b2 = mk(h2, 1, 0);
 	assert_true(b2 != a1);
-	assert_errno(rs_stat(h1, b2, &st), ENOENT);
-	assert_errno(rs_dup(h1, b2, &x), ENOENT);
-	assert_errno(rs_drop(h1, b2), ENOENT);
-	assert_errno(rs_set_slot(h1, a1, 0, b2), ENOENT);
-	assert_errno(rs_set_slot(h1, b2, 0, a1), ENOENT);
-	assert_errno(rs_read(h1, b2, 0, &x, 0), ENOENT);
+	assert_errno(refslab_stat(h1, b2, &st), ENOENT);
+	assert_errno(refslab_dup(h1, b2, &x), ENOENT);
+	assert_errno(refslab_drop(h1, b2), ENOENT);
+	assert_errno(refslab_set_slot(h1, a1, 0, b2), ENOENT);
+	assert_errno(refslab_set_slot(h1, b2, 0, a1), ENOENT);
+	assert_errno(refslab_read(h1, b2, 0, &x, 0), ENOENT);
 	assert_int_equal(refcount(h1, a1), 1);
 	assert_int_equal(refcount(h2, b2), 1);
 	assert_int_equal(hstats(h1).objects, 1);
 	assert_int_equal(hstats(h2).objects, 5);
-	rs_close(h1);
+	refslab_close(h1);
 	/* h2 unaffected by h1's close */
 	assert_int_equal(hstats(h2).objects, 5);
-	rs_close(h2);
+	refslab_close(h2);
 }
 
 static void test_slots(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	uint32_t a = mk(h, 3, 0), b = mk(h, 0, 8), c = mk(h, 1, 0), t = 0;
 	struct refslab_heap_stats before, after;
 
 	(void)state;
-	assert_ok(rs_set_slot(h, a, 0, b));
+	assert_ok(refslab_set_slot(h, a, 0, b));
 	assert_int_equal(refcount(h, b), 2);
 	assert_int_equal(refcount(h, a), 1);
-	assert_ok(rs_set_slot(h, a, 1, b));
+	assert_ok(refslab_set_slot(h, a, 1, b));
 	assert_int_equal(refcount(h, b), 3);
 	/* overwrite: old target down, new up */
-	assert_ok(rs_set_slot(h, a, 1, c));
+	assert_ok(refslab_set_slot(h, a, 1, c));
 	assert_int_equal(refcount(h, b), 2);
 	assert_int_equal(refcount(h, c), 2);
 	/* same target again: unchanged */
-	assert_ok(rs_set_slot(h, a, 1, c));
+	assert_ok(refslab_set_slot(h, a, 1, c));
 	assert_int_equal(refcount(h, c), 2);
 	/* get: a new handle, +1 */
 	before = hstats(h);
-	assert_ok(rs_get_slot(h, a, 0, &t));
+	assert_ok(refslab_get_slot(h, a, 0, &t));
 	assert_int_not_equal(t, REFSLAB_NONE);
 	assert_int_not_equal(t, b);
 	assert_true(obj_id(h, t) == obj_id(h, b));
 	assert_int_equal(refcount(h, b), 3);
 	after = hstats(h);
 	assert_int_equal(after.handles, before.handles + 1);
-	assert_ok(rs_drop(h, t));
+	assert_ok(refslab_drop(h, t));
 	assert_int_equal(refcount(h, b), 2);
 	/* get an empty slot: NONE, no handle */
 	before = hstats(h);
 	t = 55;
-	assert_ok(rs_get_slot(h, a, 2, &t));
+	assert_ok(refslab_get_slot(h, a, 2, &t));
 	assert_int_equal(t, REFSLAB_NONE);
 	after = hstats(h);
 	assert_int_equal(after.handles, before.handles);
 	/* self reference */
-	assert_ok(rs_set_slot(h, c, 0, c));
+	assert_ok(refslab_set_slot(h, c, 0, c));
 	assert_int_equal(refcount(h, c), 3);
-	assert_ok(rs_set_slot(h, c, 0, REFSLAB_NONE));
+	assert_ok(refslab_set_slot(h, c, 0, REFSLAB_NONE));
 	assert_int_equal(refcount(h, c), 2);
 	/* errors, nothing changes */
 	before = hstats(h);
-	assert_errno(rs_set_slot(h, a, 3, b), ERANGE);
-	assert_errno(rs_set_slot(h, a, UINT32_MAX, b), ERANGE);
-	assert_errno(rs_set_slot(h, b, 0, a), ERANGE);	/* no slots */
-	assert_errno(rs_get_slot(h, a, 3, &t), ERANGE);
-	assert_errno(rs_get_slot(h, b, 0, &t), ERANGE);
-	assert_errno(rs_set_slot(h, a, 0, 4242), ENOENT);
-	assert_errno(rs_set_slot(h, 4242, 0, b), ENOENT);
-	assert_errno(rs_get_slot(h, 4242, 0, &t), ENOENT);
-	assert_errno(rs_set_slot(h, REFSLAB_NONE, 0, b), ENOENT);
+	assert_errno(refslab_set_slot(h, a, 3, b), ERANGE);
+	assert_errno(refslab_set_slot(h, a, UINT32_MAX, b), ERANGE);
+	assert_errno(refslab_set_slot(h, b, 0, a), ERANGE);	/* no slots */
+	assert_errno(refslab_get_slot(h, a, 3, &t), ERANGE);
+	assert_errno(refslab_get_slot(h, b, 0, &t), ERANGE);
+	assert_errno(refslab_set_slot(h, a, 0, 4242), ENOENT);
+	assert_errno(refslab_set_slot(h, 4242, 0, b), ENOENT);
+	assert_errno(refslab_get_slot(h, 4242, 0, &t), ENOENT);
+	assert_errno(refslab_set_slot(h, REFSLAB_NONE, 0, b), ENOENT);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	assert_int_equal(refcount(h, a), 1);
 	assert_int_equal(refcount(h, b), 2);
 	assert_int_equal(refcount(h, c), 2);
 	/* unlink everything */
-	assert_ok(rs_set_slot(h, a, 0, REFSLAB_NONE));
-	assert_ok(rs_set_slot(h, a, 1, REFSLAB_NONE));
+	assert_ok(refslab_set_slot(h, a, 0, REFSLAB_NONE));
+	assert_ok(refslab_set_slot(h, a, 1, REFSLAB_NONE));
 	assert_int_equal(refcount(h, b), 1);
 	assert_int_equal(refcount(h, c), 1);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Dropping the root of a chain and a tree frees everything only it held. */
 static void test_teardown(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_heap_stats hs0 = hstats(h), hs;
 	uint32_t root = mk(h, 2, 0), prev = root, x, keep = 0;
 	int i;
@@ -265,34 +265,34 @@ static void test_teardown(void **state)
 	(void)state;
 	for (i = 0; i < 200; i++) {
 		x = mk(h, 2, 8);
-		assert_ok(rs_set_slot(h, prev, 0, x));
+		assert_ok(refslab_set_slot(h, prev, 0, x));
 		if (i == 100)
-			assert_ok(rs_dup(h, x, &keep));	/* an outside ref */
+			assert_ok(refslab_dup(h, x, &keep));	/* an outside ref */
 		if (prev != root)
-			assert_ok(rs_drop(h, prev));
+			assert_ok(refslab_drop(h, prev));
 		prev = x;
 	}
-	assert_ok(rs_drop(h, prev));
+	assert_ok(refslab_drop(h, prev));
 	hs = hstats(h);
 	assert_int_equal(hs.objects, hs0.objects + 201);
 	assert_int_equal(hs.handles, hs0.handles + 2);
 	assert_int_equal(refcount(h, keep), 2);	/* the handle and its parent */
-	assert_ok(rs_drop(h, root));
+	assert_ok(refslab_drop(h, root));
 	hs = hstats(h);
 	/* the first 101 (root and chain up to keep's parent) are gone */
 	assert_int_equal(hs.objects, hs0.objects + 100);
 	assert_int_equal(refcount(h, keep), 1);
-	assert_ok(rs_drop(h, keep));
+	assert_ok(refslab_drop(h, keep));
 	hs = hstats(h);
 	assert_int_equal(hs.objects, hs0.objects);
 	assert_int_equal(hs.freed, hs0.freed + 201);
 	assert_int_equal(hs.handles, hs0.handles);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_payload(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	uint32_t a = mk(h, 0, 100), z = mk(h, 0, 0);
 	unsigned char buf[128], back[128], zero[128] = { 0 };
 	struct refslab_heap_stats before, after;
@@ -301,33 +301,33 @@ static void test_payload(void **state)
 	(void)state;
 	for (i = 0; i < 100; i++)
 		buf[i] = (unsigned char)(i * 7 + 1);
-	assert_ok(rs_write(h, a, 0, buf, 100));
-	assert_ok(rs_read(h, a, 0, back, 100));
+	assert_ok(refslab_write(h, a, 0, buf, 100));
+	assert_ok(refslab_read(h, a, 0, back, 100));
 	assert_memory_equal(buf, back, 100);
-	assert_ok(rs_write(h, a, 90, "0123456789", 10));	/* ends at the end */
-	assert_ok(rs_read(h, a, 88, back, 12));
+	assert_ok(refslab_write(h, a, 90, "0123456789", 10));	/* ends at the end */
+	assert_ok(refslab_read(h, a, 88, back, 12));
 	assert_memory_equal(back, buf + 88, 2);
 	assert_memory_equal(back + 2, "0123456789", 10);
-	assert_ok(rs_read(h, a, 99, back, 1));
+	assert_ok(refslab_read(h, a, 99, back, 1));
 	assert_int_equal(back[0], '9');
 	/* out of range: ERANGE, nothing written */
 	before = hstats(h);
-	assert_errno(rs_write(h, a, 91, "0123456789", 10), ERANGE);
-	assert_errno(rs_write(h, a, 100, "x", 1), ERANGE);
-	assert_errno(rs_write(h, a, 0, zero, 101), ERANGE);
-	assert_errno(rs_read(h, a, 0, back, 101), ERANGE);
-	assert_errno(rs_read(h, a, 1000, back, 1), ERANGE);
-	assert_errno(rs_read(h, a, UINT64_MAX, back, 2), ERANGE);	/* overflows */
-	assert_errno(rs_write(h, a, UINT64_MAX, zero, 2), ERANGE);
-	assert_errno(rs_write(h, a, 2, zero, UINT64_MAX), ERANGE);
-	assert_errno(rs_read(h, a, 50, back, UINT64_MAX - 10), ERANGE);
-	assert_errno(rs_write(h, a, 1ULL << 32, zero, 1), ERANGE);
-	assert_errno(rs_read(h, z, 0, back, 1), ERANGE);
-	assert_errno(rs_write(h, 4242, 0, zero, 1), ENOENT);
-	assert_errno(rs_read(h, 4242, 0, back, 1), ENOENT);
+	assert_errno(refslab_write(h, a, 91, "0123456789", 10), ERANGE);
+	assert_errno(refslab_write(h, a, 100, "x", 1), ERANGE);
+	assert_errno(refslab_write(h, a, 0, zero, 101), ERANGE);
+	assert_errno(refslab_read(h, a, 0, back, 101), ERANGE);
+	assert_errno(refslab_read(h, a, 1000, back, 1), ERANGE);
+	assert_errno(refslab_read(h, a, UINT64_MAX, back, 2), ERANGE);	/* overflows */
+	assert_errno(refslab_write(h, a, UINT64_MAX, zero, 2), ERANGE);
+	assert_errno(refslab_write(h, a, 2, zero, UINT64_MAX), ERANGE);
+	assert_errno(refslab_read(h, a, 50, back, UINT64_MAX - 10), ERANGE);
+	assert_errno(refslab_write(h, a, 1ULL << 32, zero, 1), ERANGE);
+	assert_errno(refslab_read(h, z, 0, back, 1), ERANGE);
+	assert_errno(refslab_write(h, 4242, 0, zero, 1), ENOENT);
+	assert_errno(refslab_read(h, 4242, 0, back, 1), ENOENT);
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	assert_ok(rs_read(h, a, 0, back, 100));
+	assert_ok(refslab_read(h, a, 0, back, 100));
 	assert_memory_equal(back, buf, 88);
 	assert_memory_equal(back + 90, "0123456789", 10);
 	/* a write whose buffer faults half way changes nothing */
@@ -338,43 +338,43 @@ static void test_payload(void **state)
 		assert_true(pg != MAP_FAILED);
 		assert_ok(mprotect(pg + 4096, 4096, PROT_NONE));
 		memset(pg + 4096 - 50, 'Z', 50);
-		assert_errno(rs_write(h, a, 0, pg + 4096 - 50, 100), EFAULT);
-		assert_ok(rs_read(h, a, 0, back, 100));
+		assert_errno(refslab_write(h, a, 0, pg + 4096 - 50, 100), EFAULT);
+		assert_ok(refslab_read(h, a, 0, back, 100));
 		assert_memory_equal(back, buf, 88);
 		assert_memory_equal(back + 90, "0123456789", 10);
 		/* a read into a faulting buffer: EFAULT */
-		assert_errno(rs_read(h, a, 0, pg + 4096 - 50, 100), EFAULT);
+		assert_errno(refslab_read(h, a, 0, pg + 4096 - 50, 100), EFAULT);
 		munmap(pg, 8192);
 	}
 	assert_int_equal(refcount(h, a), 1);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_stat(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_stat st, st2;
 	uint32_t a = mk(h, 4, 40), b;
 
 	(void)state;
-	assert_ok(rs_stat(h, a, &st));
-	assert_ok(rs_dup(h, a, &b));
-	assert_ok(rs_stat(h, b, &st2));
+	assert_ok(refslab_stat(h, a, &st));
+	assert_ok(refslab_dup(h, a, &b));
+	assert_ok(refslab_stat(h, b, &st2));
 	assert_int_equal(st2.handle, b);
 	assert_int_equal(st2.refcount, 2);
 	assert_true(st.id == st2.id);
 	assert_int_equal(st.nslots, st2.nslots);
 	assert_int_equal(st.object_size, st2.object_size);
-	assert_errno(rs_stat(h, REFSLAB_NONE, &st), ENOENT);
-	assert_errno(rs_stat(h, 31337, &st), ENOENT);
-	assert_ok(rs_drop(h, b));
-	assert_errno(rs_stat(h, b, &st), ENOENT);
-	rs_close(h);
+	assert_errno(refslab_stat(h, REFSLAB_NONE, &st), ENOENT);
+	assert_errno(refslab_stat(h, 31337, &st), ENOENT);
+	assert_ok(refslab_drop(h, b));
+	assert_errno(refslab_stat(h, b, &st), ENOENT);
+	refslab_close(h);
 }
 
 static void test_caches(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_cache_info info[4];
 	struct refslab_stat st;
 	struct refslab_heap_stats before, after;
@@ -389,18 +389,18 @@ static void test_caches(void **state)
 	size_t i;
 
 	(void)state;
-	assert_ok(rs_cache_create(h, "nodes-64.v1_a", 64, 0, &c1));
+	assert_ok(refslab_cache_create(h, "nodes-64.v1_a", 64, 0, &c1));
 	assert_int_not_equal(c1, REFSLAB_GENERAL_CACHE);
-	assert_ok(rs_cache_create(h, "big", 1000, 64, &c2));
+	assert_ok(refslab_cache_create(h, "big", 1000, 64, &c2));
 	assert_int_not_equal(c1, c2);
 	assert_int_equal(hstats(h).caches, 2);
 	a = 0;
-	assert_ok(rs_create(h, 1, 16, c1, &a));
-	assert_ok(rs_stat(h, a, &st));
+	assert_ok(refslab_create(h, 1, 16, c1, &a));
+	assert_ok(refslab_stat(h, a, &st));
 	assert_int_equal(st.cache_id, c1);
 	assert_true(st.object_size >= 64);
-	assert_ok(rs_create(h, 0, 500, c2, &b));
-	assert_ok(rs_cache_list(h, info, 4, &n));
+	assert_ok(refslab_create(h, 0, 500, c2, &b));
+	assert_ok(refslab_cache_list(h, info, 4, &n));
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		if (info[i].cache_id == c1) {
@@ -415,58 +415,58 @@ static void test_caches(void **state)
 			assert_int_equal(info[i].slab_size % 64, 0);
 		}
 	}
-	assert_ok(rs_cache_lookup(h, "big", &x));
+	assert_ok(refslab_cache_lookup(h, "big", &x));
 	assert_int_equal(x, c2);
 	/* errors */
 	before = hstats(h);
-	assert_errno(rs_cache_destroy(h, c1), EBUSY);
-	assert_errno(rs_cache_create(h, "big", 64, 0, &x), EEXIST);
-	assert_errno(rs_cache_destroy(h, 9999), ENOENT);
-	assert_errno(rs_cache_destroy(h, REFSLAB_GENERAL_CACHE), ENOENT);
+	assert_errno(refslab_cache_destroy(h, c1), EBUSY);
+	assert_errno(refslab_cache_create(h, "big", 64, 0, &x), EEXIST);
+	assert_errno(refslab_cache_destroy(h, 9999), ENOENT);
+	assert_errno(refslab_cache_destroy(h, REFSLAB_GENERAL_CACHE), ENOENT);
 	for (i = 0; i < 10; i++)
-		if (rs_cache_create(h, badnames[i], 64, 0, &x) != -EINVAL)
+		if (refslab_cache_create(h, badnames[i], 64, 0, &x) != -EINVAL)
 			fail_msg("cache name '%s' accepted", badnames[i]);
-	assert_errno(rs_cache_create(h, "sz0", 0, 0, &x), EINVAL);
-	assert_errno(rs_cache_create(h, "al3", 64, 3, &x), EINVAL);
-	assert_errno(rs_cache_create(h, "al_huge", 64, 1U << 20, &x), EINVAL);
+	assert_errno(refslab_cache_create(h, "sz0", 0, 0, &x), EINVAL);
+	assert_errno(refslab_cache_create(h, "al3", 64, 3, &x), EINVAL);
+	assert_errno(refslab_cache_create(h, "al_huge", 64, 1U << 20, &x), EINVAL);
 	{
 		/* 32 characters, no NUL: straight through the ioctl */
 		struct refslab_cache_create cc = { .object_size = 64 };
 
 		memset(cc.name, 'n', sizeof(cc.name));
-		assert_errno(ioc(rs_fd(h), REFSLAB_IOC_CACHE_CREATE, &cc), EINVAL);
+		assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_CREATE, &cc), EINVAL);
 	}
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	assert_ok(rs_cache_create(h, badnames[10], 64, 8, &x));	/* 31 chars */
-	assert_ok(rs_cache_destroy(h, x));
+	assert_ok(refslab_cache_create(h, badnames[10], 64, 8, &x));	/* 31 chars */
+	assert_ok(refslab_cache_destroy(h, x));
 	for (i = 0; i < sizeof(goodnames) / sizeof(goodnames[0]); i++) {
-		int err = rs_cache_create(h, goodnames[i], 64, 0, &x);
+		int err = refslab_cache_create(h, goodnames[i], 64, 0, &x);
 
 		if (err)
 			fail_msg("cache name '%s': %s", goodnames[i], strerror(-err));
-		assert_ok(rs_cache_destroy(h, x));
+		assert_ok(refslab_cache_destroy(h, x));
 	}
-	assert_errno(rs_cache_destroy(h, x), ENOENT);
+	assert_errno(refslab_cache_destroy(h, x), ENOENT);
 	/* empty the cache: destroy works; its id is then unknown */
-	assert_ok(rs_drop(h, a));
-	assert_ok(rs_cache_destroy(h, c1));
-	assert_errno(rs_create(h, 1, 16, c1, &a), ENOENT);
-	assert_ok(rs_cache_list(h, info, 4, &n));
+	assert_ok(refslab_drop(h, a));
+	assert_ok(refslab_cache_destroy(h, c1));
+	assert_errno(refslab_create(h, 1, 16, c1, &a), ENOENT);
+	assert_ok(refslab_cache_list(h, info, 4, &n));
 	assert_int_equal(n, 1);
 	assert_int_equal(hstats(h).caches, 1);
 	/* the name is free again */
-	assert_ok(rs_cache_create(h, "nodes-64.v1_a", 64, 0, &c1));
+	assert_ok(refslab_cache_create(h, "nodes-64.v1_a", 64, 0, &c1));
 	/* close with a live object in a named cache: all goes */
-	rs_close(h);
+	refslab_close(h);
 }
 
 static uint64_t default_limit(const char *which)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_heap_stats st = hstats(h);
 
-	rs_close(h);
+	refslab_close(h);
 	if (!strcmp(which, "objects"))
 		return st.max_objects;
 	return st.max_handles;
@@ -474,81 +474,81 @@ static uint64_t default_limit(const char *which)
 
 static void test_limits(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_heap_stats before, after;
 	uint32_t a, b, c, x = 0;
-	struct rs_batch bt;
+	struct refslab_batch_buf bt;
 	int i;
 
 	(void)state;
 	/* objects */
-	assert_ok(rs_set_limits(h, 3, 0, 0, 0));
+	assert_ok(refslab_set_limits(h, 3, 0, 0, 0));
 	assert_int_equal(hstats(h).max_objects, 3);
 	a = mk(h, 2, 0);
 	b = mk(h, 2, 0);
 	c = mk(h, 2, 0);
 	before = hstats(h);
-	assert_errno(rs_create(h, 0, 0, 0, &x), EDQUOT);
+	assert_errno(refslab_create(h, 0, 0, 0, &x), EDQUOT);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	/* dup and links need no object: fine */
-	assert_ok(rs_dup(h, a, &x));
-	assert_ok(rs_drop(h, x));
+	assert_ok(refslab_dup(h, a, &x));
+	assert_ok(refslab_drop(h, x));
 	/* batch: each create all-or-nothing */
-	rs_batch_init(&bt);
-	assert_ok(rs_drop(h, c));
+	refslab_batch_init(&bt);
+	assert_ok(refslab_drop(h, c));
 	for (i = 0; i < 3; i++)
-		rs_batch_create(&bt, 0, 0, 0);
-	assert_errno(rs_batch_run(h, &bt, REFSLAB_BATCH_CONTINUE), EDQUOT);
+		refslab_batch_create(&bt, 0, 0, 0);
+	assert_errno(refslab_batch_run(h, &bt, REFSLAB_BATCH_CONTINUE), EDQUOT);
 	assert_int_equal(bt.done, 3);
-	assert_int_equal(rs_batch_op(&bt, 0)->result, 0);
-	assert_int_equal(rs_batch_op(&bt, 1)->result, -EDQUOT);
-	assert_int_equal(rs_batch_op(&bt, 2)->result, -EDQUOT);
-	c = rs_batch_handle(&bt, 0);
+	assert_int_equal(refslab_batch_op(&bt, 0)->result, 0);
+	assert_int_equal(refslab_batch_op(&bt, 1)->result, -EDQUOT);
+	assert_int_equal(refslab_batch_op(&bt, 2)->result, -EDQUOT);
+	c = refslab_batch_handle(&bt, 0);
 	assert_int_equal(hstats(h).objects, 3);
-	rs_batch_free(&bt);
+	refslab_batch_free(&bt);
 
 	/* handles */
-	assert_ok(rs_set_limits(h, 0, 0, 4, 0));
-	assert_ok(rs_dup(h, a, &x));		/* 4 handles */
+	assert_ok(refslab_set_limits(h, 0, 0, 4, 0));
+	assert_ok(refslab_dup(h, a, &x));		/* 4 handles */
 	before = hstats(h);
-	assert_errno(rs_dup(h, a, &x), EDQUOT);
-	assert_ok(rs_set_slot(h, a, 0, b));
-	assert_errno(rs_get_slot(h, a, 0, &x), EDQUOT);
+	assert_errno(refslab_dup(h, a, &x), EDQUOT);
+	assert_ok(refslab_set_slot(h, a, 0, b));
+	assert_errno(refslab_get_slot(h, a, 0, &x), EDQUOT);
 	assert_int_equal(refcount(h, b), 2);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 
 	/* lowering below current use is allowed; growth fails */
-	assert_ok(rs_set_limits(h, 1, 0, 2, 0));
+	assert_ok(refslab_set_limits(h, 1, 0, 2, 0));
 	before = hstats(h);
-	assert_errno(rs_create(h, 0, 0, 0, &x), EDQUOT);
+	assert_errno(refslab_create(h, 0, 0, 0, &x), EDQUOT);
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	rs_close(h);
+	refslab_close(h);
 
 	/* bytes */
 	h = heap();
 	a = mk(h, 0, 1000);
 	before = hstats(h);
-	assert_ok(rs_set_limits(h, 0, before.bytes + 100, 0, 0));
-	assert_errno(rs_create(h, 0, 4000, 0, &x), EDQUOT);
+	assert_ok(refslab_set_limits(h, 0, before.bytes + 100, 0, 0));
+	assert_errno(refslab_create(h, 0, 4000, 0, &x), EDQUOT);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	/* caches */
-	assert_ok(rs_set_limits(h, 0, 0, 0, 1));
-	assert_ok(rs_cache_create(h, "one", 64, 0, &x));
-	assert_errno(rs_cache_create(h, "two", 64, 0, &x), EDQUOT);
+	assert_ok(refslab_set_limits(h, 0, 0, 0, 1));
+	assert_ok(refslab_cache_create(h, "one", 64, 0, &x));
+	assert_errno(refslab_cache_create(h, "two", 64, 0, &x), EDQUOT);
 	assert_int_equal(hstats(h).caches, 1);
 	/* 0 leaves a limit unchanged */
 	before = hstats(h);
-	assert_ok(rs_set_limits(h, 0, 0, 0, 0));
+	assert_ok(refslab_set_limits(h, 0, 0, 0, 0));
 	after = hstats(h);
 	assert_int_equal(before.max_objects, after.max_objects);
 	assert_int_equal(before.max_bytes, after.max_bytes);
 	assert_int_equal(before.max_handles, after.max_handles);
 	assert_int_equal(before.max_caches, after.max_caches);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Drop CAP_SYS_RESOURCE from this process (it stays root otherwise, so it
@@ -616,7 +616,7 @@ static int set_max_objects(int fd, uint64_t n)
 static void test_limits_eperm(void **state)
 {
 	uint64_t dflt = default_limit("objects");
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	int sv[2], fd, status;
 	pid_t pid;
 
@@ -641,7 +641,7 @@ static void test_limits_eperm(void **state)
 		if (set_max_objects(own, 10) || set_max_objects(own, dflt))
 			_exit(13);				/* lower, back: fine */
 		/* root opened h: its opener's credentials decide */
-		if (set_max_objects(rs_fd(h), dflt + 2))
+		if (set_max_objects(refslab_fd(h), dflt + 2))
 			_exit(14);
 		if (send_fd(sv[1], own))
 			_exit(15);
@@ -660,116 +660,116 @@ static void test_limits_eperm(void **state)
 	close(fd);
 	close(sv[0]);
 	/* root's own descriptor may raise */
-	assert_ok(rs_set_limits(h, dflt + 3, 0, 0, 0));
+	assert_ok(refslab_set_limits(h, dflt + 3, 0, 0, 0));
 	assert_int_equal(hstats(h).max_objects, dflt + 3);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_batch(void **state)
 {
-	rs_heap *h = heap();
-	struct rs_batch b;
+	refslab_heap *h = heap();
+	struct refslab_batch_buf b;
 	struct refslab_heap_stats before, after;
 	char out[8] = { 0 };
 	uint32_t a = mk(h, 2, 8), n1, n2, n3;
 	int i;
 
 	(void)state;
-	rs_batch_init(&b);
+	refslab_batch_init(&b);
 	/* all good */
-	assert_int_equal(rs_batch_create(&b, 1, 4, 0), 0);
-	assert_int_equal(rs_batch_dup(&b, a), 1);
-	assert_int_equal(rs_batch_write(&b, a, 2, "wxyz", 4), 2);
-	assert_int_equal(rs_batch_read(&b, a, 0, out, 8), 3);
-	assert_int_equal(rs_batch_set_slot(&b, a, 1, a), 4);
-	assert_int_equal(rs_batch_get_slot(&b, a, 1), 5);
-	assert_int_equal(rs_batch_stat(&b, a), 6);
-	assert_ok(rs_batch_run(h, &b, 0));
+	assert_int_equal(refslab_batch_create(&b, 1, 4, 0), 0);
+	assert_int_equal(refslab_batch_dup(&b, a), 1);
+	assert_int_equal(refslab_batch_write(&b, a, 2, "wxyz", 4), 2);
+	assert_int_equal(refslab_batch_read(&b, a, 0, out, 8), 3);
+	assert_int_equal(refslab_batch_set_slot(&b, a, 1, a), 4);
+	assert_int_equal(refslab_batch_get_slot(&b, a, 1), 5);
+	assert_int_equal(refslab_batch_stat(&b, a), 6);
+	assert_ok(refslab_batch_run(h, &b, 0));
 	assert_int_equal(b.done, 7);
 	for (i = 0; i < 7; i++)
-		assert_int_equal(rs_batch_op(&b, i)->result, 0);
-	n1 = rs_batch_handle(&b, 0);
-	n2 = rs_batch_handle(&b, 1);
-	n3 = rs_batch_handle(&b, 5);
+		assert_int_equal(refslab_batch_op(&b, i)->result, 0);
+	n1 = refslab_batch_handle(&b, 0);
+	n2 = refslab_batch_handle(&b, 1);
+	n3 = refslab_batch_handle(&b, 5);
 	assert_int_not_equal(n1, REFSLAB_NONE);
 	assert_true(obj_id(h, n2) == obj_id(h, a));
 	assert_true(obj_id(h, n3) == obj_id(h, a));
 	assert_memory_equal(out, "\0\0wxyz\0\0", 8);
 	/* stat ran after dup, set_slot, get_slot: 1 + 1 + 1 + 1 */
-	assert_int_equal(rs_batch_op(&b, 6)->args.stat.refcount, 4);
+	assert_int_equal(refslab_batch_op(&b, 6)->args.stat.refcount, 4);
 	assert_int_equal(refcount(h, a), 4);
 	assert_int_equal(refcount(h, n1), 1);
 
 	/* a failure in the middle, no CONTINUE: stops, later ops untouched */
-	rs_batch_reset(&b);
-	rs_batch_dup(&b, a);
-	rs_batch_drop(&b, 4242);
-	rs_batch_dup(&b, a);
-	rs_batch_op(&b, 2)->result = 777;
+	refslab_batch_reset(&b);
+	refslab_batch_dup(&b, a);
+	refslab_batch_drop(&b, 4242);
+	refslab_batch_dup(&b, a);
+	refslab_batch_op(&b, 2)->result = 777;
 	before = hstats(h);
-	assert_errno(rs_batch_run(h, &b, 0), ENOENT);
+	assert_errno(refslab_batch_run(h, &b, 0), ENOENT);
 	assert_int_equal(b.done, 2);
-	assert_int_equal(rs_batch_op(&b, 0)->result, 0);
-	assert_int_equal(rs_batch_op(&b, 1)->result, -ENOENT);
-	assert_int_equal(rs_batch_op(&b, 2)->result, 777);
+	assert_int_equal(refslab_batch_op(&b, 0)->result, 0);
+	assert_int_equal(refslab_batch_op(&b, 1)->result, -ENOENT);
+	assert_int_equal(refslab_batch_op(&b, 2)->result, 777);
 	after = hstats(h);
 	assert_int_equal(after.handles, before.handles + 1);	/* the first dup stays */
 	assert_int_equal(refcount(h, a), 5);
 
 	/* same with CONTINUE: all run, first error returned */
-	rs_batch_reset(&b);
-	rs_batch_dup(&b, a);
-	rs_batch_set_slot(&b, a, 9, a);
-	rs_batch_read(&b, a, 7, out, 2);
-	rs_batch_dup(&b, a);
-	assert_errno(rs_batch_run(h, &b, REFSLAB_BATCH_CONTINUE), ERANGE);
+	refslab_batch_reset(&b);
+	refslab_batch_dup(&b, a);
+	refslab_batch_set_slot(&b, a, 9, a);
+	refslab_batch_read(&b, a, 7, out, 2);
+	refslab_batch_dup(&b, a);
+	assert_errno(refslab_batch_run(h, &b, REFSLAB_BATCH_CONTINUE), ERANGE);
 	assert_int_equal(b.done, 4);
-	assert_int_equal(rs_batch_op(&b, 0)->result, 0);
-	assert_int_equal(rs_batch_op(&b, 1)->result, -ERANGE);
-	assert_int_equal(rs_batch_op(&b, 2)->result, -ERANGE);
-	assert_int_equal(rs_batch_op(&b, 3)->result, 0);
+	assert_int_equal(refslab_batch_op(&b, 0)->result, 0);
+	assert_int_equal(refslab_batch_op(&b, 1)->result, -ERANGE);
+	assert_int_equal(refslab_batch_op(&b, 2)->result, -ERANGE);
+	assert_int_equal(refslab_batch_op(&b, 3)->result, 0);
 	assert_int_equal(refcount(h, a), 7);
 
 	/* a batch dropping everything it made */
-	rs_batch_reset(&b);
+	refslab_batch_reset(&b);
 	for (i = 0; i < 64; i++)
-		rs_batch_create(&b, 0, 8, 0);
-	assert_ok(rs_batch_run(h, &b, 0));
+		refslab_batch_create(&b, 0, 8, 0);
+	assert_ok(refslab_batch_run(h, &b, 0));
 	before = hstats(h);
 	{
 		uint32_t hs[64];
 
 		for (i = 0; i < 64; i++)
-			hs[i] = rs_batch_handle(&b, i);
-		rs_batch_reset(&b);
+			hs[i] = refslab_batch_handle(&b, i);
+		refslab_batch_reset(&b);
 		for (i = 0; i < 64; i++)
-			rs_batch_drop(&b, hs[i]);
+			refslab_batch_drop(&b, hs[i]);
 	}
-	assert_ok(rs_batch_run(h, &b, 0));
+	assert_ok(refslab_batch_run(h, &b, 0));
 	after = hstats(h);
 	assert_int_equal(after.objects, before.objects - 64);
 	assert_int_equal(after.freed, before.freed + 64);
-	rs_batch_free(&b);
-	rs_close(h);
+	refslab_batch_free(&b);
+	refslab_close(h);
 }
 
 /* Counters: incref/decref move with each operation. */
 static void test_counters(void **state)
 {
-	rs_heap *h = heap();
+	refslab_heap *h = heap();
 	struct refslab_heap_stats s0, s1;
 	uint32_t a = mk(h, 1, 0), b;
 
 	(void)state;
 	s0 = hstats(h);
-	assert_ok(rs_dup(h, a, &b));
-	assert_ok(rs_set_slot(h, a, 0, a));
-	assert_ok(rs_set_slot(h, a, 0, REFSLAB_NONE));
-	assert_ok(rs_drop(h, b));
+	assert_ok(refslab_dup(h, a, &b));
+	assert_ok(refslab_set_slot(h, a, 0, a));
+	assert_ok(refslab_set_slot(h, a, 0, REFSLAB_NONE));
+	assert_ok(refslab_drop(h, b));
 	s1 = hstats(h);
 	assert_int_equal(s1.incref, s0.incref + 2);
 	assert_int_equal(s1.decref, s0.decref + 2);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Closing a heap with live objects, links, a cycle and a named cache in
@@ -778,34 +778,34 @@ static void test_counters(void **state)
 static void test_close_debugfs(void **state)
 {
 	long long active0 = slabinfo_active(), objs0, active1;
-	rs_heap *h;
+	refslab_heap *h;
 	uint32_t a, b, cid, x;
 	int i;
 
 	(void)state;
 	if (active0 < 0)
-		fail_msg("cannot read %s/slabinfo", rs_debugfs_root());
+		fail_msg("cannot read %s/slabinfo", rsdbg_root());
 	objs0 = debugfs_heaps_sum("objects", 0);
 	assert_true(objs0 >= 0);
 	h = heap();
-	assert_ok(rs_cache_create(h, "closing", 96, 0, &cid));
+	assert_ok(refslab_cache_create(h, "closing", 96, 0, &cid));
 	for (i = 0; i < 50; i++) {
 		a = mk(h, 2, 24);
 		b = mk(h, 2, 24);
-		assert_ok(rs_set_slot(h, a, 0, b));
-		assert_ok(rs_set_slot(h, b, 0, a));
-		assert_ok(rs_create(h, 1, 8, cid, &x));
-		assert_ok(rs_set_slot(h, a, 1, x));
+		assert_ok(refslab_set_slot(h, a, 0, b));
+		assert_ok(refslab_set_slot(h, b, 0, a));
+		assert_ok(refslab_create(h, 1, 8, cid, &x));
+		assert_ok(refslab_set_slot(h, a, 1, x));
 		if (i % 2) {
-			assert_ok(rs_drop(h, a));	/* leave garbage cycles */
-			assert_ok(rs_drop(h, b));
+			assert_ok(refslab_drop(h, a));	/* leave garbage cycles */
+			assert_ok(refslab_drop(h, b));
 		}
 	}
 	assert_int_equal(debugfs_heaps_sum("objects", getpid()), 150);
 	assert_int_equal(debugfs_heaps_sum("caches", getpid()), 1);
 	active1 = slabinfo_active();
 	assert_true(active1 >= active0 + 150);
-	rs_close(h);
+	refslab_close(h);
 	assert_int_equal(debugfs_heaps_rows(getpid()), 0);
 	assert_int_equal(debugfs_heaps_sum("objects", 0), objs0);
 	assert_int_equal(slabinfo_active(), active0);

@@ -23,7 +23,7 @@
 #define NWORK	4
 
 struct shared {
-	rs_heap *h;
+	refslab_heap *h;
 	uint32_t root;
 	uint32_t pool[NPOOL];
 	uint64_t pool_id[NPOOL];
@@ -72,52 +72,52 @@ static void hammer(struct worker *w)
 
 		switch (op) {
 		case 0:	/* new object into a slot, our handle dropped */
-			err = rs_create(sh->h, 0, 8, 0, &x);
+			err = refslab_create(sh->h, 0, 8, 0, &x);
 			if (!err)
-				err = rs_set_slot(sh->h, sh->root, s, x);
+				err = refslab_set_slot(sh->h, sh->root, s, x);
 			if (!err)
-				err = rs_drop(sh->h, x);
+				err = refslab_drop(sh->h, x);
 			break;
 		case 1:	/* a pool object into a slot */
-			err = rs_set_slot(sh->h, sh->root, s, p);
+			err = refslab_set_slot(sh->h, sh->root, s, p);
 			break;
 		case 2:	/* take what a slot holds, look, let go */
-			err = rs_get_slot(sh->h, sh->root, s, &t);
+			err = refslab_get_slot(sh->h, sh->root, s, &t);
 			if (!err && t != REFSLAB_NONE) {
-				err = rs_stat(sh->h, t, &st);
+				err = refslab_stat(sh->h, t, &st);
 				if (!err && !plausible(sh, &st))
 					err = -EBADE;
 				if (!err)
-					err = rs_drop(sh->h, t);
+					err = refslab_drop(sh->h, t);
 			}
 			break;
 		case 3:	/* a second handle for a while */
-			err = rs_dup(sh->h, p, &x);
+			err = refslab_dup(sh->h, p, &x);
 			if (!err)
-				err = rs_drop(sh->h, x);
+				err = refslab_drop(sh->h, x);
 			break;
 		case 4:
-			err = rs_set_slot(sh->h, sh->root, s, REFSLAB_NONE);
+			err = refslab_set_slot(sh->h, sh->root, s, REFSLAB_NONE);
 			break;
 		case 5:	/* batch: create, dup, drop both */
 		{
-			struct rs_batch b;
+			struct refslab_batch_buf b;
 
-			rs_batch_init(&b);
-			rs_batch_create(&b, 1, 0, 0);
-			rs_batch_dup(&b, p);
-			err = rs_batch_run(sh->h, &b, 0);
+			refslab_batch_init(&b);
+			refslab_batch_create(&b, 1, 0, 0);
+			refslab_batch_dup(&b, p);
+			err = refslab_batch_run(sh->h, &b, 0);
 			if (!err) {
-				uint32_t h0 = rs_batch_handle(&b, 0);
-				uint32_t h1 = rs_batch_handle(&b, 1);
+				uint32_t h0 = refslab_batch_handle(&b, 0);
+				uint32_t h1 = refslab_batch_handle(&b, 1);
 
-				rs_batch_reset(&b);
-				rs_batch_set_slot(&b, h0, 0, p);
-				rs_batch_drop(&b, h0);
-				rs_batch_drop(&b, h1);
-				err = rs_batch_run(sh->h, &b, 0);
+				refslab_batch_reset(&b);
+				refslab_batch_set_slot(&b, h0, 0, p);
+				refslab_batch_drop(&b, h0);
+				refslab_batch_drop(&b, h1);
+				err = refslab_batch_run(sh->h, &b, 0);
 			}
-			rs_batch_free(&b);
+			refslab_batch_free(&b);
 			break;
 		}
 		}
@@ -149,7 +149,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static void setup_shared(struct shared *sh, rs_heap *h)
+static void setup_shared(struct shared *sh, refslab_heap *h)
 {
 	int i;
 
@@ -168,7 +168,7 @@ static void setup_shared(struct shared *sh, rs_heap *h)
 /* Exact refcounts from the slots' contents; then everything dropped. */
 static void check_shared(struct shared *sh, int extra_handles)
 {
-	rs_heap *h = sh->h;
+	refslab_heap *h = sh->h;
 	uint64_t pool_id[NPOOL];
 	uint32_t expect[NPOOL];
 	struct refslab_heap_stats hs = hstats(h);
@@ -183,11 +183,11 @@ static void check_shared(struct shared *sh, int extra_handles)
 		uint32_t t;
 		struct refslab_stat st;
 
-		assert_ok(rs_get_slot(h, sh->root, i, &t));
+		assert_ok(refslab_get_slot(h, sh->root, i, &t));
 		if (t == REFSLAB_NONE)
 			continue;
-		assert_ok(rs_stat(h, t, &st));
-		assert_ok(rs_drop(h, t));
+		assert_ok(refslab_stat(h, t, &st));
+		assert_ok(refslab_drop(h, t));
 		for (j = 0; j < NPOOL; j++)
 			if (st.id == pool_id[j])
 				break;
@@ -208,11 +208,11 @@ static void check_shared(struct shared *sh, int extra_handles)
 	assert_int_equal(hs.objects, 1 + NPOOL + others);
 	assert_int_equal(hs.created - hs.freed, hs.objects);
 	/* drop the root: the created objects go; the pool stays */
-	assert_ok(rs_drop(h, sh->root));
+	assert_ok(refslab_drop(h, sh->root));
 	for (i = 0; i < NPOOL; i++)
 		assert_int_equal(refcount(h, sh->pool[i]), 1);
 	for (i = 0; i < NPOOL; i++)
-		assert_ok(rs_drop(h, sh->pool[i]));
+		assert_ok(refslab_drop(h, sh->pool[i]));
 	hs = hstats(h);
 	assert_int_equal(hs.objects, 0);
 	assert_int_equal(hs.handles, extra_handles);
@@ -261,7 +261,7 @@ static void test_threads(void **state)
 	print_message("# at most %d of %d workers at once\n", sh.max_inflight, NWORK);
 	assert_true(sh.max_inflight >= 2);
 	check_shared(&sh, 0);
-	rs_close(sh.h);
+	refslab_close(sh.h);
 }
 
 /* Children hammer through the inherited descriptor; exit code = errors. */
@@ -308,7 +308,7 @@ static void test_fork(void **state)
 	report(&w, 1);
 	/* the children's copies of the descriptor are closed: still alive */
 	check_shared(&sh, 0);
-	rs_close(sh.h);
+	refslab_close(sh.h);
 }
 
 /*
@@ -340,9 +340,11 @@ static void test_scm_rights(void **state)
 		struct refslab_stat st;
 		int nfd;
 
-		close(rs_fd(sh.h));
+		close(refslab_release(sh.h));
+		if (refslab_from_fd(-1, &sh.h) != -EBADF)
+			_exit(97);
 		/* without the message, the handles mean nothing here */
-		if (rs_stat(sh.h, sh.root, &st) != -EBADF)
+		if (refslab_stat(NULL, sh.root, &st) != -EBADF)
 			_exit(99);
 		if (recvmsg(sv[1], &m, 0) != 1)
 			_exit(100);
@@ -350,11 +352,12 @@ static void test_scm_rights(void **state)
 		if (!cm || cm->cmsg_type != SCM_RIGHTS)
 			_exit(101);
 		memcpy(&nfd, CMSG_DATA(cm), sizeof(nfd));
-		sh.h->fd = nfd;
+		if (refslab_from_fd(nfd, &sh.h))
+			_exit(96);
 		hammer(&cw);
 		_exit(cw.errors > 98 ? 98 : cw.errors);
 	}
-	fd = rs_fd(sh.h);
+	fd = refslab_fd(sh.h);
 	memset(ctrl, 0, sizeof(ctrl));
 	cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
@@ -369,7 +372,7 @@ static void test_scm_rights(void **state)
 	check_shared(&sh, 0);
 	close(sv[0]);
 	close(sv[1]);
-	rs_close(sh.h);
+	refslab_close(sh.h);
 }
 
 /* A process exits holding objects, cycles and a named cache: all freed. */
@@ -384,28 +387,28 @@ static void test_close_frees(void **state)
 	(void)state;
 	before = debugfs_heaps_sum("objects", 0);
 	if (before < 0)
-		fail_msg("cannot read %s/heaps", rs_debugfs_root());
+		fail_msg("cannot read %s/heaps", rsdbg_root());
 	assert_ok(pipe(ready));
 	assert_ok(pipe(go));
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		rs_heap *h;
+		refslab_heap *h;
 		uint32_t a, b, cid;
 		int k;
 
-		if (rs_open(&h))
+		if (refslab_open(&h))
 			_exit(1);
-		rs_gc_set_enabled(h, false);
+		refslab_gc_set_enabled(h, false);
 		for (k = 0; k < 300; k++) {
-			if (rs_create(h, 1, 16, 0, &a) || rs_create(h, 1, 16, 0, &b) ||
-			    rs_set_slot(h, a, 0, b) || rs_set_slot(h, b, 0, a))
+			if (refslab_create(h, 1, 16, 0, &a) || refslab_create(h, 1, 16, 0, &b) ||
+			    refslab_set_slot(h, a, 0, b) || refslab_set_slot(h, b, 0, a))
 				_exit(2);
-			if (k % 2 && (rs_drop(h, a) || rs_drop(h, b)))
+			if (k % 2 && (refslab_drop(h, a) || refslab_drop(h, b)))
 				_exit(3);	/* a garbage cycle */
 		}
-		if (rs_cache_create(h, "doomed", 64, 0, &cid) ||
-		    rs_create(h, 0, 8, cid, &a))
+		if (refslab_cache_create(h, "doomed", 64, 0, &cid) ||
+		    refslab_create(h, 0, 8, cid, &a))
 			_exit(4);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(5);
@@ -441,7 +444,7 @@ static void test_close_frees(void **state)
  */
 static void test_close_own(void **state)
 {
-	rs_heap *h = open_heap(), *other = open_heap();
+	refslab_heap *h = open_heap(), *other = open_heap();
 	long long before = debugfs_heaps_sum("objects", 0);
 	uint32_t a, b, oa, ob, oc;
 	uint64_t ida, idb, idc;
@@ -450,27 +453,27 @@ static void test_close_own(void **state)
 
 	(void)state;
 	if (before < 0)
-		fail_msg("cannot read %s/heaps", rs_debugfs_root());
+		fail_msg("cannot read %s/heaps", rsdbg_root());
 	gc_off(h);
 	gc_off(other);
 	oa = mk(other, 1, 8);
 	ob = mk(other, 1, 8);
 	oc = mk(other, 0, 8);
-	assert_ok(rs_set_slot(other, oa, 0, ob));
-	assert_ok(rs_set_slot(other, ob, 0, oa));
-	assert_ok(rs_write(other, oa, 0, pa, sizeof(pa)));
+	assert_ok(refslab_set_slot(other, oa, 0, ob));
+	assert_ok(refslab_set_slot(other, ob, 0, oa));
+	assert_ok(refslab_write(other, oa, 0, pa, sizeof(pa)));
 	ida = obj_id(other, oa);
 	idb = obj_id(other, ob);
 	idc = obj_id(other, oc);
 	for (i = 0; i < 100; i++) {
 		a = mk(h, 2, 32);
 		b = mk(h, 2, 32);
-		assert_ok(rs_set_slot(h, a, 0, b));
-		assert_ok(rs_set_slot(h, b, 1, a));
+		assert_ok(refslab_set_slot(h, a, 0, b));
+		assert_ok(refslab_set_slot(h, b, 1, a));
 	}
 	assert_int_equal(hstats(h).objects, 200);
 	assert_int_equal(debugfs_heaps_sum("objects", 0), before + 203);
-	rs_close(h);
+	refslab_close(h);
 	assert_int_equal(debugfs_heaps_sum("objects", 0), before + 3);
 	/* the other heap: the same objects, links, refcounts and payload */
 	assert_int_equal(hstats(other).objects, 3);
@@ -480,12 +483,12 @@ static void test_close_own(void **state)
 	assert_int_equal(refcount(other, oa), 2);
 	assert_int_equal(refcount(other, ob), 2);
 	assert_int_equal(refcount(other, oc), 1);
-	assert_ok(rs_get_slot(other, oa, 0, &b));
+	assert_ok(refslab_get_slot(other, oa, 0, &b));
 	assert_int_equal(obj_id(other, b), idb);
-	assert_ok(rs_drop(other, b));
-	assert_ok(rs_read(other, oa, 0, back, sizeof(back)));
+	assert_ok(refslab_drop(other, b));
+	assert_ok(refslab_read(other, oa, 0, back, sizeof(back)));
 	assert_memory_equal(back, pa, sizeof(pa));
-	rs_close(other);
+	refslab_close(other);
 	assert_int_equal(debugfs_heaps_sum("objects", 0), before);
 }
 

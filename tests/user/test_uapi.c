@@ -113,7 +113,7 @@ static void test_device(void **state)
 {
 	struct stat st;
 	long before, during;
-	rs_heap *h;
+	refslab_heap *h;
 
 	(void)state;
 	assert_int_equal(stat(REFSLAB_DEVICE, &st), 0);
@@ -133,13 +133,13 @@ static void test_device(void **state)
 		assert_int_equal(errno, EWOULDBLOCK);
 		assert_int_equal(module_refcnt(), during);
 	}
-	rs_close(h);
+	refslab_close(h);
 	assert_int_equal(module_refcnt(), before);
 }
 
 static void test_version(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_version v;
 	const uint64_t all = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
 			     REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
@@ -147,7 +147,7 @@ static void test_version(void **state)
 
 	(void)state;
 	memset(&v, 0xff, sizeof(v));
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_VERSION, &v));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_VERSION, &v));
 	assert_int_equal(v.major, REFSLAB_VERSION_MAJOR);
 	assert_int_equal(v.minor, REFSLAB_VERSION_MINOR);
 	assert_int_equal(v.features & all, all);
@@ -155,33 +155,33 @@ static void test_version(void **state)
 	assert_int_equal(v.max_payload, REFSLAB_MAX_PAYLOAD);
 	assert_in_range(v.header_bytes, 1, 16);
 	assert_int_equal(v.__reserved, 0);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_unknown_command(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	char buf[256] = { 0 };
 	static const unsigned int nrs[] = { 0x0f, 0x14, 0x20, 0x3f, 0x40, 0xff };
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
-		assert_errno(rawioc(rs_fd(h), RW, nrs[i], 16, buf), ENOTTY);
-		assert_errno(rawioc(rs_fd(h), R, nrs[i], 8, buf), ENOTTY);
+		assert_errno(rawioc(refslab_fd(h), RW, nrs[i], 16, buf), ENOTTY);
+		assert_errno(rawioc(refslab_fd(h), R, nrs[i], 8, buf), ENOTTY);
 	}
 	/* Another magic, a number refslab uses under its own magic. */
-	assert_errno(ioc(rs_fd(h), _IOC(RW, 0xB3, 0x01, 24), buf), ENOTTY);
-	assert_errno(ioc(rs_fd(h), _IOC(_IOC_NONE, 0xB2, 0x00, 0), buf), ENOTTY);
+	assert_errno(ioc(refslab_fd(h), _IOC(RW, 0xB3, 0x01, 24), buf), ENOTTY);
+	assert_errno(ioc(refslab_fd(h), _IOC(_IOC_NONE, 0xB2, 0x00, 0), buf), ENOTTY);
 	/* Classic tty ioctl. */
-	assert_errno(ioc(rs_fd(h), TCGETS, buf), ENOTTY);
-	rs_close(h);
+	assert_errno(ioc(refslab_fd(h), TCGETS, buf), ENOTTY);
+	refslab_close(h);
 }
 
 /* Smaller than the first published size: EINVAL, whatever the command. */
 static void test_struct_too_small(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_heap_stats before = hstats(h), after;
 	char buf[512];
 	size_t i;
@@ -195,7 +195,7 @@ static void test_struct_too_small(void **state)
 			int ret;
 
 			memset(buf, 0, sizeof(buf));
-			ret = rawioc(rs_fd(h), cmds[i].dir, cmds[i].nr, sz[k], buf);
+			ret = rawioc(refslab_fd(h), cmds[i].dir, cmds[i].nr, sz[k], buf);
 			if (ret != -EINVAL)
 				fail_msg("%s with size %u: got %d, expected -EINVAL",
 					 cmds[i].name, sz[k], ret);
@@ -203,14 +203,14 @@ static void test_struct_too_small(void **state)
 	}
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Larger with a non-zero tail: E2BIG, for every command that reads its
  * argument; nothing changed. */
 static void test_struct_too_big_nonzero_tail(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_heap_stats before = hstats(h), after;
 	char buf[512];
 	size_t i;
@@ -227,7 +227,7 @@ static void test_struct_too_big_nonzero_tail(void **state)
 
 			memset(buf, 0, sizeof(buf));
 			buf[cmds[i].size + extra[k] - 1] = 1;
-			ret = rawioc(rs_fd(h), cmds[i].dir, cmds[i].nr,
+			ret = rawioc(refslab_fd(h), cmds[i].dir, cmds[i].nr,
 				     cmds[i].size + extra[k], buf);
 			if (ret != -E2BIG)
 				fail_msg("%s with %u extra bytes, last non-zero: got %d, expected -E2BIG",
@@ -236,14 +236,14 @@ static void test_struct_too_big_nonzero_tail(void **state)
 	}
 	after = hstats(h);
 	assert_same_use(&before, &after);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Output-only structs (the _IOR commands) are not read: a larger one with
  * a non-zero tail works, and the tail is left as it was. */
 static void test_output_only_tail(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	unsigned char buf[512];
 	size_t i, n = 0;
 
@@ -257,7 +257,7 @@ static void test_output_only_tail(void **state)
 		n++;
 		memset(buf, 0, sizeof(buf));
 		memset(buf + cmds[i].size, 0x5a, extra);
-		ret = rawioc(rs_fd(h), cmds[i].dir, cmds[i].nr,
+		ret = rawioc(refslab_fd(h), cmds[i].dir, cmds[i].nr,
 			     cmds[i].size + extra, buf);
 		if (ret)
 			fail_msg("%s with a non-zero tail: got %d, expected 0",
@@ -269,7 +269,7 @@ static void test_output_only_tail(void **state)
 	assert_int_equal(n, 3);		/* VERSION, HEAP_STATS, GC_STATS */
 	/* ... and what they wrote is the real thing */
 	assert_int_equal(((struct refslab_version *)buf)[0].major, 0);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Run cmd with its struct arg copied into a larger, zero-tailed buffer;
@@ -305,8 +305,8 @@ static const struct cmdinfo *cmd(const char *name)
 /* Larger with a zero tail: every command works as with the exact size. */
 static void test_struct_bigger_zero_tail(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	struct refslab_version v = { 0 };
 	struct refslab_create c = { .nslots = 2, .payload_size = 8 };
 	struct refslab_dup d = { 0 };
@@ -406,12 +406,12 @@ static void test_struct_bigger_zero_tail(void **state)
 	assert_true(gctl.threshold >= 1 && gctl.threshold != 77);
 	assert_ok(big_call(fd, cmd("GC_FREEZE"), &fr));
 	assert_int_equal(fr.count, 1);
-	assert_true(rs_stat(h, c.handle, &st) == 0 && (st.state & REFSLAB_STATE_FROZEN));
+	assert_true(refslab_stat(h, c.handle, &st) == 0 && (st.state & REFSLAB_STATE_FROZEN));
 	fr.flags = REFSLAB_GC_UNFREEZE;
 	fr.count = 0;
 	assert_ok(big_call(fd, cmd("GC_FREEZE"), &fr));
 	assert_int_equal(fr.count, 1);
-	assert_true(rs_stat(h, c.handle, &st) == 0 && !(st.state & REFSLAB_STATE_FROZEN));
+	assert_true(refslab_stat(h, c.handle, &st) == 0 && !(st.state & REFSLAB_STATE_FROZEN));
 	memset(&gs, 0xff, sizeof(gs));
 	assert_ok(big_call(fd, cmd("GC_STATS"), &gs));
 	assert_true(gs.collections >= 1);
@@ -419,7 +419,7 @@ static void test_struct_bigger_zero_tail(void **state)
 	assert_int_equal(gs.frozen, 0);
 	assert_int_equal(gs.enabled, 1);
 	assert_int_equal(gs.threshold, gctl.threshold);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* One command's argument with an unknown flag or non-zero padding. */
@@ -434,8 +434,8 @@ static void bad(int fd, const char *what, unsigned long nr, void *arg)
 
 static void test_flags_and_padding(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	uint32_t a = mk(h, 2, 16), t = mk(h, 0, 0);
 	struct refslab_heap_stats before, after;
 	char data[16];
@@ -525,13 +525,13 @@ static void test_flags_and_padding(void **state)
 	assert_same_use(&before, &after);
 	assert_int_equal(refcount(h, a), 1);
 	assert_int_equal(refcount(h, t), 1);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* The argument pointer faults: EFAULT for every command, nothing done. */
 static void test_efault_arg(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_heap_stats before = hstats(h), after;
 	void *bad = fault_page();
 	void *ptrs[3] = { NULL, bad, (char *)bad + 4096 - 4 };
@@ -541,7 +541,7 @@ static void test_efault_arg(void **state)
 	(void)state;
 	for (i = 0; i < NCMDS; i++) {
 		for (k = 0; k < 3; k++) {
-			int ret = rawioc(rs_fd(h), cmds[i].dir, cmds[i].nr,
+			int ret = rawioc(refslab_fd(h), cmds[i].dir, cmds[i].nr,
 					 cmds[i].size, ptrs[k]);
 
 			if (ret != -EFAULT)
@@ -552,14 +552,14 @@ static void test_efault_arg(void **state)
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	munmap(bad, 4096);
-	rs_close(h);
+	refslab_close(h);
 }
 
 /* Buffers inside the arguments fault. */
 static void test_efault_buffers(void **state)
 {
-	rs_heap *h = open_heap();
-	int fd = rs_fd(h);
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
 	unsigned char *bad = fault_page();
 	uint32_t a = mk(h, 1, 32);
 	unsigned char data[32], back[32];
@@ -573,8 +573,8 @@ static void test_efault_buffers(void **state)
 	(void)state;
 	gc_off(h);
 	memset(data, 'q', sizeof(data));
-	assert_ok(rs_write(h, a, 0, data, sizeof(data)));
-	assert_ok(rs_cache_create(h, "fault", 64, 0, &cid));
+	assert_ok(refslab_write(h, a, 0, data, sizeof(data)));
+	assert_ok(refslab_cache_create(h, "fault", 64, 0, &cid));
 	before = hstats(h);
 
 	assert_errno(ioc(fd, REFSLAB_IOC_READ, &io), EFAULT);
@@ -585,7 +585,7 @@ static void test_efault_buffers(void **state)
 	io.buf = uptr(NULL);
 	assert_errno(ioc(fd, REFSLAB_IOC_WRITE, &io), EFAULT);
 	/* a faulting write changed nothing */
-	assert_ok(rs_read(h, a, 0, back, sizeof(back)));
+	assert_ok(refslab_read(h, a, 0, back, sizeof(back)));
 	assert_memory_equal(data, back, sizeof(data));
 
 	assert_errno(ioc(fd, REFSLAB_IOC_CACHE_LIST, &cl), EFAULT);
@@ -614,18 +614,18 @@ static void test_efault_buffers(void **state)
 		b.flags = 0;
 		assert_errno(ioc(fd, REFSLAB_IOC_BATCH, &b), EFAULT);
 	}
-	assert_ok(rs_read(h, a, 0, back, sizeof(back)));
+	assert_ok(refslab_read(h, a, 0, back, sizeof(back)));
 	assert_memory_equal(data, back, sizeof(data));
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	assert_int_equal(refcount(h, a), 1);
 	munmap(bad, 4096);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_cache_list_entry_size(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct {
 		struct refslab_cache_info info;
 		uint64_t extra[2];
@@ -635,18 +635,18 @@ static void test_cache_list_entry_size(void **state)
 	uint32_t c1, c2;
 
 	(void)state;
-	assert_ok(rs_cache_create(h, "first", 64, 0, &c1));
-	assert_ok(rs_cache_create(h, "second", 128, 0, &c2));
+	assert_ok(refslab_cache_create(h, "first", 64, 0, &c1));
+	assert_ok(refslab_cache_create(h, "second", 128, 0, &c2));
 	cl.entry_size = sizeof(struct refslab_cache_info) - 8;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_CACHE_LIST, &cl), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_LIST, &cl), EINVAL);
 	cl.entry_size = 0;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_CACHE_LIST, &cl), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_LIST, &cl), EINVAL);
 	/* a newer, larger entry: strided, tail left alone */
 	memset(big, 0, sizeof(big));
 	cl.buf = uptr(big);
 	cl.count = 2;
 	cl.entry_size = sizeof(big[0]);
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
 	assert_int_equal(cl.count, 2);
 	assert_true(!strcmp(big[0].info.name, "first") || !strcmp(big[1].info.name, "first"));
 	assert_true(!strcmp(big[0].info.name, "second") || !strcmp(big[1].info.name, "second"));
@@ -655,19 +655,19 @@ static void test_cache_list_entry_size(void **state)
 	cl.buf = uptr(small);
 	cl.count = 1;
 	cl.entry_size = sizeof(small[0]);
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
 	assert_int_equal(cl.count, 2);
 	/* room for none, NULL buffer: just the count */
 	cl.buf = 0;
 	cl.count = 0;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_CACHE_LIST, &cl));
 	assert_int_equal(cl.count, 2);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_batch_args(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_heap_stats before, after;
 	struct refslab_op *ops = calloc(REFSLAB_BATCH_MAX + 1, sizeof(*ops));
 	struct refslab_batch b = { .ops = uptr(ops) };
@@ -678,11 +678,11 @@ static void test_batch_args(void **state)
 	gc_off(h);
 	before = hstats(h);
 	b.count = 0;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
 	for (i = 0; i <= REFSLAB_BATCH_MAX; i++)
 		ops[i].op = REFSLAB_OP_CREATE;
 	b.count = REFSLAB_BATCH_MAX + 1;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	/* unknown operation codes: per-operation EINVAL */
@@ -692,7 +692,7 @@ static void test_batch_args(void **state)
 	ops[2].op = 0xffffffffu;
 	b.count = 3;
 	b.flags = REFSLAB_BATCH_CONTINUE;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
 	assert_int_equal(b.done, 3);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(ops[i].result, -EINVAL);
@@ -702,7 +702,7 @@ static void test_batch_args(void **state)
 	ops[0].result = 777;
 	ops[1].result = 12345;
 	ops[2].result = 999;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_BATCH, &b), EINVAL);
 	assert_int_equal(b.done, 1);
 	assert_int_equal(ops[0].result, -EINVAL);
 	assert_int_equal(ops[1].result, 12345);
@@ -710,64 +710,64 @@ static void test_batch_args(void **state)
 	after = hstats(h);
 	assert_same_use(&before, &after);
 	free(ops);
-	rs_close(h);
+	refslab_close(h);
 }
 
 static void test_gc_control_args(void **state)
 {
-	rs_heap *h = open_heap();
+	refslab_heap *h = open_heap();
 	struct refslab_gc_control c = { 0 };
 	struct refslab_gc_control c2;
 	struct refslab_gc_freeze fr = { 0 };
 
 	(void)state;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c));	/* get */
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c));	/* get */
 	c2 = c;
 	/* flags 0 reads: the value fields are ignored */
 	c2.flags = 0;
 	c2.enabled = !c.enabled;
 	c2.threshold = c.threshold + 17;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.enabled, c.enabled);
 	assert_int_equal(c2.threshold, c.threshold);
 	/* set threshold, then back to adaptive */
 	memset(&c2, 0, sizeof(c2));
 	c2.flags = REFSLAB_GC_SET_THRESHOLD;
 	c2.threshold = 1234;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.threshold, 1234);
 	assert_int_equal(c2.adaptive, 0);
 	memset(&c2, 0, sizeof(c2));
 	c2.flags = REFSLAB_GC_SET_THRESHOLD;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.adaptive, 1);
 	/* enable / disable */
 	memset(&c2, 0, sizeof(c2));
 	c2.flags = REFSLAB_GC_SET_ENABLED;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.enabled, 0);
 	c2.flags = REFSLAB_GC_SET_ENABLED;
 	c2.enabled = 1;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.enabled, 1);
 	/* the header's limits: enabled <= 1, threshold <= REFSLAB_GC_THRESHOLD_MAX */
 	assert_int_equal(REFSLAB_GC_THRESHOLD_MAX, 1U << 24);
 	c2.flags = REFSLAB_GC_SET_ENABLED;
 	c2.enabled = 2;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
 	memset(&c2, 0, sizeof(c2));
 	c2.flags = REFSLAB_GC_SET_THRESHOLD;
 	c2.threshold = REFSLAB_GC_THRESHOLD_MAX + 1;
-	assert_errno(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
+	assert_errno(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2), EINVAL);
 	c2.threshold = REFSLAB_GC_THRESHOLD_MAX;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_CONTROL, &c2));
 	assert_int_equal(c2.threshold, REFSLAB_GC_THRESHOLD_MAX);
 	assert_int_equal(c2.enabled, 1);
 	/* freeze an empty heap: count 0 */
 	fr.count = 99;
-	assert_ok(ioc(rs_fd(h), REFSLAB_IOC_GC_FREEZE, &fr));
+	assert_ok(ioc(refslab_fd(h), REFSLAB_IOC_GC_FREEZE, &fr));
 	assert_int_equal(fr.count, 0);
-	rs_close(h);
+	refslab_close(h);
 }
 
 int main(void)

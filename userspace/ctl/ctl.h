@@ -21,11 +21,11 @@ void print_stat(FILE *f, const char *label, const struct refslab_stat *st);
 void print_heap_stats(FILE *f, const struct refslab_heap_stats *st);
 void print_gc_control(FILE *f, const struct refslab_gc_control *c);
 void print_gc_stats(FILE *f, const struct refslab_gc_stats *st);
-void print_cache_list(FILE *f, rs_heap *h);
+void print_cache_list(FILE *f, refslab_heap *h);
 void print_escaped(FILE *f, const unsigned char *buf, size_t len);
 
 /* script.c: run a scenario; returns an exit status. */
-int script_run(rs_heap *h, const char *path, bool verbose);
+int script_run(refslab_heap *h, const char *path, bool verbose);
 
 /* stats.c: `refslabctl stats [--json]`; returns an exit status. */
 int stats_main(int argc, char **argv);

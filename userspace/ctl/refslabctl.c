@@ -64,7 +64,7 @@ const char *errstr(int err)
 
 	if (err < 0)
 		err = -err;
-	name = rs_errno_name(err);
+	name = refslab_errno_name(err);
 	snprintf(buf, sizeof(buf), "%s (%s)", strerror(err), name ? name : "?");
 	return buf;
 }
@@ -144,11 +144,11 @@ void print_gc_stats(FILE *f, const struct refslab_gc_stats *st)
 	fputc('\n', f);
 }
 
-void print_cache_list(FILE *f, rs_heap *h)
+void print_cache_list(FILE *f, refslab_heap *h)
 {
 	struct refslab_cache_info info[REFSLAB_CACHE_NAME_MAX * 4];
 	uint32_t total = 0, i;
-	int err = rs_cache_list(h, info, sizeof(info) / sizeof(info[0]), &total);
+	int err = refslab_cache_list(h, info, sizeof(info) / sizeof(info[0]), &total);
 
 	if (err) {
 		fprintf(stderr, "cache list: %s\n", errstr(err));
@@ -168,7 +168,7 @@ void print_cache_list(FILE *f, rs_heap *h)
 
 struct cmd {
 	const char *name;
-	int (*fn)(rs_heap *h, int argc, char **argv);
+	int (*fn)(refslab_heap *h, int argc, char **argv);
 	const char *usage;
 	const char *help;
 	bool no_heap;		/* runs without opening the device */
@@ -207,10 +207,10 @@ static int arg_u64(const char *s, const char *what, uint64_t *v)
 	return 0;
 }
 
-static int show_stat(rs_heap *h, const char *label, uint32_t handle)
+static int show_stat(refslab_heap *h, const char *label, uint32_t handle)
 {
 	struct refslab_stat st;
-	int err = rs_stat(h, handle, &st);
+	int err = refslab_stat(h, handle, &st);
 
 	if (err)
 		return fail("stat", err);
@@ -218,7 +218,7 @@ static int show_stat(rs_heap *h, const char *label, uint32_t handle)
 	return 0;
 }
 
-static int c_version(rs_heap *h, int argc, char **argv)
+static int c_version(refslab_heap *h, int argc, char **argv)
 {
 	struct refslab_version v;
 	int err;
@@ -226,7 +226,7 @@ static int c_version(rs_heap *h, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return usage_err();
-	err = rs_version(h, &v);
+	err = refslab_version(h, &v);
 	if (err)
 		return fail("version", err);
 	printf("refslab %u.%u (this tool: %u.%u)\nfeatures:%s%s%s%s%s (0x%llx)\n"
@@ -242,13 +242,13 @@ static int c_version(rs_heap *h, int argc, char **argv)
 	return 0;
 }
 
-static int c_stats(rs_heap *h, int argc, char **argv)
+static int c_stats(refslab_heap *h, int argc, char **argv)
 {
 	(void)h;
 	return stats_main(argc, argv);
 }
 
-static int c_create(rs_heap *h, int argc, char **argv)
+static int c_create(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t slots = 0, payload = 0, cache = 0, handle;
 	int i, err;
@@ -267,14 +267,14 @@ static int c_create(rs_heap *h, int argc, char **argv)
 			return usage_err();
 		}
 	}
-	err = rs_create(h, slots, payload, cache, &handle);
+	err = refslab_create(h, slots, payload, cache, &handle);
 	if (err)
 		return fail("create", err);
 	printf("%u\n", handle);
 	return show_stat(h, "created", handle);
 }
 
-static int c_dup(rs_heap *h, int argc, char **argv)
+static int c_dup(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle, nh;
 	int err;
@@ -283,14 +283,14 @@ static int c_dup(rs_heap *h, int argc, char **argv)
 		return usage_err();
 	if (arg_u32(argv[1], "handle", &handle))
 		return EXIT_USAGE;
-	err = rs_dup(h, handle, &nh);
+	err = refslab_dup(h, handle, &nh);
 	if (err)
 		return fail("dup", err);
 	printf("%u\n", nh);
 	return show_stat(h, "dup", nh);
 }
 
-static int c_drop(rs_heap *h, int argc, char **argv)
+static int c_drop(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle;
 	int i, err;
@@ -300,14 +300,14 @@ static int c_drop(rs_heap *h, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (arg_u32(argv[i], "handle", &handle))
 			return EXIT_USAGE;
-		err = rs_drop(h, handle);
+		err = refslab_drop(h, handle);
 		if (err)
 			return fail("drop", err);
 	}
 	return 0;
 }
 
-static int c_link(rs_heap *h, int argc, char **argv)
+static int c_link(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle, slot, target;
 	int err;
@@ -318,13 +318,13 @@ static int c_link(rs_heap *h, int argc, char **argv)
 	    arg_u32(argv[2], "slot", &slot) ||
 	    arg_u32(argv[3], "target handle", &target))
 		return EXIT_USAGE;
-	err = rs_set_slot(h, handle, slot, target);
+	err = refslab_set_slot(h, handle, slot, target);
 	if (err)
 		return fail("link", err);
 	return show_stat(h, "object", handle);
 }
 
-static int c_unlink(rs_heap *h, int argc, char **argv)
+static int c_unlink(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle, slot;
 	int err;
@@ -333,13 +333,13 @@ static int c_unlink(rs_heap *h, int argc, char **argv)
 		return usage_err();
 	if (arg_u32(argv[1], "handle", &handle) || arg_u32(argv[2], "slot", &slot))
 		return EXIT_USAGE;
-	err = rs_set_slot(h, handle, slot, REFSLAB_NONE);
+	err = refslab_set_slot(h, handle, slot, REFSLAB_NONE);
 	if (err)
 		return fail("unlink", err);
 	return show_stat(h, "object", handle);
 }
 
-static int c_get(rs_heap *h, int argc, char **argv)
+static int c_get(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle, slot, t;
 	int err;
@@ -348,7 +348,7 @@ static int c_get(rs_heap *h, int argc, char **argv)
 		return usage_err();
 	if (arg_u32(argv[1], "handle", &handle) || arg_u32(argv[2], "slot", &slot))
 		return EXIT_USAGE;
-	err = rs_get_slot(h, handle, slot, &t);
+	err = refslab_get_slot(h, handle, slot, &t);
 	if (err)
 		return fail("get", err);
 	printf("%u\n", t);
@@ -359,7 +359,7 @@ static int c_get(rs_heap *h, int argc, char **argv)
 	return show_stat(h, "target", t);
 }
 
-static int c_write(rs_heap *h, int argc, char **argv)
+static int c_write(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle;
 	uint64_t off;
@@ -369,13 +369,13 @@ static int c_write(rs_heap *h, int argc, char **argv)
 		return usage_err();
 	if (arg_u32(argv[1], "handle", &handle) || arg_u64(argv[2], "offset", &off))
 		return EXIT_USAGE;
-	err = rs_write(h, handle, off, argv[3], strlen(argv[3]));
+	err = refslab_write(h, handle, off, argv[3], strlen(argv[3]));
 	if (err)
 		return fail("write", err);
 	return 0;
 }
 
-static int c_read(rs_heap *h, int argc, char **argv)
+static int c_read(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle;
 	uint64_t off, len;
@@ -392,7 +392,7 @@ static int c_read(rs_heap *h, int argc, char **argv)
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return fail("read", -ENOMEM);
-	err = rs_read(h, handle, off, buf, len);
+	err = refslab_read(h, handle, off, buf, len);
 	if (err) {
 		free(buf);
 		return fail("read", err);
@@ -403,7 +403,7 @@ static int c_read(rs_heap *h, int argc, char **argv)
 	return 0;
 }
 
-static int c_stat(rs_heap *h, int argc, char **argv)
+static int c_stat(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t handle;
 	int i, ret;
@@ -420,7 +420,7 @@ static int c_stat(rs_heap *h, int argc, char **argv)
 	return 0;
 }
 
-static int c_heap(rs_heap *h, int argc, char **argv)
+static int c_heap(refslab_heap *h, int argc, char **argv)
 {
 	struct refslab_heap_stats st;
 	int err;
@@ -428,14 +428,14 @@ static int c_heap(rs_heap *h, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return usage_err();
-	err = rs_heap_stats(h, &st);
+	err = refslab_heap_stats(h, &st);
 	if (err)
 		return fail("heap", err);
 	print_heap_stats(stdout, &st);
 	return 0;
 }
 
-static int c_cache(rs_heap *h, int argc, char **argv)
+static int c_cache(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t size, align = 0, id;
 	int err;
@@ -450,7 +450,7 @@ static int c_cache(rs_heap *h, int argc, char **argv)
 		if (argc == 6 && (strcmp(argv[4], "--align") ||
 				  arg_u32(argv[5], "align", &align)))
 			return usage_err();
-		err = rs_cache_create(h, argv[2], size, align, &id);
+		err = refslab_cache_create(h, argv[2], size, align, &id);
 		if (err)
 			return fail("cache create", err);
 		printf("%u\n", id);
@@ -460,13 +460,13 @@ static int c_cache(rs_heap *h, int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "destroy")) {
 		if (arg_u32(argv[2], "cache id", &id))
 			return EXIT_USAGE;
-		err = rs_cache_destroy(h, id);
+		err = refslab_cache_destroy(h, id);
 		return err ? fail("cache destroy", err) : 0;
 	}
 	return usage_err();
 }
 
-static int c_limits(rs_heap *h, int argc, char **argv)
+static int c_limits(refslab_heap *h, int argc, char **argv)
 {
 	static const char *const keys[4] = { "objects", "bytes", "handles", "caches" };
 	uint64_t v[4] = { 0, 0, 0, 0 };
@@ -487,11 +487,11 @@ static int c_limits(rs_heap *h, int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (argc > 1) {
-		err = rs_set_limits(h, v[0], v[1], v[2], v[3]);
+		err = refslab_set_limits(h, v[0], v[1], v[2], v[3]);
 		if (err)
 			return fail("limits", err);
 	}
-	err = rs_heap_stats(h, &st);
+	err = refslab_heap_stats(h, &st);
 	if (err)
 		return fail("heap", err);
 	printf("limits: objects %llu bytes %llu handles %llu caches %llu\n",
@@ -500,7 +500,7 @@ static int c_limits(rs_heap *h, int argc, char **argv)
 	return 0;
 }
 
-static int c_collect(rs_heap *h, int argc, char **argv)
+static int c_collect(refslab_heap *h, int argc, char **argv)
 {
 	struct refslab_gc_collect c;
 	uint32_t flags = 0;
@@ -510,7 +510,7 @@ static int c_collect(rs_heap *h, int argc, char **argv)
 		flags = REFSLAB_GC_NOWAIT;
 	else if (argc != 1)
 		return usage_err();
-	err = rs_gc_collect(h, flags, &c);
+	err = refslab_gc_collect(h, flags, &c);
 	if (err)
 		return fail("collect", err);
 	printf("collect: freed %llu, scanned %llu, deferred %llu\n",
@@ -519,7 +519,7 @@ static int c_collect(rs_heap *h, int argc, char **argv)
 	return 0;
 }
 
-static int c_gc(rs_heap *h, int argc, char **argv)
+static int c_gc(refslab_heap *h, int argc, char **argv)
 {
 	struct refslab_gc_control c;
 	struct refslab_gc_stats st;
@@ -528,29 +528,29 @@ static int c_gc(rs_heap *h, int argc, char **argv)
 	int err;
 
 	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "show"))) {
-		err = rs_gc_get(h, &c);
+		err = refslab_gc_get(h, &c);
 		if (err)
 			return fail("gc", err);
 		print_gc_control(stdout, &c);
 		return 0;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable"))) {
-		err = rs_gc_set_enabled(h, argv[1][0] == 'e');
+		err = refslab_gc_set_enabled(h, argv[1][0] == 'e');
 	} else if (argc == 3 && !strcmp(argv[1], "threshold")) {
 		if (!strcmp(argv[2], "adaptive"))
 			t = 0;
 		else if (arg_u32(argv[2], "threshold", &t))
 			return EXIT_USAGE;
-		err = rs_gc_set_threshold(h, t);
+		err = refslab_gc_set_threshold(h, t);
 	} else if (argc == 2 && (!strcmp(argv[1], "freeze") ||
 				 !strcmp(argv[1], "unfreeze"))) {
-		err = argv[1][0] == 'f' ? rs_gc_freeze(h, &n) : rs_gc_unfreeze(h, &n);
+		err = argv[1][0] == 'f' ? refslab_gc_freeze(h, &n) : refslab_gc_unfreeze(h, &n);
 		if (err)
 			return fail(argv[1], err);
 		printf("%s: %llu objects\n", argv[1], (unsigned long long)n);
 		return 0;
 	} else if (argc == 2 && !strcmp(argv[1], "stats")) {
-		err = rs_gc_stats(h, &st);
+		err = refslab_gc_stats(h, &st);
 		if (err)
 			return fail("gc stats", err);
 		print_gc_stats(stdout, &st);
@@ -560,14 +560,14 @@ static int c_gc(rs_heap *h, int argc, char **argv)
 	}
 	if (err)
 		return fail("gc", err);
-	err = rs_gc_get(h, &c);
+	err = refslab_gc_get(h, &c);
 	if (err)
 		return fail("gc", err);
 	print_gc_control(stdout, &c);
 	return 0;
 }
 
-static int c_run(rs_heap *h, int argc, char **argv)
+static int c_run(refslab_heap *h, int argc, char **argv)
 {
 	bool verbose = false;
 	int i = 1;
@@ -681,7 +681,7 @@ static void main_usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
-	rs_heap *h = NULL;
+	refslab_heap *h = NULL;
 	int i = 1, err, ret;
 
 	while (i < argc && argv[i][0] == '-') {
@@ -733,11 +733,11 @@ int main(int argc, char **argv)
 	}
 	if (!c->no_heap) {
 		if (opt_fd >= 0)
-			err = rs_from_fd(opt_fd, &h);
+			err = refslab_from_fd(opt_fd, &h);
 		else if (opt_device)
-			err = rs_open_path(opt_device, &h);
+			err = refslab_open_path(opt_device, &h);
 		else
-			err = rs_open(&h);
+			err = refslab_open(&h);
 		if (err) {
 			fprintf(stderr, "%s: cannot open %s: %s\n", prog,
 				opt_fd >= 0 ? "the descriptor" :
@@ -747,8 +747,9 @@ int main(int argc, char **argv)
 	}
 	ret = c->fn(h, argc, argv);
 	fflush(stdout);
-	if (h && opt_fd >= 0)
-		h->fd = -1;	/* leave the caller's descriptor open (no-op at exit) */
-	rs_close(h);
+	if (opt_fd >= 0)
+		refslab_release(h);	/* the caller's descriptor stays open */
+	else
+		refslab_close(h);
 	return ret;
 }

@@ -33,7 +33,7 @@ struct bop {			/* one line of a batch block */
 };
 
 struct script {
-	rs_heap *h;
+	refslab_heap *h;
 	const char *file;
 	int line;
 	bool verbose;
@@ -48,7 +48,7 @@ struct script {
 	bool in_batch;
 	uint32_t batch_flags;
 	int batch_line;
-	struct rs_batch batch;
+	struct refslab_batch_buf batch;
 	struct bop *bops;
 	size_t nbops, capbops;
 };
@@ -200,7 +200,7 @@ static int cache_of(struct script *s, const char *cmd, const char *tok,
 
 	if (isdigit((unsigned char)tok[0]))
 		return num32(s, cmd, "cache id", tok, id);
-	err = rs_cache_lookup(s->h, tok, id);
+	err = refslab_cache_lookup(s->h, tok, id);
 	if (err == -ENOENT)
 		return serr(s, "%s: no such cache '%s'", cmd, tok);
 	if (err)
@@ -318,11 +318,11 @@ static int cmd_create(struct script *s, int argc, char **argv)
 	}
 	if (err)
 		return err;
-	err = rs_create(s->h, slots, payload, cache, &h);
+	err = refslab_create(s->h, slots, payload, cache, &h);
 	if (err)
 		return oerr(s, "create", err);
 	err = bind(s, argv[1], h);
-	if (!err && s->verbose && !rs_stat(s->h, h, &st))
+	if (!err && s->verbose && !refslab_stat(s->h, h, &st))
 		print_stat(stdout, argv[1], &st);
 	return err;
 }
@@ -336,7 +336,7 @@ static int cmd_dup(struct script *s, int argc, char **argv)
 	    (err = new_name(s, "dup", argv[1])) ||
 	    (err = handle_of(s, "dup", argv[2], &h)))
 		return err;
-	err = rs_dup(s->h, h, &nh);
+	err = refslab_dup(s->h, h, &nh);
 	if (err)
 		return oerr(s, "dup", err);
 	return bind(s, argv[1], nh);
@@ -353,7 +353,7 @@ static int cmd_drop(struct script *s, int argc, char **argv)
 		err = handle_of(s, "drop", argv[i], &h);
 		if (err)
 			return err;
-		err = rs_drop(s->h, h);
+		err = refslab_drop(s->h, h);
 		if (err)
 			return oerr(s, "drop", err);
 	}
@@ -374,7 +374,7 @@ static int cmd_link(struct script *s, int argc, char **argv, bool unlink)
 	if (!unlink && strcmp(argv[3], "none") &&
 	    (err = handle_of(s, cmd, argv[3], &target)))
 		return err;
-	err = rs_set_slot(s->h, h, slot, target);
+	err = refslab_set_slot(s->h, h, slot, target);
 	return err ? oerr(s, cmd, err) : 0;
 }
 
@@ -388,7 +388,7 @@ static int cmd_get(struct script *s, int argc, char **argv)
 	    (err = handle_of(s, "get", argv[2], &h)) ||
 	    (err = num32(s, "get", "slot", argv[3], &slot)))
 		return err;
-	err = rs_get_slot(s->h, h, slot, &t);
+	err = refslab_get_slot(s->h, h, slot, &t);
 	if (err)
 		return oerr(s, "get", err);
 	if (t == REFSLAB_NONE && !s->quiet)
@@ -407,7 +407,7 @@ static int cmd_write(struct script *s, int argc, char **argv, size_t *lens)
 	    (err = handle_of(s, "write", argv[1], &h)) ||
 	    (err = num(s, "write", "offset", argv[2], &off)))
 		return err;
-	err = rs_write(s->h, h, off, argv[3], lens[3]);
+	err = refslab_write(s->h, h, off, argv[3], lens[3]);
 	return err ? oerr(s, "write", err) : 0;
 }
 
@@ -428,7 +428,7 @@ static int cmd_read(struct script *s, int argc, char **argv)
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return serr(s, "out of memory");
-	err = rs_read(s->h, h, off, buf, len);
+	err = refslab_read(s->h, h, off, buf, len);
 	if (err) {
 		free(buf);
 		return oerr(s, "read", err);
@@ -455,7 +455,7 @@ static int cmd_stat(struct script *s, int argc, char **argv)
 		err = handle_of(s, "stat", argv[i], &h);
 		if (err)
 			return err;
-		err = rs_stat(s->h, h, &st);
+		err = refslab_stat(s->h, h, &st);
 		if (err)
 			return oerr(s, "stat", err);
 		if (!s->quiet)
@@ -473,7 +473,7 @@ static int cmd_collect(struct script *s, int argc, char **argv)
 		return serr(s, "usage: collect [nowait]");
 	if (argc == 2)
 		flags = REFSLAB_GC_NOWAIT;
-	err = rs_gc_collect(s->h, flags, &s->last_collect);
+	err = refslab_gc_collect(s->h, flags, &s->last_collect);
 	if (err)
 		return oerr(s, "collect", err);
 	s->collected = true;
@@ -492,7 +492,7 @@ static int cmd_heap(struct script *s, int argc)
 
 	if (argc != 1)
 		return serr(s, "usage: heap");
-	err = rs_heap_stats(s->h, &st);
+	err = refslab_heap_stats(s->h, &st);
 	if (err)
 		return oerr(s, "heap", err);
 	if (!s->quiet)
@@ -521,14 +521,14 @@ static int cmd_limits(struct script *s, int argc, char **argv)
 				    keys[k]);
 	}
 	if (argc > 1) {
-		err = rs_set_limits(s->h, v[0], v[1], v[2], v[3]);
+		err = refslab_set_limits(s->h, v[0], v[1], v[2], v[3]);
 		if (err)
 			return oerr(s, "limits", err);
 	}
 	if (argc == 1 || s->verbose) {
 		struct refslab_heap_stats st;
 
-		err = rs_heap_stats(s->h, &st);
+		err = refslab_heap_stats(s->h, &st);
 		if (err)
 			return oerr(s, "limits", err);
 		if (!s->quiet)
@@ -561,7 +561,7 @@ static int cmd_cache(struct script *s, int argc, char **argv)
 		}
 		if (err)
 			return err;
-		err = rs_cache_create(s->h, argv[2], size, align, &id);
+		err = refslab_cache_create(s->h, argv[2], size, align, &id);
 		if (err)
 			return oerr(s, "cache create", err);
 		if (s->verbose)
@@ -572,7 +572,7 @@ static int cmd_cache(struct script *s, int argc, char **argv)
 		err = cache_of(s, "cache destroy", argv[2], &id);
 		if (err)
 			return err;
-		err = rs_cache_destroy(s->h, id);
+		err = refslab_cache_destroy(s->h, id);
 		return err ? oerr(s, "cache destroy", err) : 0;
 	}
 	return serr(s, "usage: cache create NAME SIZE [align=N] | cache destroy NAME|ID | cache list");
@@ -581,7 +581,7 @@ static int cmd_cache(struct script *s, int argc, char **argv)
 static int cmd_freeze(struct script *s, bool unfreeze)
 {
 	uint64_t n;
-	int err = unfreeze ? rs_gc_unfreeze(s->h, &n) : rs_gc_freeze(s->h, &n);
+	int err = unfreeze ? refslab_gc_unfreeze(s->h, &n) : refslab_gc_freeze(s->h, &n);
 
 	if (err)
 		return oerr(s, unfreeze ? "unfreeze" : "freeze", err);
@@ -599,25 +599,25 @@ static int cmd_gc(struct script *s, int argc, char **argv)
 	int err;
 
 	if (argc == 2 && !strcmp(argv[1], "enable"))
-		err = rs_gc_set_enabled(s->h, true);
+		err = refslab_gc_set_enabled(s->h, true);
 	else if (argc == 2 && !strcmp(argv[1], "disable"))
-		err = rs_gc_set_enabled(s->h, false);
+		err = refslab_gc_set_enabled(s->h, false);
 	else if (argc == 3 && !strcmp(argv[1], "threshold")) {
 		if (!strcmp(argv[2], "adaptive"))
 			t = 0;
 		else if ((err = num32(s, "gc threshold", "threshold", argv[2], &t)))
 			return err;
-		err = rs_gc_set_threshold(s->h, t);
+		err = refslab_gc_set_threshold(s->h, t);
 	} else if (argc == 2 && !strcmp(argv[1], "freeze")) {
 		return cmd_freeze(s, false);
 	} else if (argc == 2 && !strcmp(argv[1], "unfreeze")) {
 		return cmd_freeze(s, true);
 	} else if (argc == 2 && !strcmp(argv[1], "show")) {
-		err = rs_gc_get(s->h, &c);
+		err = refslab_gc_get(s->h, &c);
 		if (!err && !s->quiet)
 			print_gc_control(stdout, &c);
 	} else if (argc == 2 && !strcmp(argv[1], "stats")) {
-		err = rs_gc_stats(s->h, &st);
+		err = refslab_gc_stats(s->h, &st);
 		if (!err && !s->quiet)
 			print_gc_stats(stdout, &st);
 	} else {
@@ -734,7 +734,7 @@ static int expect_heap(struct script *s, const char *field, int argc,
 		return serr(s, "expect heap: no heap figure '%s'", field);
 	if ((err = want_num(s, argc, argv, i, &op, &want)))
 		return err;
-	err = rs_heap_stats(s->h, &st);
+	err = refslab_heap_stats(s->h, &st);
 	if (err)
 		return oerr(s, "expect (heap stats)", err);
 	check_num(s, field, field_value(&st, f), op, want);
@@ -754,7 +754,7 @@ static int expect_gc(struct script *s, const char *field, int argc,
 		return serr(s, "expect gc: no collector figure '%s'", field);
 	if ((err = want_num(s, argc, argv, i, &op, &want)))
 		return err;
-	err = rs_gc_stats(s->h, &st);
+	err = refslab_gc_stats(s->h, &st);
 	if (err)
 		return oerr(s, "expect (gc stats)", err);
 	check_num(s, field, field_value(&st, f), op, want);
@@ -768,7 +768,7 @@ static int stat_of(struct script *s, const char *name, struct refslab_stat *st)
 
 	if (err)
 		return err;
-	err = rs_stat(s->h, h, st);
+	err = refslab_stat(s->h, h, st);
 	return err ? oerr(s, "expect (stat)", err) : 0;
 }
 
@@ -793,7 +793,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 
 		if (argc < 4)
 			return serr(s, "usage: expect error ERRNO COMMAND...");
-		want_err = rs_errno_from_name(argv[2]);
+		want_err = refslab_errno_from_name(argv[2]);
 		if (!want_err)
 			return serr(s, "expect error: unknown errno name '%s'", argv[2]);
 		if (!strcmp(argv[3], "expect") || !strcmp(argv[3], "batch"))
@@ -860,7 +860,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 		buf = malloc(lens[4] + 1);
 		if (!buf)
 			return serr(s, "out of memory");
-		err = rs_read(s->h, h, off, buf, lens[4]);
+		err = refslab_read(s->h, h, off, buf, lens[4]);
 		if (err) {
 			free(buf);
 			return oerr(s, "expect (read)", err);
@@ -886,7 +886,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 			return err;
 		if (strcmp(argv[4], "empty") && (err = stat_of(s, argv[4], &st2)))
 			return err;
-		err = rs_get_slot(s->h, h, slot, &t);
+		err = refslab_get_slot(s->h, h, slot, &t);
 		if (err)
 			return oerr(s, "expect (get slot)", err);
 		if (t == REFSLAB_NONE) {
@@ -895,8 +895,8 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 				      slot, argv[2], argv[4]);
 			return 0;
 		}
-		err = rs_stat(s->h, t, &st);
-		rs_drop(s->h, t);
+		err = refslab_stat(s->h, t, &st);
+		refslab_drop(s->h, t);
 		if (err)
 			return oerr(s, "expect (stat)", err);
 		if (!strcmp(argv[4], "empty"))
@@ -958,7 +958,7 @@ static void batch_clear(struct script *s)
 		free(s->bops[i].buf);
 	}
 	s->nbops = 0;
-	rs_batch_reset(&s->batch);
+	refslab_batch_reset(&s->batch);
 	s->in_batch = false;
 }
 
@@ -973,7 +973,7 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 	int idx, err = 0, i;
 
 	if (argc >= 3 && !strcmp(argv[0], "expect") && !strcmp(argv[1], "error")) {
-		b.expect_err = rs_errno_from_name(argv[2]);
+		b.expect_err = refslab_errno_from_name(argv[2]);
 		if (!b.expect_err)
 			return serr(s, "expect error: unknown errno name '%s'", argv[2]);
 		argc -= 3;
@@ -1000,19 +1000,19 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 		if (err)
 			return err;
 		b.bind = strdup(argv[1]);
-		idx = rs_batch_create(&s->batch, slots, payload, cache);
+		idx = refslab_batch_create(&s->batch, slots, payload, cache);
 	} else if (!strcmp(argv[0], "dup")) {
 		if ((err = nargs(s, argc, 3, 3, "dup NEW OLD")) ||
 		    (err = new_name(s, "dup", argv[1])) ||
 		    (err = handle_of(s, "dup", argv[2], &h)))
 			return err;
 		b.bind = strdup(argv[1]);
-		idx = rs_batch_dup(&s->batch, h);
+		idx = refslab_batch_dup(&s->batch, h);
 	} else if (!strcmp(argv[0], "drop")) {
 		if ((err = nargs(s, argc, 2, 2, "drop NAME")) ||
 		    (err = handle_of(s, "drop", argv[1], &h)))
 			return err;
-		idx = rs_batch_drop(&s->batch, h);
+		idx = refslab_batch_drop(&s->batch, h);
 	} else if (!strcmp(argv[0], "link") || !strcmp(argv[0], "unlink")) {
 		bool un = argv[0][0] == 'u';
 
@@ -1024,7 +1024,7 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 		if (!un && strcmp(argv[3], "none") &&
 		    (err = handle_of(s, argv[0], argv[3], &t)))
 			return err;
-		idx = rs_batch_set_slot(&s->batch, h, slot, t);
+		idx = refslab_batch_set_slot(&s->batch, h, slot, t);
 	} else if (!strcmp(argv[0], "get")) {
 		if ((err = nargs(s, argc, 4, 4, "get NEW NAME SLOT")) ||
 		    (err = new_name(s, "get", argv[1])) ||
@@ -1032,7 +1032,7 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 		    (err = num32(s, "get", "slot", argv[3], &slot)))
 			return err;
 		b.bind = strdup(argv[1]);
-		idx = rs_batch_get_slot(&s->batch, h, slot);
+		idx = refslab_batch_get_slot(&s->batch, h, slot);
 	} else if (!strcmp(argv[0], "write")) {
 		if ((err = nargs(s, argc, 4, 4, "write NAME OFFSET \"TEXT\"")) ||
 		    (err = handle_of(s, "write", argv[1], &h)) ||
@@ -1042,7 +1042,7 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 		if (!b.buf)
 			return serr(s, "out of memory");
 		memcpy(b.buf, argv[3], lens[3]);
-		idx = rs_batch_write(&s->batch, h, off, b.buf, lens[3]);
+		idx = refslab_batch_write(&s->batch, h, off, b.buf, lens[3]);
 	} else if (!strcmp(argv[0], "read")) {
 		if ((err = nargs(s, argc, 4, 4, "read NAME OFFSET LEN")) ||
 		    (err = handle_of(s, "read", argv[1], &h)) ||
@@ -1054,20 +1054,20 @@ static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
 		b.buf = calloc(1, len + 1);
 		if (!b.buf)
 			return serr(s, "out of memory");
-		idx = rs_batch_read(&s->batch, h, off, b.buf, len);
+		idx = refslab_batch_read(&s->batch, h, off, b.buf, len);
 	} else if (!strcmp(argv[0], "stat")) {
 		if ((err = nargs(s, argc, 2, 2, "stat NAME")) ||
 		    (err = handle_of(s, "stat", argv[1], &h)))
 			return err;
-		idx = rs_batch_stat(&s->batch, h);
+		idx = refslab_batch_stat(&s->batch, h);
 	} else if (!strcmp(argv[0], "raw")) {
 		/* raw OPCODE: an operation code the kernel must refuse */
 		if ((err = nargs(s, argc, 2, 2, "raw OPCODE")) ||
 		    (err = num32(s, "raw", "opcode", argv[1], &v32)))
 			return err;
-		idx = rs_batch_stat(&s->batch, REFSLAB_NONE);
+		idx = refslab_batch_stat(&s->batch, REFSLAB_NONE);
 		if (idx >= 0)
-			rs_batch_op(&s->batch, idx)->op = v32;
+			refslab_batch_op(&s->batch, idx)->op = v32;
 	} else {
 		return serr(s, "batch: '%s' cannot be batched (create dup drop link unlink get write read stat raw)",
 			    argv[0]);
@@ -1103,23 +1103,23 @@ static int batch_end(struct script *s)
 		batch_clear(s);
 		return serr(s, "batch: empty batch");
 	}
-	err = rs_batch_run(s->h, &s->batch, s->batch_flags);
+	err = refslab_batch_run(s->h, &s->batch, s->batch_flags);
 	s->last_done = s->batch.done;
 	for (i = 0; i < s->nbops; i++) {
 		struct bop *b = &s->bops[i];
-		struct refslab_op *o = rs_batch_op(&s->batch, i);
+		struct refslab_op *o = refslab_batch_op(&s->batch, i);
 
 		s->line = b->line;
 		if (i >= s->batch.done) {
 			if (b->expect_err)
 				efail(s, "batch operation %zu did not run (expected %s)",
-				      i, rs_errno_name(b->expect_err));
+				      i, refslab_errno_name(b->expect_err));
 			continue;
 		}
 		if (b->expect_err) {
 			if (o->result != -b->expect_err)
 				efail(s, "batch operation %zu: expected %s, got %s",
-				      i, rs_errno_name(b->expect_err),
+				      i, refslab_errno_name(b->expect_err),
 				      o->result ? errstr(o->result) : "success");
 		} else if (o->result) {
 			fprintf(stderr, "%s:%d: batch operation %zu: %s\n",
@@ -1127,7 +1127,7 @@ static int batch_end(struct script *s)
 			ret = o->result;
 		}
 		if (!o->result && b->bind)
-			bind(s, b->bind, rs_batch_handle(&s->batch, i));
+			bind(s, b->bind, refslab_batch_handle(&s->batch, i));
 		if (!o->result && o->op == REFSLAB_OP_READ)
 			printf("batch read = "), print_escaped(stdout, b->buf,
 							       o->args.io.len),
@@ -1204,7 +1204,7 @@ static int run_cmd(struct script *s, int argc, char **argv, size_t *lens)
 	return serr(s, "unknown command '%s' (see refslabctl run --help)", c);
 }
 
-int script_run(rs_heap *h, const char *path, bool verbose)
+int script_run(refslab_heap *h, const char *path, bool verbose)
 {
 	struct script s = { .h = h, .verbose = verbose };
 	FILE *f;
@@ -1224,7 +1224,7 @@ int script_run(rs_heap *h, const char *path, bool verbose)
 		}
 		s.file = path;
 	}
-	rs_batch_init(&s.batch);
+	refslab_batch_init(&s.batch);
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		char *tok[MAXTOK];
 		size_t lens[MAXTOK];
@@ -1277,7 +1277,7 @@ int script_run(rs_heap *h, const char *path, bool verbose)
 		ret = EXIT_USAGE;
 	}
 	batch_clear(&s);
-	rs_batch_free(&s.batch);
+	refslab_batch_free(&s.batch);
 	free(s.bops);
 	free(line);
 	while (s.nnames)

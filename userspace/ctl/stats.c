@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "ctl.h"
+#include "rsdbg.h"
 
 static void json_str(FILE *f, const char *s)
 {
@@ -159,7 +160,7 @@ static char *first_word(const char *path)
 	char *text, *t;
 	size_t n;
 
-	if (rs_debugfs_read(path, &text, NULL))
+	if (rsdbg_read(path, &text, NULL))
 		return NULL;
 	t = trim(text);
 	n = strcspn(t, " \t\n");
@@ -397,7 +398,7 @@ static void entry(FILE *f, const char *path, const char *rel, const char *name,
 			walk(f, path, rel, json, depth + 1);
 		return;
 	}
-	if (rs_debugfs_read(path, &text, NULL)) {
+	if (rsdbg_read(path, &text, NULL)) {
 		if (json)
 			fputs("null", f);
 		return;
@@ -451,7 +452,7 @@ static void walk(FILE *f, const char *dir, const char *rel, bool json,
 
 int stats_main(int argc, char **argv)
 {
-	const char *root = rs_debugfs_root();
+	const char *root = rsdbg_root();
 	bool json = false;
 	char path[4096];
 	struct stat st;
@@ -477,7 +478,7 @@ int stats_main(int argc, char **argv)
 			char *text;
 
 			fputs("\n  \"slabinfo\": ", stdout);
-			if (!rs_debugfs_read(path, &text, NULL)) {
+			if (!rsdbg_read(path, &text, NULL)) {
 				table_json(stdout, text);
 				free(text);
 			} else {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * librefslab: one function per /dev/refslab ioctl, a batch builder and
- * debugfs readers.  No global state; every function is thread-safe as far
- * as the descriptor it is given is.
+ * librefslab: one function per /dev/refslab ioctl and a batch builder.
+ * No global state; every function is thread-safe as far as the descriptor
+ * it is given is.  (The debugfs text readers are not part of the library:
+ * debugfs is not an ABI; they live in userspace/common/.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +17,10 @@
 #include <sys/ioctl.h>
 #include "librefslab.h"
 
+struct refslab_heap {
+	int fd;
+};
+
 static inline uint64_t ptr64(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;
@@ -23,7 +28,7 @@ static inline uint64_t ptr64(const void *p)
 
 /* ioctl() returning 0 / -errno, restarting on EINTR is NOT done: the
  * caller sees EINTR from collect as documented. */
-static int rs_ioctl(rs_heap *h, unsigned long cmd, void *arg)
+static int rs_ioctl(refslab_heap *h, unsigned long cmd, void *arg)
 {
 	if (!h)
 		return -EBADF;
@@ -32,29 +37,29 @@ static int rs_ioctl(rs_heap *h, unsigned long cmd, void *arg)
 	return 0;
 }
 
-int rs_open_path(const char *path, rs_heap **out)
+int refslab_open_path(const char *path, refslab_heap **out)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = rs_from_fd(fd, out);
+	err = refslab_from_fd(fd, out);
 	if (err)
 		close(fd);
 	return err;
 }
 
-int rs_open(rs_heap **out)
+int refslab_open(refslab_heap **out)
 {
 	const char *dev = getenv("REFSLAB_DEVICE");
 
-	return rs_open_path(dev && *dev ? dev : REFSLAB_DEVICE, out);
+	return refslab_open_path(dev && *dev ? dev : REFSLAB_DEVICE, out);
 }
 
-int rs_from_fd(int fd, rs_heap **out)
+int refslab_from_fd(int fd, refslab_heap **out)
 {
-	rs_heap *h;
+	refslab_heap *h;
 
 	if (fd < 0)
 		return -EBADF;
@@ -66,7 +71,7 @@ int rs_from_fd(int fd, rs_heap **out)
 	return 0;
 }
 
-void rs_close(rs_heap *h)
+void refslab_close(refslab_heap *h)
 {
 	if (!h)
 		return;
@@ -75,14 +80,30 @@ void rs_close(rs_heap *h)
 	free(h);
 }
 
-int rs_version(rs_heap *h, struct refslab_version *v)
+int refslab_fd(const refslab_heap *h)
+{
+	return h ? h->fd : -1;
+}
+
+int refslab_release(refslab_heap *h)
+{
+	int fd;
+
+	if (!h)
+		return -1;
+	fd = h->fd;
+	free(h);
+	return fd;
+}
+
+int refslab_version(refslab_heap *h, struct refslab_version *v)
 {
 	memset(v, 0, sizeof(*v));
 	return rs_ioctl(h, REFSLAB_IOC_VERSION, v);
 }
 
-int rs_create(rs_heap *h, uint32_t nslots, uint32_t payload_size,
-	      uint32_t cache_id, uint32_t *handle)
+int refslab_create(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
+		   uint32_t cache_id, uint32_t *handle)
 {
 	struct refslab_create c = {
 		.nslots = nslots,
@@ -96,7 +117,7 @@ int rs_create(rs_heap *h, uint32_t nslots, uint32_t payload_size,
 	return err;
 }
 
-int rs_dup(rs_heap *h, uint32_t handle, uint32_t *new_handle)
+int refslab_dup(refslab_heap *h, uint32_t handle, uint32_t *new_handle)
 {
 	struct refslab_dup d = { .handle = handle };
 	int err = rs_ioctl(h, REFSLAB_IOC_DUP, &d);
@@ -106,14 +127,15 @@ int rs_dup(rs_heap *h, uint32_t handle, uint32_t *new_handle)
 	return err;
 }
 
-int rs_drop(rs_heap *h, uint32_t handle)
+int refslab_drop(refslab_heap *h, uint32_t handle)
 {
 	struct refslab_drop d = { .handle = handle };
 
 	return rs_ioctl(h, REFSLAB_IOC_DROP, &d);
 }
 
-int rs_set_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t target)
+int refslab_set_slot(refslab_heap *h, uint32_t handle, uint32_t slot,
+		     uint32_t target)
 {
 	struct refslab_slot s = {
 		.handle = handle, .slot = slot, .target = target,
@@ -122,7 +144,8 @@ int rs_set_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t target)
 	return rs_ioctl(h, REFSLAB_IOC_SET_SLOT, &s);
 }
 
-int rs_get_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t *target)
+int refslab_get_slot(refslab_heap *h, uint32_t handle, uint32_t slot,
+		     uint32_t *target)
 {
 	struct refslab_slot s = { .handle = handle, .slot = slot };
 	int err = rs_ioctl(h, REFSLAB_IOC_GET_SLOT, &s);
@@ -132,8 +155,8 @@ int rs_get_slot(rs_heap *h, uint32_t handle, uint32_t slot, uint32_t *target)
 	return err;
 }
 
-int rs_read(rs_heap *h, uint32_t handle, uint64_t offset, void *buf,
-	    uint64_t len)
+int refslab_read(refslab_heap *h, uint32_t handle, uint64_t offset, void *buf,
+		 uint64_t len)
 {
 	struct refslab_io io = {
 		.handle = handle, .offset = offset, .len = len,
@@ -143,8 +166,8 @@ int rs_read(rs_heap *h, uint32_t handle, uint64_t offset, void *buf,
 	return rs_ioctl(h, REFSLAB_IOC_READ, &io);
 }
 
-int rs_write(rs_heap *h, uint32_t handle, uint64_t offset, const void *buf,
-	     uint64_t len)
+int refslab_write(refslab_heap *h, uint32_t handle, uint64_t offset,
+		  const void *buf, uint64_t len)
 {
 	struct refslab_io io = {
 		.handle = handle, .offset = offset, .len = len,
@@ -154,15 +177,16 @@ int rs_write(rs_heap *h, uint32_t handle, uint64_t offset, const void *buf,
 	return rs_ioctl(h, REFSLAB_IOC_WRITE, &io);
 }
 
-int rs_stat(rs_heap *h, uint32_t handle, struct refslab_stat *st)
+int refslab_stat(refslab_heap *h, uint32_t handle, struct refslab_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->handle = handle;
 	return rs_ioctl(h, REFSLAB_IOC_STAT, st);
 }
 
-int rs_cache_create(rs_heap *h, const char *name, uint32_t object_size,
-		    uint32_t align, uint32_t *cache_id)
+int refslab_cache_create(refslab_heap *h, const char *name,
+			 uint32_t object_size, uint32_t align,
+			 uint32_t *cache_id)
 {
 	struct refslab_cache_create c = {
 		.object_size = object_size, .align = align,
@@ -180,15 +204,15 @@ int rs_cache_create(rs_heap *h, const char *name, uint32_t object_size,
 	return err;
 }
 
-int rs_cache_destroy(rs_heap *h, uint32_t cache_id)
+int refslab_cache_destroy(refslab_heap *h, uint32_t cache_id)
 {
 	struct refslab_cache_destroy d = { .cache_id = cache_id };
 
 	return rs_ioctl(h, REFSLAB_IOC_CACHE_DESTROY, &d);
 }
 
-int rs_cache_list(rs_heap *h, struct refslab_cache_info *buf, uint32_t room,
-		  uint32_t *total)
+int refslab_cache_list(refslab_heap *h, struct refslab_cache_info *buf,
+		       uint32_t room, uint32_t *total)
 {
 	struct refslab_cache_list l = {
 		.buf = ptr64(buf), .count = room,
@@ -201,14 +225,14 @@ int rs_cache_list(rs_heap *h, struct refslab_cache_info *buf, uint32_t room,
 	return err;
 }
 
-int rs_cache_lookup(rs_heap *h, const char *name, uint32_t *cache_id)
+int refslab_cache_lookup(refslab_heap *h, const char *name, uint32_t *cache_id)
 {
 	struct refslab_cache_info *info = NULL;
 	uint32_t total = 0, room = 0, i;
 	int err;
 
 	for (;;) {
-		err = rs_cache_list(h, info, room, &total);
+		err = refslab_cache_list(h, info, room, &total);
 		if (err)
 			break;
 		if (total <= room) {
@@ -233,14 +257,15 @@ int rs_cache_lookup(rs_heap *h, const char *name, uint32_t *cache_id)
 	return err;
 }
 
-int rs_heap_stats(rs_heap *h, struct refslab_heap_stats *st)
+int refslab_heap_stats(refslab_heap *h, struct refslab_heap_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	return rs_ioctl(h, REFSLAB_IOC_HEAP_STATS, st);
 }
 
-int rs_set_limits(rs_heap *h, uint64_t max_objects, uint64_t max_bytes,
-		  uint64_t max_handles, uint64_t max_caches)
+int refslab_set_limits(refslab_heap *h, uint64_t max_objects,
+		       uint64_t max_bytes, uint64_t max_handles,
+		       uint64_t max_caches)
 {
 	struct refslab_limits l = {
 		.max_objects = max_objects, .max_bytes = max_bytes,
@@ -252,24 +277,24 @@ int rs_set_limits(rs_heap *h, uint64_t max_objects, uint64_t max_bytes,
 
 /* ---- batches ---- */
 
-void rs_batch_init(struct rs_batch *b)
+void refslab_batch_init(struct refslab_batch_buf *b)
 {
 	memset(b, 0, sizeof(*b));
 }
 
-void rs_batch_reset(struct rs_batch *b)
+void refslab_batch_reset(struct refslab_batch_buf *b)
 {
 	b->count = 0;
 	b->done = 0;
 }
 
-void rs_batch_free(struct rs_batch *b)
+void refslab_batch_free(struct refslab_batch_buf *b)
 {
 	free(b->ops);
-	rs_batch_init(b);
+	refslab_batch_init(b);
 }
 
-static struct refslab_op *batch_add(struct rs_batch *b, uint32_t op)
+static struct refslab_op *batch_add(struct refslab_batch_buf *b, uint32_t op)
 {
 	struct refslab_op *o;
 
@@ -290,8 +315,8 @@ static struct refslab_op *batch_add(struct rs_batch *b, uint32_t op)
 
 #define BATCH_RET(b, o) ((o) ? (int)((b)->count++) : -ENOMEM)
 
-int rs_batch_create(struct rs_batch *b, uint32_t nslots, uint32_t payload_size,
-		    uint32_t cache_id)
+int refslab_batch_create(struct refslab_batch_buf *b, uint32_t nslots,
+			 uint32_t payload_size, uint32_t cache_id)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_CREATE);
 
@@ -303,7 +328,7 @@ int rs_batch_create(struct rs_batch *b, uint32_t nslots, uint32_t payload_size,
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_dup(struct rs_batch *b, uint32_t handle)
+int refslab_batch_dup(struct refslab_batch_buf *b, uint32_t handle)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_DUP);
 
@@ -312,7 +337,7 @@ int rs_batch_dup(struct rs_batch *b, uint32_t handle)
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_drop(struct rs_batch *b, uint32_t handle)
+int refslab_batch_drop(struct refslab_batch_buf *b, uint32_t handle)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_DROP);
 
@@ -321,8 +346,8 @@ int rs_batch_drop(struct rs_batch *b, uint32_t handle)
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_set_slot(struct rs_batch *b, uint32_t handle, uint32_t slot,
-		      uint32_t target)
+int refslab_batch_set_slot(struct refslab_batch_buf *b, uint32_t handle,
+			   uint32_t slot, uint32_t target)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_SET_SLOT);
 
@@ -334,7 +359,8 @@ int rs_batch_set_slot(struct rs_batch *b, uint32_t handle, uint32_t slot,
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_get_slot(struct rs_batch *b, uint32_t handle, uint32_t slot)
+int refslab_batch_get_slot(struct refslab_batch_buf *b, uint32_t handle,
+			   uint32_t slot)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_GET_SLOT);
 
@@ -345,7 +371,7 @@ int rs_batch_get_slot(struct rs_batch *b, uint32_t handle, uint32_t slot)
 	return BATCH_RET(b, o);
 }
 
-static int batch_io(struct rs_batch *b, uint32_t op, uint32_t handle,
+static int batch_io(struct refslab_batch_buf *b, uint32_t op, uint32_t handle,
 		    uint64_t offset, const void *buf, uint64_t len)
 {
 	struct refslab_op *o = batch_add(b, op);
@@ -359,19 +385,19 @@ static int batch_io(struct rs_batch *b, uint32_t op, uint32_t handle,
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_read(struct rs_batch *b, uint32_t handle, uint64_t offset,
-		  void *buf, uint64_t len)
+int refslab_batch_read(struct refslab_batch_buf *b, uint32_t handle,
+		       uint64_t offset, void *buf, uint64_t len)
 {
 	return batch_io(b, REFSLAB_OP_READ, handle, offset, buf, len);
 }
 
-int rs_batch_write(struct rs_batch *b, uint32_t handle, uint64_t offset,
-		   const void *buf, uint64_t len)
+int refslab_batch_write(struct refslab_batch_buf *b, uint32_t handle,
+			uint64_t offset, const void *buf, uint64_t len)
 {
 	return batch_io(b, REFSLAB_OP_WRITE, handle, offset, buf, len);
 }
 
-int rs_batch_stat(struct rs_batch *b, uint32_t handle)
+int refslab_batch_stat(struct refslab_batch_buf *b, uint32_t handle)
 {
 	struct refslab_op *o = batch_add(b, REFSLAB_OP_STAT);
 
@@ -380,7 +406,8 @@ int rs_batch_stat(struct rs_batch *b, uint32_t handle)
 	return BATCH_RET(b, o);
 }
 
-int rs_batch_run(rs_heap *h, struct rs_batch *b, uint32_t flags)
+int refslab_batch_run(refslab_heap *h, struct refslab_batch_buf *b,
+		      uint32_t flags)
 {
 	struct refslab_batch arg = {
 		.ops = ptr64(b->ops), .count = b->count, .flags = flags,
@@ -391,7 +418,7 @@ int rs_batch_run(rs_heap *h, struct rs_batch *b, uint32_t flags)
 	return err;
 }
 
-uint32_t rs_batch_handle(const struct rs_batch *b, uint32_t i)
+uint32_t refslab_batch_handle(const struct refslab_batch_buf *b, uint32_t i)
 {
 	const struct refslab_op *o = &b->ops[i];
 
@@ -411,7 +438,8 @@ uint32_t rs_batch_handle(const struct rs_batch *b, uint32_t i)
 
 /* ---- the collector ---- */
 
-int rs_gc_collect(rs_heap *h, uint32_t flags, struct refslab_gc_collect *out)
+int refslab_gc_collect(refslab_heap *h, uint32_t flags,
+		       struct refslab_gc_collect *out)
 {
 	struct refslab_gc_collect c = { .flags = flags };
 	int err = rs_ioctl(h, REFSLAB_IOC_GC_COLLECT, &c);
@@ -421,36 +449,36 @@ int rs_gc_collect(rs_heap *h, uint32_t flags, struct refslab_gc_collect *out)
 	return err;
 }
 
-int rs_gc_control(rs_heap *h, struct refslab_gc_control *c)
+int refslab_gc_control(refslab_heap *h, struct refslab_gc_control *c)
 {
 	return rs_ioctl(h, REFSLAB_IOC_GC_CONTROL, c);
 }
 
-int rs_gc_get(rs_heap *h, struct refslab_gc_control *c)
+int refslab_gc_get(refslab_heap *h, struct refslab_gc_control *c)
 {
 	memset(c, 0, sizeof(*c));
-	return rs_gc_control(h, c);
+	return refslab_gc_control(h, c);
 }
 
-int rs_gc_set_enabled(rs_heap *h, bool enabled)
+int refslab_gc_set_enabled(refslab_heap *h, bool enabled)
 {
 	struct refslab_gc_control c = {
 		.flags = REFSLAB_GC_SET_ENABLED, .enabled = enabled,
 	};
 
-	return rs_gc_control(h, &c);
+	return refslab_gc_control(h, &c);
 }
 
-int rs_gc_set_threshold(rs_heap *h, uint32_t threshold)
+int refslab_gc_set_threshold(refslab_heap *h, uint32_t threshold)
 {
 	struct refslab_gc_control c = {
 		.flags = REFSLAB_GC_SET_THRESHOLD, .threshold = threshold,
 	};
 
-	return rs_gc_control(h, &c);
+	return refslab_gc_control(h, &c);
 }
 
-static int gc_freeze(rs_heap *h, uint32_t flags, uint64_t *count)
+static int gc_freeze(refslab_heap *h, uint32_t flags, uint64_t *count)
 {
 	struct refslab_gc_freeze f = { .flags = flags };
 	int err = rs_ioctl(h, REFSLAB_IOC_GC_FREEZE, &f);
@@ -460,117 +488,20 @@ static int gc_freeze(rs_heap *h, uint32_t flags, uint64_t *count)
 	return err;
 }
 
-int rs_gc_freeze(rs_heap *h, uint64_t *count)
+int refslab_gc_freeze(refslab_heap *h, uint64_t *count)
 {
 	return gc_freeze(h, 0, count);
 }
 
-int rs_gc_unfreeze(rs_heap *h, uint64_t *count)
+int refslab_gc_unfreeze(refslab_heap *h, uint64_t *count)
 {
 	return gc_freeze(h, REFSLAB_GC_UNFREEZE, count);
 }
 
-int rs_gc_stats(rs_heap *h, struct refslab_gc_stats *st)
+int refslab_gc_stats(refslab_heap *h, struct refslab_gc_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	return rs_ioctl(h, REFSLAB_IOC_GC_STATS, st);
-}
-
-/* ---- debugfs ---- */
-
-const char *rs_debugfs_root(void)
-{
-	const char *d = getenv("REFSLAB_DEBUGFS_DIR");
-
-	return d && *d ? d : REFSLAB_DEBUGFS;
-}
-
-int rs_debugfs_read(const char *rel, char **text, size_t *len)
-{
-	char path[4096];
-	size_t cap = 4096, n = 0;
-	char *buf;
-	int fd;
-
-	if (rel[0] == '/')
-		snprintf(path, sizeof(path), "%s", rel);
-	else
-		snprintf(path, sizeof(path), "%s/%s", rs_debugfs_root(), rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			char *p = realloc(buf, cap * 2);
-
-			if (!p) {
-				free(buf);
-				close(fd);
-				return -ENOMEM;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			int err = errno;
-
-			if (err == EINTR)
-				continue;
-			free(buf);
-			close(fd);
-			return -err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*text = buf;
-	if (len)
-		*len = n;
-	return 0;
-}
-
-int rs_debugfs_u64(const char *rel, const char *key, uint64_t *val)
-{
-	size_t klen = strlen(key);
-	char *text, *line, *save = NULL;
-	int err = rs_debugfs_read(rel, &text, NULL);
-
-	if (err)
-		return err;
-	err = -ENOENT;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, *end;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, key, klen))
-			continue;
-		p += klen;
-		if (*p != ':' && *p != '=' && !isspace((unsigned char)*p))
-			continue;
-		while (*p == ':' || *p == '=' || isspace((unsigned char)*p))
-			p++;
-		errno = 0;
-		*val = strtoull(p, &end, 0);
-		if (end == p || errno)
-			continue;
-		err = 0;
-		break;
-	}
-	free(text);
-	return err;
 }
 
 /* ---- errno names ---- */
@@ -588,7 +519,7 @@ static const struct {
 #undef E
 };
 
-const char *rs_errno_name(int err)
+const char *refslab_errno_name(int err)
 {
 	size_t i;
 
@@ -600,7 +531,7 @@ const char *rs_errno_name(int err)
 	return NULL;
 }
 
-int rs_errno_from_name(const char *name)
+int refslab_errno_from_name(const char *name)
 {
 	size_t i;
 
