@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Run every tests/scenarios/*.rs through `refslabctl run` and report TAP.
-#   NAME.rs          must pass (exit 0)
-#   fail-NAME.rs     must fail an expectation or an operation (exit 1)
-#   syntax-NAME.rs   must be refused as a bad script (exit 2)
+# Run every tests/scenarios/*.refslab through `refslabctl run` and report TAP.
+#   NAME.refslab          must pass (exit 0)
+#   fail-NAME.refslab     must fail an expectation or an operation (exit 1)
+#   syntax-NAME.refslab   must be refused as a bad script (exit 2)
 # A "# expect-stderr: TEXT" line in a failing scenario must appear in its
 # error output (so the line number and message are checked too); a
 # "# expect-stdout: LINE" line must be a whole line of a scenario's output
@@ -16,7 +16,7 @@ dir=$here/scenarios
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-set -- "$dir"/*.rs
+set -- "$dir"/*.refslab
 echo "1..$#"
 n=0
 for f in "$@"; do
