@@ -76,6 +76,13 @@ TESTS := $(TEST_NAMES:%=$(B)/tests/%)
 TESTS32 := $(TEST_NAMES:%=$(B)/tests32/%)
 TESTS_ASAN := $(TEST_NAMES:%=$(B)/tests-asan/%)
 
+# librefslab's version, from its header: the shared library's file name
+# carries all of it, its soname the major (userspace/lib/librefslab.map
+# lists what it exports).
+LIB_VERSION := $(shell sed -n 's/^\#define LIBREFSLAB_VERSION_[A-Z]*[[:space:]]*\([0-9]*\).*/\1/p' userspace/lib/librefslab.h | paste -sd.)
+LIB_SONAME := librefslab.so.$(firstword $(subst ., ,$(LIB_VERSION)))
+LIB_MAP := userspace/lib/librefslab.map
+
 USERSPACE := $(B)/refslab.pc
 ifneq ($(LIB_SRC),)
 USERSPACE += $(B)/librefslab.a $(B)/librefslab.so $(B)/librefslab32.a $(B)/librefslab-asan.a
@@ -149,14 +156,19 @@ $(B)/librefslab-asan.a: $(LIBASAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/librefslab.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,librefslab.so.0 -o $@ $^
+$(B)/librefslab.so.$(LIB_VERSION): $(LIB_OBJ) $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(LIB_MAP) -o $@ $(LIB_OBJ)
+
+# The links a library directory holds: soname -> file, link-time name -> soname.
+$(B)/librefslab.so: $(B)/librefslab.so.$(LIB_VERSION)
+	ln -sf librefslab.so.$(LIB_VERSION) $(B)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
 
 $(B)/refslab.pc: Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: refslab' 'Description: userspace library for the refslab kernel module (/dev/refslab)' \
-		'Version: 0.1' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
+		'Version: $(LIB_VERSION)' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
 
 $(B)/refslabctl: $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a $(HDRS)
 	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a
@@ -182,8 +194,9 @@ $(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/refslab $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(B)/librefslab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/librefslab.so $(DESTDIR)$(PREFIX)/lib/librefslab.so.0
-	ln -sf librefslab.so.0 $(DESTDIR)$(PREFIX)/lib/librefslab.so
+	install -m 755 $(B)/librefslab.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf librefslab.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/librefslab.so
 	install -m 644 uapi/refslab.h userspace/lib/librefslab.h $(DESTDIR)$(PREFIX)/include/refslab/
 	install -m 644 $(B)/refslab.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(B)/refslabctl $(DESTDIR)$(PREFIX)/bin/
@@ -256,7 +269,7 @@ harness-selftest: harness-unit
 # reading of KERNEL= over a fake /boot.
 harness-unit:
 	@echo "== deps.sh on fake machines, KERNEL= names (tests/harness/*.t)"
-	prove tests/harness/deps.t tests/harness/kernel.t
+	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/librefslab.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
