@@ -1430,7 +1430,7 @@ static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&rs_heaps_lock);
 	list_for_each_entry(h, &rs_heaps, node) {
-		seq_printf(m, "heap %d%s:\n", h->owner,
+		seq_printf(m, "heap %d id %llu%s:\n", h->owner, h->id,
 			   READ_ONCE(h->closed) ? " (closed)" : "");
 		rs_gc_show_heap(m, h);
 	}

@@ -41,6 +41,7 @@ MODULE_PARM_DESC(max_caches, "default per-heap limit on named caches (at most 64
 /* Guards rs_heaps, the list of every heap (see heap.h for the order). */
 DEFINE_MUTEX(rs_heaps_lock);
 LIST_HEAD(rs_heaps);
+static u64 rs_heap_last_id;	/* under rs_heaps_lock; ids start at 1 */
 
 static void rs_default_limits(struct rs_heap_limits *l)
 {
@@ -64,6 +65,7 @@ struct rs_heap *rs_heap_create(void)
 	rs_default_limits(&h->limits);
 	rs_gc_heap_init(h);
 	mutex_lock(&rs_heaps_lock);
+	h->id = ++rs_heap_last_id;
 	list_add_tail(&h->node, &rs_heaps);
 	mutex_unlock(&rs_heaps_lock);
 	return h;

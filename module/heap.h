@@ -75,6 +75,8 @@ struct rs_heap_limits {
  * @kref: one for the open file, one for each user (collector pass).
  * @node: on rs_heaps, under rs_heaps_lock.
  * @owner: tgid that opened it.
+ * @id: names the heap in debugfs (`heaps`, `gc`): unique for the module's
+ *	life, unlike @owner (one process may open many heaps).
  * @may_raise_limits: the credentials the file was opened with
  *	(file->f_cred, fixed for its life) hold CAP_SYS_RESOURCE: SET_LIMITS
  *	may go above the defaults, whoever calls it.
@@ -97,6 +99,7 @@ struct rs_heap {
 	struct kref kref;
 	struct list_head node;
 	pid_t owner;
+	u64 id;
 	bool closed;
 	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
 
