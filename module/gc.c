@@ -1042,9 +1042,15 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		.kthread = !!(current->flags & PF_KTHREAD),
 	};
 	u64 t0 = ktime_get_ns(), bytes;
+	struct mem_cgroup *charged;
 	u32 want;
 	int err = 0;
 
+	/*
+	 * The queues are the heap's memory, charged to its cgroup whether
+	 * the kthread or a process in another cgroup runs the collection.
+	 */
+	charged = rs_charge_begin(h->memcg);
 	/*
 	 * The work stack has a fixed size (overflow costs a sweep of the
 	 * queue, not correctness); the queue is the candidate buffer taken
@@ -1153,6 +1159,7 @@ out_free:
 	kvfree(r.cand);
 	kvfree(r.stack);
 	kvfree(r.q);
+	rs_charge_end(charged);
 	return err;
 }
 

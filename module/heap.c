@@ -57,6 +57,10 @@ struct rs_heap *rs_heap_create(void)
 
 	if (!h)
 		return NULL;
+	if (rs_memcg_open(&h->memcg, &h->mcg)) {
+		kfree(h);
+		return NULL;
+	}
 	mutex_init(&h->lock);
 	kref_init(&h->kref);
 	h->owner = task_tgid_nr(current);
@@ -98,6 +102,8 @@ static void rs_heap_release(struct kref *kref)
 	kvfree(h->handles_open);
 	kvfree(h->handles_full);
 	kvfree(h->handles_pending);
+	/* every object is freed: the cgroup's charge and pin can go */
+	rs_memcg_close(h->memcg, h->mcg);
 	mutex_destroy(&h->lock);
 	kfree(h);
 }
@@ -190,9 +196,14 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 	h->ncaches++;
 	rs_heap_unlock(h);
 
-	/* Objects start with an atomic refcount and hold pointers. */
-	c = rs_cache_create(a->name, ALIGN(a->object_size, sizeof(void *)),
-			    max_t(u32, a->align, sizeof(void *)), NULL);
+	/*
+	 * Objects start with an atomic refcount and hold pointers.  A heap of
+	 * a memory cgroup charges the cache (pages, arrays, metadata) to it.
+	 */
+	c = rs_cache_create_charged(a->name,
+				    ALIGN(a->object_size, sizeof(void *)),
+				    max_t(u32, a->align, sizeof(void *)),
+				    h->mcg ? h->memcg : NULL, 0);
 
 	rs_heap_lock(h);
 	if (!c) {

@@ -10,6 +10,10 @@
  *          transitions, limits, counters, candidate buffer)
  *         -> slab: per-CPU array local_lock -> node list_lock (spinlock)
  *
+ * rs_memcgs_lock (mutex, memcg.c: the per-cgroup class instances) is
+ * taken with no other refslab lock held (heap open and final release), and
+ * nothing is taken under it.
+ *
  * Leaf spinlocks, under which nothing else is taken: rs_gc_glock (gc.c,
  * global collector figures; may be taken under heap->lock) and
  * rs_step_lock (gc_step.c, test stepping; a stepped collection sleeps at a
@@ -31,6 +35,7 @@
 #include "object.h"
 #include "slab.h"
 #include "gc.h"
+#include "memcg.h"
 
 struct rs_cache;
 
@@ -93,6 +98,9 @@ struct rs_heap_limits {
  *	the same way, @objs_limbo_tail its last) instead of @objs_free, and
  *	are spliced back when it ends (object.c, rs_objs_release()).
  * @gc: collector state (gc.h).
+ * @memcg: the opener's memory cgroup (referenced; NULL without the memory
+ *	controller): everything the heap allocates is charged to it.
+ * @mcg: its general class instances (memcg.h); NULL in the root cgroup.
  */
 struct rs_heap {
 	struct mutex lock;		/* see the lock order above */
@@ -123,6 +131,9 @@ struct rs_heap {
 	u64 created, freed, incref, decref;
 
 	struct rs_gc_heap gc;
+
+	struct mem_cgroup *memcg;
+	struct rs_memcg *mcg;
 };
 
 extern struct mutex rs_heaps_lock;

@@ -58,9 +58,15 @@ static size_t rs_obj_bytes(u32 nslots, u32 payload)
  */
 struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o)
 {
+	size_t bytes;
+
 	if (o->cls)
 		return h->caches[o->cls - 1].cache;
-	return rs_size_class(rs_obj_bytes(o->nslots, o->payload_size));
+	bytes = rs_obj_bytes(o->nslots, o->payload_size);
+	/* a heap of a memory cgroup: that cgroup's instance of the class */
+	if (h->mcg)
+		return rs_memcg_class(h->mcg, bytes);
+	return rs_size_class(bytes);
 }
 
 /* Slab bytes @o occupies: what the heap's byte count and limit see. */
@@ -544,6 +550,11 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		cache = rs_size_class(bytes);
 		if (!cache)
 			return -EINVAL;
+		if (h->mcg) {
+			cache = rs_memcg_class_get(h->mcg, bytes);
+			if (!cache)
+				return -ENOMEM;
+		}
 	}
 
 	o = rs_cache_alloc(cache, RS_GFP_USER);

@@ -108,6 +108,18 @@
  * knob debugfs refslab/test_use_after_free (slab_kasan.c, KASAN only)
  * reads an object after its free to prove the report comes.
  *
+ * Charging.  A cache made with rs_cache_create_charged() belongs to one
+ * memory cgroup (memcg.c: per-cgroup instances of the general classes and
+ * the named caches of a cgroup's heaps): its slab pages and CPU arrays are
+ * allocated with __GFP_ACCOUNT under set_active_memcg() of that cgroup, and
+ * its metadata when it is made, so they are charged there whichever task
+ * allocates or frees (a remote free's array, the collector's frees).  Any
+ * other cache charges nobody: its pages may hold objects of many cgroups.
+ * Per-cgroup instances get no debugfs directory (slabinfo shows them as
+ * rs-<size>@<cgroup inode>), and at most RS_DEBUGFS_CACHES_MAX caches get
+ * one at all, so that heaps making named caches cannot add debugfs inodes
+ * without bound.
+ *
  * Locking (see heap.h for the whole order):
  *   rs_caches_mutex (cache list, debugfs names)
  *     -> cache->shrink_mutex (one drain of a cache at a time)
@@ -137,6 +149,8 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/kmemleak.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include "slab.h"
 #include "compat.h"
 #include "slab_kasan.h"
@@ -292,6 +306,9 @@ struct rs_cache {
 	struct rs_fault fail_alloc;
 	struct rs_fault fail_page;
 
+	struct mem_cgroup *memcg;	/* charged to (memcg.c); NULL: nobody */
+	bool no_debugfs;
+
 	struct rs_cpu __percpu *cpu;
 	struct rs_node **node;		/* nr_node_ids entries */
 	struct mutex shrink_mutex;
@@ -309,6 +326,13 @@ static struct dentry *rs_slabinfo_file;
 static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
 static struct shrinker *rs_shrinker;
+/*
+ * Caches with a debugfs directory (about 20 inodes each), under
+ * rs_caches_mutex: any heap can make named caches, so beyond this many the
+ * rest show in slabinfo only.
+ */
+#define RS_DEBUGFS_CACHES_MAX	256
+static unsigned int rs_debugfs_caches;
 
 /*
  * General size classes: 8-byte steps to 64, then four steps per power of
@@ -323,10 +347,12 @@ static const unsigned int rs_class_sizes[] = {
 };
 
 #define RS_NR_CLASSES	ARRAY_SIZE(rs_class_sizes)
+static_assert(RS_NR_CLASSES == RS_NR_SIZE_CLASSES);
 static struct rs_cache *rs_classes[RS_NR_CLASSES];
 struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 
 static void rs_debugfs_add(struct rs_cache *c);
+static void rs_debugfs_del(struct rs_cache *c);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -338,6 +364,28 @@ static inline void rs_stat(struct rs_cpu *pc, enum rs_cache_stat_id s)
 static void rs_stat_slow(struct rs_cache *c, enum rs_cache_stat_id s)
 {
 	this_cpu_inc(c->cpu->stat[s]);
+}
+
+/*
+ * What @c allocates (slab pages, arrays) is charged to its memory cgroup,
+ * never to the caller's: the gfp it passes on gets __GFP_ACCOUNT only for
+ * a charged cache, and rs_charge() makes that cache's cgroup the one the
+ * kernel charges until rs_uncharge().
+ */
+static inline gfp_t rs_charge(struct rs_cache *c, gfp_t gfp,
+			      struct mem_cgroup **old)
+{
+	gfp &= RS_GFP_PASS;
+	if (!c->memcg)
+		return gfp;
+	*old = set_active_memcg(c->memcg);
+	return gfp | __GFP_ACCOUNT;
+}
+
+static inline void rs_uncharge(struct rs_cache *c, struct mem_cgroup *old)
+{
+	if (c->memcg)
+		set_active_memcg(old);
 }
 
 static inline struct rs_slab *rs_obj_slab(const void *obj)
@@ -606,6 +654,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 {
 	bool debug = READ_ONCE(c->debug);
 	const struct rs_layout *l = debug ? &c->dbg : &c->plain;
+	struct mem_cgroup *old;
 	struct rs_slab *s;
 	struct page *page;
 	void *obj, *prev = NULL;
@@ -614,8 +663,9 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	if (unlikely(READ_ONCE(c->fail_page.probability)) &&
 	    rs_fault_hit(&c->fail_page))
 		return NULL;
-	gfp &= RS_GFP_PASS | __GFP_ACCOUNT;
+	gfp = rs_charge(c, gfp, &old);
 	page = alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN, l->order);
+	rs_uncharge(c, old);
 	if (!page)
 		return NULL;
 	s = page_address(page);
@@ -843,10 +893,12 @@ static unsigned long rs_node_free_empty(struct rs_cache *c, struct rs_node *n,
 
 static struct rs_array *rs_array_new(struct rs_cache *c, gfp_t gfp)
 {
+	struct mem_cgroup *old;
 	struct rs_array *a;
 
-	a = kmalloc(struct_size(a, objs, c->array_cap),
-		    (gfp & RS_GFP_PASS) | __GFP_NOWARN);
+	gfp = rs_charge(c, gfp, &old);
+	a = kmalloc(struct_size(a, objs, c->array_cap), gfp | __GFP_NOWARN);
+	rs_uncharge(c, old);
 	if (a)
 		a->count = 0;
 	return a;
@@ -1403,7 +1455,8 @@ void rs_slab_test_quarantine_flush(struct rs_cache *c)
 /* -------------------------------------------------------- create/destroy */
 
 static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
-				     unsigned int align, void (*ctor)(void *))
+				     unsigned int align, void (*ctor)(void *),
+				     gfp_t gfp)
 {
 	struct rs_cache *c;
 	size_t nlen;
@@ -1420,7 +1473,7 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 		return NULL;
 	align = max_t(unsigned int, align, sizeof(void *));
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return NULL;
 	strscpy(c->name, name, sizeof(c->name));
@@ -1442,7 +1495,7 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 			      (256 * 1024) / (c->array_cap * c->plain.stride),
 			      4, 16);
 
-	c->cpu = alloc_percpu(struct rs_cpu);
+	c->cpu = alloc_percpu_gfp(struct rs_cpu, gfp);
 	if (!c->cpu)
 		goto err;
 	for_each_possible_cpu(cpu) {
@@ -1453,13 +1506,13 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 		pc->cache = c;
 		rs_quarantine_init(&pc->quar, c->plain.stride);
 	}
-	c->node = kcalloc(nr_node_ids, sizeof(*c->node), GFP_KERNEL);
+	c->node = kcalloc(nr_node_ids, sizeof(*c->node), gfp);
 	if (!c->node)
 		goto err;
 	for_each_node(nid) {
 		struct rs_node *n;
 
-		n = kzalloc_node(sizeof(*n), GFP_KERNEL, nid);
+		n = kzalloc_node(sizeof(*n), gfp, nid);
 		if (!n)
 			goto err;
 		spin_lock_init(&n->list_lock);
@@ -1525,10 +1578,32 @@ static void rs_cache_register(struct rs_cache *c)
 struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 				 unsigned int align, void (*ctor)(void *))
 {
-	struct rs_cache *c = rs_cache_new(name, size, align, ctor);
+	struct rs_cache *c = rs_cache_new(name, size, align, ctor, GFP_KERNEL);
 
 	if (c)
 		rs_cache_register(c);
+	return c;
+}
+
+struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
+					 unsigned int align,
+					 struct mem_cgroup *memcg,
+					 unsigned int flags)
+{
+	struct mem_cgroup *old;
+	struct rs_cache *c;
+
+	if (!memcg)
+		return rs_cache_create(name, size, align, NULL);
+	/* the metadata too: a cgroup that makes caches pays for them */
+	old = set_active_memcg(memcg);
+	c = rs_cache_new(name, size, align, NULL, GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old);
+	if (!c)
+		return NULL;
+	c->memcg = memcg;
+	c->no_debugfs = flags & RS_CACHE_NO_DEBUGFS;
+	rs_cache_register(c);
 	return c;
 }
 
@@ -1565,7 +1640,7 @@ int rs_cache_destroy(struct rs_cache *c)
 		return -EBUSY;
 	mutex_lock(&rs_caches_mutex);
 	list_del(&c->list);
-	debugfs_remove_recursive(c->dir);
+	rs_debugfs_del(c);
 	mutex_unlock(&rs_caches_mutex);
 	rs_cache_release(c);
 	if (rs_cache_slabs(c))
@@ -1574,12 +1649,12 @@ int rs_cache_destroy(struct rs_cache *c)
 	return 0;
 }
 
-struct rs_cache *rs_size_class_search(size_t size)
+int rs_size_class_index_search(size_t size)
 {
 	unsigned int lo = 0, hi = RS_NR_CLASSES;
 
 	if (!size || size > RS_MAX_CLASS_SIZE)
-		return NULL;
+		return -1;
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;
 
@@ -1588,7 +1663,19 @@ struct rs_cache *rs_size_class_search(size_t size)
 		else
 			hi = mid;
 	}
-	return rs_classes[lo];
+	return lo;
+}
+
+struct rs_cache *rs_size_class_search(size_t size)
+{
+	int idx = rs_size_class_index_search(size);
+
+	return idx < 0 ? NULL : rs_classes[idx];
+}
+
+unsigned int rs_size_class_bytes(unsigned int idx)
+{
+	return idx < RS_NR_CLASSES ? rs_class_sizes[idx] : 0;
 }
 
 /* ------------------------------------------------------ shrinker & reaper */
@@ -1885,8 +1972,10 @@ static void rs_debugfs_add(struct rs_cache *c)
 	struct dentry *d;
 	int i;
 
-	if (!rs_caches_dir)
+	if (!rs_caches_dir || c->no_debugfs ||
+	    rs_debugfs_caches >= RS_DEBUGFS_CACHES_MAX)
 		return;
+	rs_debugfs_caches++;
 	d = debugfs_create_dir(c->dname, rs_caches_dir);
 	c->dir = d;
 	for (i = 0; i < RS_NR_STATS + RS_NR_GAUGES; i++) {
@@ -1908,6 +1997,16 @@ static void rs_debugfs_add(struct rs_cache *c)
 	debugfs_create_file("debug", 0600, d, c, &rs_debug_fops);
 	rs_fault_debugfs(d, "fail_alloc", &c->fail_alloc);
 	rs_fault_debugfs(d, "fail_page", &c->fail_page);
+}
+
+/* rs_caches_mutex held */
+static void rs_debugfs_del(struct rs_cache *c)
+{
+	if (!c->dir)
+		return;
+	debugfs_remove_recursive(c->dir);
+	c->dir = NULL;
+	rs_debugfs_caches--;
 }
 
 /* /proc/slabinfo version 2.1, one line per cache. */
@@ -2001,6 +2100,7 @@ int rs_slab_setup(struct dentry *debugfs_root)
 
 		rs_class_lut[i].cache = c;
 		rs_class_lut[i].stride = rs_cache_object_size(c);
+		rs_class_lut[i].index = rs_size_class_index_search(i * 8);
 	}
 	rs_shrinker = rs_shrinker_create("refslab", rs_shrink_count,
 					 rs_shrink_scan);
@@ -2038,7 +2138,7 @@ void rs_slab_exit(void)
 			       c->dname, live);
 		mutex_lock(&rs_caches_mutex);
 		list_del(&c->list);
-		debugfs_remove_recursive(c->dir);
+		rs_debugfs_del(c);
 		mutex_unlock(&rs_caches_mutex);
 		rs_cache_release(c);
 		rs_cache_free_meta(c);

@@ -61,6 +61,8 @@ void rs_slab_test_classes(struct rs_test *t)
 
 	RS_EXPECT(t, !rs_size_class(0));
 	RS_EXPECT(t, !rs_size_class(RS_MAX_CLASS_SIZE + 1));
+	RS_EXPECT(t, rs_size_class_index(0) < 0);
+	RS_EXPECT(t, rs_size_class_index(RS_MAX_CLASS_SIZE + 1) < 0);
 	/* header + 1024 slots + 64 KiB payload must fit the biggest class */
 	RS_EXPECT(t, rs_size_class(16 + 1024 * 8 + 65536));
 	for (sz = 1; sz <= RS_MAX_CLASS_SIZE; sz += (sz < 512 ? 1 : 97)) {
@@ -71,6 +73,12 @@ void rs_slab_test_classes(struct rs_test *t)
 		if (!c)
 			return;
 		RS_EXPECT(t, rs_cache_object_size(c) >= sz);
+		/* the index memcg.c keeps its instances by names the same class */
+		RS_EXPECT(t, rs_size_class_bytes(rs_size_class_index(sz)) ==
+			  rs_size_class_bytes(rs_size_class_index_search(sz)));
+		RS_EXPECT(t, rs_size_class_bytes(rs_size_class_index(sz)) >= sz &&
+			  rs_size_class_bytes(rs_size_class_index(sz)) <=
+			  rs_cache_object_size(c));
 		if (c == prev)
 			continue;
 		/* smallest class that holds sz */
