@@ -263,9 +263,9 @@ DEFINE_EVENT(rs_slab_class, slab_free,
  * A cache gave back what it held: @objects free objects went from its
  * per-CPU arrays, depot and quarantine back to its slabs, and @pages of
  * its pages went to the page allocator (reported only when either is
- * non-zero).  @reclaim: the shrinker under memory pressure (which drains
- * the CPU arrays asynchronously, so they are not in its count), else a
- * drain (debugfs "shrink", a cache's destroy, the unload).
+ * non-zero).  @reclaim: the shrinker under memory pressure (which only
+ * queues the drain of the CPU arrays, so its count may leave them out),
+ * else a drain (debugfs "shrink", a cache's destroy, the unload).
  */
 TRACE_EVENT(shrink,
 	    TP_PROTO(struct rs_cache *c, unsigned long objects, unsigned long pages,
