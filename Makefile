@@ -94,6 +94,9 @@ USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
 # Bench programs run by tests/bench/run.sh from build/bench/.
 BENCH_PROGS := $(B)/bench/ioctl_bench $(B)/bench/heaps_bench
 USERSPACE += $(BENCH_PROGS)
+# gc_bench (tests/bench/gc.sh builds its own in the VM) also serves
+# tests/trace.t: its pause case makes a mutator wait on the collector.
+USERSPACE += $(B)/gc_bench
 
 PREFIX ?= /usr/local
 
@@ -190,6 +193,9 @@ $(B)/tests-asan/%: tests/user/%.c $(COMMONASAN_OBJ) $(B)/librefslab-asan.a $(HDR
 $(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/librefslab.a
+
+$(B)/gc_bench: tests/bench/gc_bench.c $(HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/refslab $(DESTDIR)$(PREFIX)/bin

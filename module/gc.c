@@ -153,6 +153,7 @@
 #include "gc.h"
 #include "verify.h"
 #include "gc_step.h"
+#include "trace.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
 #define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
@@ -240,6 +241,8 @@ struct rs_gc_run {
 	unsigned int tick;	/* objects until the next clock check */
 	u64 t_lock;
 	u64 deadline;		/* end of this hold by the clock */
+	u64 held, max_hold;	/* lock held: in all, longest hold */
+	u32 slices;		/* holds of heap->lock */
 	u64 examined, scanned, freed;
 	struct rs_obj *tear;	/* dead, slots not yet put (FREE) */
 	struct rs_freelist fl;
@@ -477,6 +480,9 @@ static void rs_gc_unlock(struct rs_gc_run *r)
 	if (d > s->max_pause_ns)
 		s->max_pause_ns = d;
 	s->pauses[b]++;
+	r->held += d;
+	r->max_hold = max(r->max_hold, d);
+	r->slices++;
 	WRITE_ONCE(h->gc.holding, false);
 	mutex_unlock(&h->lock);
 
@@ -502,6 +508,7 @@ void rs_gc_lock_wait(struct rs_heap *h)
 	d = ktime_get_ns() - t0;
 	if (d > g->stats.max_wait_ns)
 		g->stats.max_wait_ns = d;
+	trace_mutator_wait(h, d);
 }
 
 /*
@@ -908,6 +915,7 @@ static void rs_gc_start(struct rs_gc_run *r)
 	rs_objs_hold(h);
 	r->phase = RS_GC_CANDS;
 	r->cur = 0;
+	trace_gc_start(h, g->epoch, r->full, r->kthread);
 }
 
 static void rs_gc_stop_barrier(struct rs_gc_run *r)
@@ -1126,6 +1134,9 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 			break;
 		}
 		r.phase_ns[ph] += ktime_get_ns() - ts;
+		if (r.phase != ph)
+			trace_gc_phase(h, g->epoch, rs_gc_phase_name[ph],
+				       r.phase_ns[ph], r.qn, r.nblack);
 		bytes = (u64)(r.qcap + r.scap + g->cand_cap) * sizeof(u32);
 		if (r.cand)
 			bytes += (u64)r.cand_cap * sizeof(u32);
@@ -1147,6 +1158,10 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		rs_gc_step(&r);
 		rs_gc_yield(h);
 	}
+	if (trace_gc_end_enabled() && r.phase != RS_GC_START)
+		trace_gc_end(h, g->epoch, r.examined, r.scanned, r.freed,
+			     g->ndeferred, ktime_get_ns() - t0, r.held,
+			     r.max_hold, r.slices, r.phase != RS_GC_DONE);
 	if (out) {
 		out->collected = r.freed;
 		out->scanned = r.scanned;

@@ -29,6 +29,7 @@
 #include <linux/uaccess.h>
 #include "heap.h"
 #include "object.h"
+#include "trace.h"
 
 static unsigned int rs_ref_max = 0x3fffffff;
 module_param_named(ref_max, rs_ref_max, uint, 0644);
@@ -132,6 +133,8 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 {
 	struct rs_entry *e = &h->objs[o->id];
 
+	/* the collector frees only while it holds the lock (gc.c) */
+	trace_obj_free(h, o, h->gc.holding ? RS_FREED_COLLECTOR : RS_FREED_REFCOUNT);
 	rs_gc_forget(h, o);
 	o->flags |= RS_OBJ_DEAD;
 	e->obj = NULL;
@@ -270,6 +273,7 @@ void rs_obj_free_all(struct rs_heap *h)
 		if (!o)
 			continue;
 		h->objs[i].obj = NULL;
+		trace_obj_free(h, o, RS_FREED_CLOSE);
 		rs_cache_free(rs_obj_cache(h, o), o);
 		if (!(i & 1023))
 			cond_resched();
@@ -588,6 +592,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	h->created++;
 	rs_handle_reserve(h, handle, o);
 	rs_gc_created(h, o);
+	trace_obj_create(h, o, handle);
 	rs_heap_unlock(h);
 	a->handle = handle;
 	return 0;

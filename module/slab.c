@@ -154,6 +154,7 @@
 #include "slab.h"
 #include "compat.h"
 #include "slab_kasan.h"
+#include "trace.h"
 
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
@@ -706,6 +707,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	s->magic = rs_slab_magic(c, s);
 	atomic_long_add(1UL << l->order, &rs_pages_total);
 	rs_stat_slow(c, RS_ALLOC_SLAB);
+	trace_slab_alloc(c, l->order, s->nid, l->objects);
 	return s;
 }
 
@@ -719,6 +721,7 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	rs_kasan_release_slab(rs_slab_base(s), (PAGE_SIZE << order) - RS_SLAB_HDR);
 	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
+	trace_slab_free(c, order, s->nid, s->objects);
 	__free_pages(virt_to_page(s), order);
 }
 
@@ -1257,21 +1260,70 @@ static void rs_drain_all_cpus(struct rs_cache *c, bool free_arrays)
 }
 
 /*
+ * For the shrink tracepoint: what a drain of a cache starts from (free
+ * objects out of its slabs, pages), counted only when the event is on.
+ */
+struct rs_shrink_snap {
+	bool on;
+	unsigned long cached;
+	unsigned long pages;
+};
+
+/* Free objects out of the slabs: CPU arrays, barns, quarantines. */
+static unsigned long rs_cache_cached(struct rs_cache *c)
+{
+	unsigned long inuse = 0, live = rs_cache_live_objects(c);
+	int nid;
+
+	for_each_node(nid)
+		inuse += READ_ONCE(c->node[nid]->inuse);
+	return inuse > live ? inuse - live : 0;
+}
+
+static void rs_shrink_begin(struct rs_cache *c, struct rs_shrink_snap *snap)
+{
+	snap->on = trace_shrink_enabled();
+	if (snap->on) {
+		snap->cached = rs_cache_cached(c);
+		snap->pages = rs_cache_pages(c);
+	}
+}
+
+/* Reports what went back since rs_shrink_begin(), if anything did. */
+static void rs_shrink_end(struct rs_cache *c, struct rs_shrink_snap *snap,
+			  bool reclaim)
+{
+	unsigned long cached, pages;
+
+	if (!snap->on)
+		return;
+	cached = rs_cache_cached(c);
+	pages = rs_cache_pages(c);
+	cached = snap->cached > cached ? snap->cached - cached : 0;
+	pages = snap->pages > pages ? snap->pages - pages : 0;
+	if (cached || pages)
+		trace_shrink(c, cached, pages, reclaim);
+}
+
+/*
  * Give back everything cached: CPU arrays (when @all), the barns, the
  * empty slabs.  Returns pages freed.
  */
 static unsigned long rs_drain(struct rs_cache *c, bool all)
 {
 	unsigned long before = rs_cache_pages(c), after;
+	struct rs_shrink_snap snap;
 	int nid;
 
 	mutex_lock(&c->shrink_mutex);
+	rs_shrink_begin(c, &snap);
 	if (all)
 		rs_drain_all_cpus(c, true);
 	for_each_node(nid) {
 		rs_barn_drain(c, c->node[nid], false, false);
 		rs_node_free_empty(c, c->node[nid], false);
 	}
+	rs_shrink_end(c, &snap, false);
 	mutex_unlock(&c->shrink_mutex);
 	after = rs_cache_pages(c);
 	return before > after ? before - after : 0;
@@ -1706,6 +1758,7 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 static unsigned long rs_shrink_scan(struct shrinker *sh,
 				    struct shrink_control *sc)
 {
+	struct rs_shrink_snap snap;
 	struct rs_cache *c;
 	unsigned long freed = 0;
 	int cpu;
@@ -1717,6 +1770,7 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 
 		if (!mutex_trylock(&c->shrink_mutex))
 			continue;
+		rs_shrink_begin(c, &snap);
 		for_each_node(nid) {
 			struct rs_node *n = c->node[nid];
 
@@ -1737,6 +1791,7 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 			WRITE_ONCE(pc->drain_free_arrays, true);
 			queue_work_on(cpu, rs_wq, &pc->drain_work);
 		}
+		rs_shrink_end(c, &snap, true);
 		mutex_unlock(&c->shrink_mutex);
 		if (freed >= sc->nr_to_scan)
 			break;
