@@ -12,8 +12,8 @@
  * collector allocates is allocated before it takes heap->lock; object
  * memory is given back after it drops it.  The write barrier
  * (__rs_gc_touch) and the other hooks run with heap->lock held by a
- * mutator.  The kthread walks rs_heaps under rs_heaps_lock only to pick a
- * heap and take a reference on it.
+ * mutator.  The kthread and the debugfs file "gc" walk rs_heaps under
+ * rs_heaps_lock only to pick a heap and take a reference on it.
  *
  * ALGORITHM.  Trial deletion (Bacon & Rajan 2001; CPython's gc_refs) over
  * the candidates: objects whose refcount was decremented to a non-zero
@@ -1392,6 +1392,7 @@ void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
 	bool adaptive;
 	int i;
 
+	lockdep_assert_not_held(&rs_heaps_lock);
 	mutex_lock(&h->lock);
 	memcpy(phase, h->gc.phase_ns, sizeof(phase));
 	rs_gc_snapshot(h, &s);
@@ -1428,13 +1429,33 @@ static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
 		   passes, gc_slice_budget, gc_interval_ms);
 	rs_gc_show_stats(m, "  ", &s);
 
+	/*
+	 * Each heap is read under its own lock, which a busy heap holds for a
+	 * while: never with rs_heaps_lock held, which every open, final close
+	 * and the kthread need.  A reference keeps the heap, and so its place
+	 * in the list, while the global lock is dropped; the reference on the
+	 * previous heap is given back outside it (a final put takes it).
+	 */
 	mutex_lock(&rs_heaps_lock);
-	list_for_each_entry(h, &rs_heaps, node) {
+	h = list_first_entry_or_null(&rs_heaps, struct rs_heap, node);
+	if (h)
+		rs_heap_get(h);
+	mutex_unlock(&rs_heaps_lock);
+	while (h) {
+		struct rs_heap *next;
+
 		seq_printf(m, "heap %d%s:\n", h->owner,
 			   READ_ONCE(h->closed) ? " (closed)" : "");
 		rs_gc_show_heap(m, h);
+		mutex_lock(&rs_heaps_lock);
+		next = list_is_last(&h->node, &rs_heaps) ? NULL :
+		       list_next_entry(h, node);
+		if (next)
+			rs_heap_get(next);
+		mutex_unlock(&rs_heaps_lock);
+		rs_heap_put(h);
+		h = next;
 	}
-	mutex_unlock(&rs_heaps_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rs_gc_debugfs);
