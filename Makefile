@@ -79,7 +79,7 @@ USERSPACE += $(B)/refslabctl
 endif
 USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
 # Bench programs run by tests/bench/run.sh from build/bench/.
-BENCH_PROGS := $(B)/bench/ioctl_bench
+BENCH_PROGS := $(B)/bench/ioctl_bench $(B)/bench/cache_bench
 USERSPACE += $(BENCH_PROGS)
 
 PREFIX ?= /usr/local
