@@ -442,6 +442,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	struct rs_heap *h = r->h;
 	unsigned int shift = min(r->late_slices / 16, 16u);
 
+	lockdep_assert_held(&h->gc.collect_lock);	/* 3a, then 3b */
 	mutex_lock(&h->lock);
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
@@ -535,6 +536,7 @@ static void rs_gc_step_begin(struct rs_gc_run *r)
 /* A point: heap->lock is not held; @r->phase runs next. */
 static void rs_gc_step(struct rs_gc_run *r)
 {
+	lockdep_assert_not_held(&r->h->lock);
 	if (unlikely(r->stepped))
 		r->stepped = rs_step_point(rs_gc_phase_name[r->phase]);
 }
@@ -1050,6 +1052,7 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 	 * queue, not correctness); the queue is the candidate buffer taken
 	 * over at the start, or allocated for a full scan.
 	 */
+	lockdep_assert_held(&g->collect_lock);
 	rs_freelist_init(&r.fl);
 	rs_gc_step_begin(&r);
 	mutex_lock(&h->lock);

@@ -111,11 +111,16 @@
  * knob debugfs refslab/test_use_after_free (slab_kasan.c, KASAN only)
  * reads an object after its free to prove the report comes.
  *
- * Locking (see heap.h for the whole order):
- *   rs_caches_mutex (cache list, debugfs names)
- *     -> cache->shrink_mutex (one drain of a cache at a time)
- *       -> per-CPU local_lock -> node barn_lock | node list_lock
- * barn_lock and list_lock are never held together.
+ * Locking (rules 4-8 of heap.h's order, which has them all):
+ *   cpus_read_lock (drains)
+ *     -> rs_caches_mutex (cache list)
+ *       -> cache->shrink_mutex (one drain of a cache at a time)
+ *         -> per-CPU local_lock -> node barn_lock | node list_lock
+ * barn_lock and list_lock are never held together.  The CPU hotplug
+ * callback runs under the hotplug lock held for writing and takes
+ * rs_caches_mutex.  Create and destroy hold rs_caches_mutex only for
+ * list_add/list_del: a cache's debugfs name needs no search (its id), and
+ * its debugfs files go and its work is flushed with no lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -722,6 +727,7 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
 	unsigned int got = 0;
 	int cpu = smp_processor_id();
 
+	lockdep_assert_not_held(&n->barn_lock);
 	spin_lock(&n->list_lock);
 	while (got < want && !list_empty(&n->partial)) {
 		struct rs_slab *s = list_first_entry(&n->partial,
@@ -780,6 +786,7 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 
 		n = s->magic == rs_slab_magic(c, s) ? c->node[s->nid] :
 						       c->node[numa_mem_id()];
+		lockdep_assert_not_held(&n->barn_lock);
 		spin_lock(&n->list_lock);
 		for (; i < nr; i++) {
 			void *obj = objs[i];
@@ -871,6 +878,7 @@ static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
 	struct rs_array *a = NULL;
 	struct list_head *h = full ? &n->barn_full : &n->barn_empty;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (!list_empty(h)) {
@@ -891,6 +899,7 @@ static bool rs_barn_put(struct rs_cache *c, struct rs_node *n,
 {
 	bool ok = false;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (full && n->nr_barn_full < c->barn_max) {
@@ -926,6 +935,8 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 	LIST_HEAD(full);
 	LIST_HEAD(empty);
 
+	lockdep_assert_not_held(raw_cpu_ptr(&c->cpu->lock));
+	lockdep_assert_not_held(&n->list_lock);
 	if (trylock) {
 		if (!spin_trylock(&n->barn_lock))
 			return 0;
@@ -975,6 +986,7 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 	struct rs_slab *s;
 	void *obj;
 
+	lockdep_assert_held(this_cpu_ptr(&c->cpu->lock));
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
 		a = pc->main;
@@ -1075,6 +1087,7 @@ static void rs_free_slow(struct rs_cache *c, struct rs_cpu *pc, void *obj)
 	struct rs_node *n = c->node[numa_mem_id()];
 	struct rs_array *a = pc->main;
 
+	lockdep_assert_held(&pc->lock);
 	rs_stat(pc, RS_FREE_SLOWPATH);
 	if (a && pc->spare && pc->spare->count < c->array_cap) {
 		pc->main = pc->spare;
@@ -1239,6 +1252,7 @@ static unsigned long rs_drain(struct rs_cache *c)
 	unsigned long before = rs_cache_pages(c), after;
 	int nid;
 
+	lockdep_assert_not_held(&c->shrink_mutex);
 	mutex_lock(&c->shrink_mutex);
 	rs_drain_all_cpus(c, true);
 	for_each_node(nid) {
@@ -1611,6 +1625,7 @@ int rs_cache_destroy(struct rs_cache *c)
 		return 0;
 	might_sleep();
 	lockdep_assert_not_held(&rs_caches_mutex);
+	lockdep_assert_not_held(&c->shrink_mutex);
 	live = rs_cache_live_objects(c);
 	if (live)
 		return -EBUSY;

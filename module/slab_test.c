@@ -142,6 +142,32 @@ out:
 	RS_EXPECT(t, rs_cache_destroy(c2) == 0);
 }
 
+/* Allocate @n objects of @c: each must sit at a multiple of @align. */
+static void rs_align_check(struct rs_test *t, struct rs_cache *c,
+			   unsigned int size, unsigned int align, bool debug,
+			   void **objs, unsigned int n)
+{
+	unsigned int k;
+
+	rs_cache_set_debug(c, debug);
+	for (k = 0; k < n; k++) {
+		unsigned long off;
+
+		objs[k] = rs_cache_alloc(c, GFP_KERNEL);
+		RS_EXPECT(t, objs[k]);
+		if (!objs[k])
+			break;
+		off = (unsigned long)objs[k] & (align - 1);
+		if (off)
+			pr_err("selftest align: size %u align %u debug %d: object at %lu mod align\n",
+			       size, align, debug, off);
+		RS_EXPECT(t, !off);
+		memset(objs[k], 0x3c, size);
+	}
+	while (k--)
+		rs_cache_free(c, objs[k]);
+}
+
 /*
  * Every power-of-two alignment up to PAGE_SIZE is honoured, in the plain
  * and the debug layout, in every slab (objects start past the descriptor
@@ -150,7 +176,7 @@ out:
 void rs_slab_test_align(struct rs_test *t)
 {
 	static const unsigned int sizes[] = { 24, 100, 200, 1000, 3000 };
-	unsigned int align, i, k, n = 64;
+	unsigned int align, i, n = 64;
 	void **objs;
 
 	objs = kmalloc_array(n, sizeof(void *), GFP_KERNEL);
@@ -160,32 +186,15 @@ void rs_slab_test_align(struct rs_test *t)
 	for (align = 8; align <= PAGE_SIZE; align *= 2) {
 		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 			struct rs_cache *c;
-			int pass;
 
 			c = rs_cache_create("rs-t-align", sizes[i], align, NULL);
 			RS_EXPECT(t, c);
 			if (!c)
 				continue;
 			RS_EXPECT(t, rs_cache_object_size(c) % align == 0);
-			/* pass 1: slabs made after the debug switch */
-			for (pass = 0; pass < 2; pass++) {
-				rs_cache_set_debug(c, pass);
-				for (k = 0; k < n; k++) {
-					objs[k] = rs_cache_alloc(c, GFP_KERNEL);
-					RS_EXPECT(t, objs[k]);
-					if (!objs[k])
-						break;
-					if (!IS_ALIGNED((unsigned long)objs[k], align)) {
-						pr_err("selftest align: size %u align %u debug %d: object at %lu mod align\n",
-						       sizes[i], align, pass,
-						       (unsigned long)objs[k] & (align - 1));
-						RS_EXPECT(t, IS_ALIGNED((unsigned long)objs[k], align));
-					}
-					memset(objs[k], 0x3c, sizes[i]);
-				}
-				while (k--)
-					rs_cache_free(c, objs[k]);
-			}
+			rs_align_check(t, c, sizes[i], align, false, objs, n);
+			/* slabs made after the debug switch */
+			rs_align_check(t, c, sizes[i], align, true, objs, n);
 			rs_cache_set_debug(c, false);
 			rs_expect_clean(t, c);
 			RS_EXPECT(t, rs_cache_destroy(c) == 0);
