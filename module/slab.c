@@ -1218,7 +1218,7 @@ static void rs_drain_work_fn(struct work_struct *w)
 
 /*
  * Drain every CPU's arrays and wait for it.  The caller holds
- * cpus_read_lock() (rule 1 of heap.h's order): a CPU online here stays
+ * cpus_read_lock() (rule 4 of heap.h's order): a CPU online here stays
  * online until its work has run on it, and an offline CPU, drained in
  * place, cannot come back meanwhile.  Every possible CPU's work is
  * flushed: work the shrinker queued on a CPU that went offline since runs
@@ -1252,7 +1252,6 @@ static unsigned long rs_drain(struct rs_cache *c)
 	unsigned long before = rs_cache_pages(c), after;
 	int nid;
 
-	lockdep_assert_not_held(&c->shrink_mutex);
 	mutex_lock(&c->shrink_mutex);
 	rs_drain_all_cpus(c, true);
 	for_each_node(nid) {
@@ -1615,7 +1614,8 @@ static void rs_cache_unregister(struct rs_cache *c)
 
 /*
  * Sleeps: flushes work and frees pages.  Under rs_caches_mutex only the
- * list_del (O(1)); the caller holds none of heap.h's locks above rule 5.
+ * list_del (O(1)); the caller holds no heap lock and none of rules 4-8 of
+ * heap.h's order.
  */
 int rs_cache_destroy(struct rs_cache *c)
 {
