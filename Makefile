@@ -92,7 +92,7 @@ USERSPACE += $(B)/refslabctl
 endif
 USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
 # Bench programs run by tests/bench/run.sh from build/bench/.
-BENCH_PROGS := $(B)/bench/ioctl_bench $(B)/bench/heaps_bench
+BENCH_PROGS := $(B)/bench/ioctl_bench $(B)/bench/heaps_bench $(B)/bench/cache_bench
 USERSPACE += $(BENCH_PROGS)
 # gc_bench (tests/bench/gc.sh builds its own in the VM) also serves
 # tests/trace.t: its pause case makes a mutator wait on the collector.

@@ -12,8 +12,8 @@
  * collector allocates is allocated before it takes heap->lock; object
  * memory is given back after it drops it.  The write barrier
  * (__rs_gc_touch) and the other hooks run with heap->lock held by a
- * mutator.  The kthread walks rs_heaps under rs_heaps_lock only to pick a
- * heap and take a reference on it.
+ * mutator.  The kthread and the debugfs file "gc" walk rs_heaps under
+ * rs_heaps_lock only to pick a heap and take a reference on it.
  *
  * ALGORITHM.  Trial deletion (Bacon & Rajan 2001; CPython's gc_refs) over
  * the candidates: objects whose refcount was decremented to a non-zero
@@ -445,6 +445,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	struct rs_heap *h = r->h;
 	unsigned int shift = min(r->late_slices / 16, 16u);
 
+	lockdep_assert_held(&h->gc.collect_lock);	/* 3a, then 3b */
 	mutex_lock(&h->lock);
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
@@ -542,6 +543,7 @@ static void rs_gc_step_begin(struct rs_gc_run *r)
 /* A point: heap->lock is not held; @r->phase runs next. */
 static void rs_gc_step(struct rs_gc_run *r)
 {
+	lockdep_assert_not_held(&r->h->lock);
 	if (unlikely(r->stepped))
 		r->stepped = rs_step_point(rs_gc_phase_name[r->phase]);
 }
@@ -1064,6 +1066,7 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 	 * queue, not correctness); the queue is the candidate buffer taken
 	 * over at the start, or allocated for a full scan.
 	 */
+	lockdep_assert_held(&g->collect_lock);
 	rs_freelist_init(&r.fl);
 	rs_gc_step_begin(&r);
 	mutex_lock(&h->lock);
@@ -1414,6 +1417,7 @@ void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
 	bool adaptive;
 	int i;
 
+	lockdep_assert_not_held(&rs_heaps_lock);
 	mutex_lock(&h->lock);
 	memcpy(phase, h->gc.phase_ns, sizeof(phase));
 	rs_gc_snapshot(h, &s);
@@ -1450,13 +1454,33 @@ static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
 		   passes, gc_slice_budget, gc_interval_ms);
 	rs_gc_show_stats(m, "  ", &s);
 
+	/*
+	 * Each heap is read under its own lock, which a busy heap holds for a
+	 * while: never with rs_heaps_lock held, which every open, final close
+	 * and the kthread need.  A reference keeps the heap, and so its place
+	 * in the list, while the global lock is dropped; the reference on the
+	 * previous heap is given back outside it (a final put takes it).
+	 */
 	mutex_lock(&rs_heaps_lock);
-	list_for_each_entry(h, &rs_heaps, node) {
+	h = list_first_entry_or_null(&rs_heaps, struct rs_heap, node);
+	if (h)
+		rs_heap_get(h);
+	mutex_unlock(&rs_heaps_lock);
+	while (h) {
+		struct rs_heap *next;
+
 		seq_printf(m, "heap %d id %llu%s:\n", h->owner, h->id,
 			   READ_ONCE(h->closed) ? " (closed)" : "");
 		rs_gc_show_heap(m, h);
+		mutex_lock(&rs_heaps_lock);
+		next = list_is_last(&h->node, &rs_heaps) ? NULL :
+		       list_next_entry(h, node);
+		if (next)
+			rs_heap_get(next);
+		mutex_unlock(&rs_heaps_lock);
+		rs_heap_put(h);
+		h = next;
 	}
-	mutex_unlock(&rs_heaps_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rs_gc_debugfs);

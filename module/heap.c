@@ -80,6 +80,19 @@ void rs_heap_get(struct rs_heap *h)
 	kref_get(&h->kref);
 }
 
+/*
+ * A named cache taken out of the heap's table (under heap->lock, with no
+ * object pinning it: nobody can allocate from it or name it any more) is
+ * destroyed after the lock is dropped: destroy takes rs_caches_mutex,
+ * removes debugfs files and flushes work on every CPU (heap.h, rule 5).
+ */
+static void rs_heap_cache_put_away(struct rs_heap *h, struct rs_cache *c)
+{
+	lockdep_assert_not_held(&h->lock);
+	/* No object pinned it (caches[].objects), so none is live. */
+	WARN_ON_ONCE(rs_cache_destroy(c));
+}
+
 /* Called by kref_put_mutex() with rs_heaps_lock held; drops it. */
 static void rs_heap_release(struct kref *kref)
 {
@@ -94,7 +107,7 @@ static void rs_heap_release(struct kref *kref)
 	rs_obj_free_all(h);
 	for (i = 0; i < RS_MAX_NAMED_CACHES; i++) {
 		if (h->caches[i].cache)
-			WARN_ON_ONCE(rs_cache_destroy(h->caches[i].cache));
+			rs_heap_cache_put_away(h, h->caches[i].cache);
 	}
 	rs_gc_heap_destroy(h);
 	kvfree(h->objs);
@@ -224,6 +237,7 @@ unlock:
 int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 {
 	struct rs_named_cache *nc;
+	struct rs_cache *c;
 	int err;
 
 	if (a->flags)
@@ -238,11 +252,12 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 	err = -EBUSY;
 	if (nc->objects)
 		goto unlock;
-	err = rs_cache_destroy(nc->cache);
-	if (err)
-		goto unlock;
+	c = nc->cache;
 	memset(nc, 0, sizeof(*nc));
 	h->ncaches--;
+	rs_heap_unlock(h);
+	rs_heap_cache_put_away(h, c);
+	return 0;
 unlock:
 	rs_heap_unlock(h);
 	return err;
@@ -251,6 +266,7 @@ unlock:
 void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
 {
 	struct rs_named_cache *nc;
+	struct rs_cache *c = NULL;
 
 	if (WARN_ON_ONCE(cache_id == REFSLAB_GENERAL_CACHE ||
 			 cache_id > RS_MAX_NAMED_CACHES))
@@ -263,12 +279,15 @@ void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
 	}
 	if (delivered) {
 		nc->pending = false;
-	} else if (!WARN_ON_ONCE(rs_cache_destroy(nc->cache))) {
+	} else {
 		/* Nobody could name it, so it holds no object. */
+		c = nc->cache;
 		memset(nc, 0, sizeof(*nc));
 		h->ncaches--;
 	}
 	rs_heap_unlock(h);
+	if (c)
+		rs_heap_cache_put_away(h, c);
 }
 
 /* Fill up to @room entries of @out; returns how many caches exist. */

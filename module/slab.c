@@ -5,7 +5,10 @@
  *
  * Layout.  A slab is 2^order pages taken with alloc_pages(__GFP_COMP); its
  * first RS_SLAB_HDR bytes hold the descriptor (struct rs_slab), the objects
- * follow at a fixed stride.  Any object pointer finds its slab through
+ * follow at a fixed stride, from the first multiple of the cache's
+ * alignment past the descriptor (rs_obj_start()): the slab is page aligned
+ * and the stride a multiple of the alignment, so every object is aligned
+ * as asked, up to PAGE_SIZE.  Any object pointer finds its slab through
  * virt_to_head_page() + page_address().  A free object inside a slab links
  * to the next one through a pointer stored XOR the cache secret and the
  * address it is stored at (always on).  Debug slabs (slab_debug=1 or the
@@ -116,15 +119,20 @@
  * allocates or frees (a remote free's array, the collector's frees).  Any
  * other cache charges nobody: its pages may hold objects of many cgroups.
  * Per-cgroup instances get no debugfs directory (slabinfo shows them as
- * rs-<size>@<cgroup inode>), and at most RS_DEBUGFS_CACHES_MAX caches get
- * one at all, so that heaps making named caches cannot add debugfs inodes
+ * rs-<size>@<cgroup inode>@<id>), and at most RS_DEBUGFS_CACHES_MAX caches
+ * get one at all, so that heaps making named caches cannot add debugfs inodes
  * without bound.
  *
- * Locking (see heap.h for the whole order):
- *   rs_caches_mutex (cache list, debugfs names)
- *     -> cache->shrink_mutex (one drain of a cache at a time)
- *       -> per-CPU local_lock -> node barn_lock | node list_lock
- * barn_lock and list_lock are never held together.
+ * Locking (rules 4-8 of heap.h's order, which has them all):
+ *   cpus_read_lock (drains)
+ *     -> rs_caches_mutex (cache list)
+ *       -> cache->shrink_mutex (one drain of a cache at a time)
+ *         -> per-CPU local_lock -> node barn_lock | node list_lock
+ * barn_lock and list_lock are never held together.  The CPU hotplug
+ * callback runs under the hotplug lock held for writing and takes
+ * rs_caches_mutex.  Create and destroy hold rs_caches_mutex only for
+ * list_add/list_del: a cache's debugfs name needs no search (its id), and
+ * its debugfs files go and its work is flushed with no lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -143,6 +151,7 @@
 #include <linux/shrinker.h>
 #include <linux/workqueue.h>
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/nodemask.h>
 #include <linux/topology.h>
 #include <linux/ratelimit.h>
@@ -290,7 +299,8 @@ struct rs_stat_file {
 
 struct rs_cache {
 	char name[RS_CACHE_NAME_MAX];	/* as asked */
-	char dname[RS_CACHE_NAME_MAX + 8];	/* unique debugfs/slabinfo name */
+	char dname[RS_CACHE_NAME_MAX + 24];	/* unique debugfs/slabinfo name */
+	unsigned long id;		/* unique since load: in dname */
 	unsigned int size;
 	unsigned int align;
 	void (*ctor)(void *obj);
@@ -320,6 +330,8 @@ struct rs_cache {
 
 static LIST_HEAD(rs_caches);
 static DEFINE_MUTEX(rs_caches_mutex);
+static atomic_long_t rs_cache_ids = ATOMIC_LONG_INIT(0);
+static int rs_cpuhp_state;		/* dynamic CPU hotplug state, or 0 */
 static atomic_long_t rs_pages_total = ATOMIC_LONG_INIT(0);
 static struct dentry *rs_slab_root;
 static struct dentry *rs_caches_dir;
@@ -328,12 +340,11 @@ static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
 static struct shrinker *rs_shrinker;
 /*
- * Caches with a debugfs directory (about 20 inodes each), under
- * rs_caches_mutex: any heap can make named caches, so beyond this many the
- * rest show in slabinfo only.
+ * Caches with a debugfs directory (about 20 inodes each): any heap can
+ * make named caches, so beyond this many the rest show in slabinfo only.
  */
 #define RS_DEBUGFS_CACHES_MAX	256
-static unsigned int rs_debugfs_caches;
+static atomic_t rs_debugfs_caches;
 
 /*
  * General size classes: 8-byte steps to 64, then four steps per power of
@@ -400,9 +411,15 @@ static inline unsigned long rs_slab_magic(struct rs_cache *c,
 	return RS_SLAB_MAGIC ^ c->secret ^ (unsigned long)s;
 }
 
+/* Offset of the first object: past the descriptor, at the alignment. */
+static inline unsigned int rs_obj_start(unsigned int align)
+{
+	return max_t(unsigned int, RS_SLAB_HDR, align);
+}
+
 static inline void *rs_slab_base(struct rs_slab *s)
 {
-	return (char *)s + RS_SLAB_HDR;
+	return (char *)s + rs_obj_start(s->cache->align);
 }
 
 static inline void **rs_fp_addr(struct rs_cache *c, struct rs_slab *s,
@@ -462,7 +479,7 @@ static bool rs_fault_hit(struct rs_fault *f)
 
 /* ----------------------------------------------------------------- layout */
 
-static void rs_pick_order(struct rs_layout *l)
+static void rs_pick_order(struct rs_layout *l, unsigned int start)
 {
 	unsigned int order, best = 0, best_waste = UINT_MAX, best_n = 0;
 
@@ -470,9 +487,9 @@ static void rs_pick_order(struct rs_layout *l)
 		unsigned int bytes = PAGE_SIZE << order;
 		unsigned int n, waste;
 
-		if (bytes < RS_SLAB_HDR + l->stride)
+		if (bytes < start + l->stride)
 			continue;
-		n = (bytes - RS_SLAB_HDR) / l->stride;
+		n = (bytes - start) / l->stride;
 		waste = bytes - n * l->stride;
 		if (waste * 8 <= bytes) {
 			l->order = order;
@@ -505,14 +522,14 @@ static int rs_layout_init(struct rs_cache *c)
 					      sizeof(void *)), a);
 	}
 	c->plain.obj_off = 0;
-	rs_pick_order(&c->plain);
+	rs_pick_order(&c->plain, rs_obj_start(a));
 
 	/* Debug: [left rz][object][right rz][state][free pointer] */
 	c->dbg.obj_off = ALIGN(RS_RZ, a);
 	c->dbg.fp_off = ALIGN(c->size, 8) + RS_RZ + sizeof(unsigned long);
 	c->dbg.stride = ALIGN(c->dbg.obj_off + c->dbg.fp_off + sizeof(void *),
 			      a);
-	rs_pick_order(&c->dbg);
+	rs_pick_order(&c->dbg, rs_obj_start(a));
 	if (!c->plain.objects || !c->dbg.objects)
 		return -EINVAL;
 	return 0;
@@ -697,7 +714,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	}
 	s->freelist = prev;
 	/* KASAN: all red zone but the descriptor, then each object freed */
-	rs_kasan_poison_slab(rs_slab_base(s),
+	rs_kasan_poison_slab((char *)s + RS_SLAB_HDR,
 			     (PAGE_SIZE << l->order) - RS_SLAB_HDR);
 	for (i = 0, obj = prev; i < l->objects; i++) {
 		rs_kasan_poison_object(obj, c->size);
@@ -718,7 +735,8 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	if (s->debug)
 		atomic_dec(&c->debug_slabs);
 	s->magic = 0;
-	rs_kasan_release_slab(rs_slab_base(s), (PAGE_SIZE << order) - RS_SLAB_HDR);
+	rs_kasan_release_slab((char *)s + RS_SLAB_HDR,
+			      (PAGE_SIZE << order) - RS_SLAB_HDR);
 	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
 	trace_slab_free(c, order, s->nid, s->objects);
@@ -761,6 +779,7 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
 	unsigned int got = 0;
 	int cpu = smp_processor_id();
 
+	lockdep_assert_not_held(&n->barn_lock);
 	spin_lock(&n->list_lock);
 	while (got < want && !list_empty(&n->partial)) {
 		struct rs_slab *s = list_first_entry(&n->partial,
@@ -819,6 +838,7 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 
 		n = s->magic == rs_slab_magic(c, s) ? c->node[s->nid] :
 						       c->node[numa_mem_id()];
+		lockdep_assert_not_held(&n->barn_lock);
 		spin_lock(&n->list_lock);
 		for (; i < nr; i++) {
 			void *obj = objs[i];
@@ -912,6 +932,7 @@ static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
 	struct rs_array *a = NULL;
 	struct list_head *h = full ? &n->barn_full : &n->barn_empty;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (!list_empty(h)) {
@@ -932,6 +953,7 @@ static bool rs_barn_put(struct rs_cache *c, struct rs_node *n,
 {
 	bool ok = false;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (full && n->nr_barn_full < c->barn_max) {
@@ -967,6 +989,8 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 	LIST_HEAD(full);
 	LIST_HEAD(empty);
 
+	lockdep_assert_not_held(raw_cpu_ptr(&c->cpu->lock));
+	lockdep_assert_not_held(&n->list_lock);
 	if (trylock) {
 		if (!spin_trylock(&n->barn_lock))
 			return 0;
@@ -1016,6 +1040,7 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 	struct rs_slab *s;
 	void *obj;
 
+	lockdep_assert_held(this_cpu_ptr(&c->cpu->lock));
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
 		a = pc->main;
@@ -1116,6 +1141,7 @@ static void rs_free_slow(struct rs_cache *c, struct rs_cpu *pc, void *obj)
 	struct rs_node *n = c->node[numa_mem_id()];
 	struct rs_array *a = pc->main;
 
+	lockdep_assert_held(&pc->lock);
 	rs_stat(pc, RS_FREE_SLOWPATH);
 	if (a && pc->spare && pc->spare->count < c->array_cap) {
 		pc->main = pc->spare;
@@ -1200,7 +1226,13 @@ static void rs_quarantine_drain(struct rs_cache *c, struct rs_cpu *pc)
 		rs_flush_objs(c, batch, n);
 }
 
-/* Empty this CPU's quarantine and arrays into the slabs (runs on that CPU). */
+/*
+ * Empty a CPU's quarantine and arrays into the slabs.  Runs on that CPU
+ * under its local lock, or from any CPU when nothing else can touch @pc:
+ * its CPU is offline and the hotplug lock is held (rs_slab_cpu_dead,
+ * rs_drain_all_cpus), or nobody can reach the cache any more
+ * (rs_cache_release).
+ */
 static void rs_drain_cpu_arrays(struct rs_cache *c, struct rs_cpu *pc,
 				bool free_arrays)
 {
@@ -1238,12 +1270,19 @@ static void rs_drain_work_fn(struct work_struct *w)
 	local_unlock(&c->cpu->lock);
 }
 
-/* Drain every CPU's arrays; waits for it.  Process context. */
+/*
+ * Drain every CPU's arrays and wait for it.  The caller holds
+ * cpus_read_lock() (rule 4 of heap.h's order): a CPU online here stays
+ * online until its work has run on it, and an offline CPU, drained in
+ * place, cannot come back meanwhile.  Every possible CPU's work is
+ * flushed: work the shrinker queued on a CPU that went offline since runs
+ * on another CPU, and must not outlive the cache.
+ */
 static void rs_drain_all_cpus(struct rs_cache *c, bool free_arrays)
 {
 	int cpu;
 
-	cpus_read_lock();
+	lockdep_assert_held(&c->shrink_mutex);
 	for_each_possible_cpu(cpu) {
 		struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
@@ -1254,9 +1293,8 @@ static void rs_drain_all_cpus(struct rs_cache *c, bool free_arrays)
 			rs_drain_cpu_arrays(c, pc, free_arrays);
 		}
 	}
-	for_each_online_cpu(cpu)
+	for_each_possible_cpu(cpu)
 		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
-	cpus_read_unlock();
 }
 
 /*
@@ -1306,10 +1344,10 @@ static void rs_shrink_end(struct rs_cache *c, struct rs_shrink_snap *snap,
 }
 
 /*
- * Give back everything cached: CPU arrays (when @all), the barns, the
- * empty slabs.  Returns pages freed.
+ * Give back everything cached: CPU arrays, the barns, the empty slabs.
+ * cpus_read_lock() held.  Returns pages freed.
  */
-static unsigned long rs_drain(struct rs_cache *c, bool all)
+static unsigned long rs_drain(struct rs_cache *c)
 {
 	unsigned long before = rs_cache_pages(c), after;
 	struct rs_shrink_snap snap;
@@ -1317,8 +1355,7 @@ static unsigned long rs_drain(struct rs_cache *c, bool all)
 
 	mutex_lock(&c->shrink_mutex);
 	rs_shrink_begin(c, &snap);
-	if (all)
-		rs_drain_all_cpus(c, true);
+	rs_drain_all_cpus(c, true);
 	for_each_node(nid) {
 		rs_barn_drain(c, c->node[nid], false, false);
 		rs_node_free_empty(c, c->node[nid], false);
@@ -1331,7 +1368,12 @@ static unsigned long rs_drain(struct rs_cache *c, bool all)
 
 unsigned long rs_cache_shrink(struct rs_cache *c)
 {
-	return rs_drain(c, true);
+	unsigned long pages;
+
+	cpus_read_lock();
+	pages = rs_drain(c);
+	cpus_read_unlock();
+	return pages;
 }
 
 /* ------------------------------------------------------------- accounting */
@@ -1396,10 +1438,12 @@ unsigned long rs_slab_shrink_all(void)
 	struct rs_cache *c;
 	unsigned long pages = 0;
 
+	cpus_read_lock();
 	mutex_lock(&rs_caches_mutex);
 	list_for_each_entry(c, &rs_caches, list)
-		pages += rs_cache_shrink(c);
+		pages += rs_drain(c);
 	mutex_unlock(&rs_caches_mutex);
+	cpus_read_unlock();
 	return pages;
 }
 
@@ -1597,33 +1641,24 @@ static void rs_cache_free_meta(struct rs_cache *c)
 	kfree(c);
 }
 
-/* Unique debugfs/slabinfo name; rs_caches_mutex held. */
-static void rs_cache_pick_dname(struct rs_cache *c)
+/*
+ * The debugfs and slabinfo name, unique without a search: a general class
+ * keeps its name ("rs-64"), any other cache gets "<name>@<id>" with an id
+ * never reused while the module is loaded.  '@' is in no general class
+ * name and in no name a heap may give (heap.c), so two names never meet,
+ * however many caches share one name.
+ */
+static void rs_cache_register(struct rs_cache *c, bool general)
 {
-	struct rs_cache *o;
-	unsigned int i = 1;
-	bool taken;
-
-	strscpy(c->dname, c->name, sizeof(c->dname));
-	do {
-		taken = false;
-		list_for_each_entry(o, &rs_caches, list) {
-			if (!strcmp(o->dname, c->dname)) {
-				taken = true;
-				snprintf(c->dname, sizeof(c->dname), "%s-%u",
-					 c->name, ++i);
-				break;
-			}
-		}
-	} while (taken);
-}
-
-static void rs_cache_register(struct rs_cache *c)
-{
-	mutex_lock(&rs_caches_mutex);
-	rs_cache_pick_dname(c);
-	list_add_tail(&c->list, &rs_caches);
+	c->general = general;
+	c->id = atomic_long_inc_return(&rs_cache_ids);
+	if (general)
+		strscpy(c->dname, c->name, sizeof(c->dname));
+	else
+		snprintf(c->dname, sizeof(c->dname), "%s@%lu", c->name, c->id);
 	rs_debugfs_add(c);
+	mutex_lock(&rs_caches_mutex);
+	list_add_tail(&c->list, &rs_caches);
 	mutex_unlock(&rs_caches_mutex);
 }
 
@@ -1633,7 +1668,7 @@ struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 	struct rs_cache *c = rs_cache_new(name, size, align, ctor, GFP_KERNEL);
 
 	if (c)
-		rs_cache_register(c);
+		rs_cache_register(c, false);
 	return c;
 }
 
@@ -1655,16 +1690,28 @@ struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
 		return NULL;
 	c->memcg = memcg;
 	c->no_debugfs = flags & RS_CACHE_NO_DEBUGFS;
-	rs_cache_register(c);
+	rs_cache_register(c, false);
 	return c;
 }
 
-/* Free every page of @c, whatever state (unload path and destroy). */
+/*
+ * Free every page of @c, whatever state (unload path and destroy).  @c is
+ * off rs_caches and its debugfs files are gone, so nothing can reach it
+ * but drain work queued before: once that is flushed, on every possible
+ * CPU (it may run on another CPU than it was queued on, if that one went
+ * offline), each CPU's arrays, an offline CPU's too, are drained from
+ * here without taking anything but the node locks.
+ */
 static void rs_cache_release(struct rs_cache *c)
 {
-	int nid;
+	int cpu, nid;
 
-	rs_drain(c, true);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
+	for_each_possible_cpu(cpu)
+		rs_drain_cpu_arrays(c, per_cpu_ptr(c->cpu, cpu), true);
+	for_each_node(nid)
+		rs_barn_drain(c, c->node[nid], false, false);
 	for_each_node(nid) {
 		struct rs_node *n = c->node[nid];
 		LIST_HEAD(all);
@@ -1681,19 +1728,33 @@ static void rs_cache_release(struct rs_cache *c)
 	}
 }
 
+/* Take @c off the list, then its debugfs files (waits for their users). */
+static void rs_cache_unregister(struct rs_cache *c)
+{
+	mutex_lock(&rs_caches_mutex);
+	list_del(&c->list);
+	mutex_unlock(&rs_caches_mutex);
+	rs_debugfs_del(c);
+}
+
+/*
+ * Sleeps: flushes work and frees pages.  Under rs_caches_mutex only the
+ * list_del (O(1)); the caller holds no heap lock and none of rules 4-8 of
+ * heap.h's order.
+ */
 int rs_cache_destroy(struct rs_cache *c)
 {
 	unsigned long live;
 
 	if (!c)
 		return 0;
+	might_sleep();
+	lockdep_assert_not_held(&rs_caches_mutex);
+	lockdep_assert_not_held(&c->shrink_mutex);
 	live = rs_cache_live_objects(c);
 	if (live)
 		return -EBUSY;
-	mutex_lock(&rs_caches_mutex);
-	list_del(&c->list);
-	rs_debugfs_del(c);
-	mutex_unlock(&rs_caches_mutex);
+	rs_cache_unregister(c);
 	rs_cache_release(c);
 	if (rs_cache_slabs(c))
 		pr_err("cache %s: slabs left at destroy\n", c->dname);
@@ -1781,6 +1842,12 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 		/*
 		 * CPU arrays and quarantines: ask each CPU that has some,
 		 * asynchronously, to give them back (a racy peek is enough).
+		 * Not under cpus_read_lock() (reclaim must not wait for a
+		 * hotplug that may be allocating): work queued on a CPU
+		 * going offline runs on another one, which drains its own
+		 * arrays instead, harmlessly; the offline CPU's are drained
+		 * by rs_slab_cpu_dead(), and destroy flushes the work on
+		 * every possible CPU before the cache goes.
 		 */
 		for_each_online_cpu(cpu) {
 			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
@@ -1798,6 +1865,24 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 	}
 	mutex_unlock(&rs_caches_mutex);
 	return freed ? freed : SHRINK_STOP;
+}
+
+/*
+ * CPU hotplug: @cpu is dead (nothing runs on it until it comes back), and
+ * this runs on another CPU with the hotplug lock held for writing, so no
+ * rs_drain_all_cpus() runs either.  Its arrays and quarantines go back to
+ * the slabs now: an offline CPU holds no free object of any cache, and
+ * its counters stay where they are (every sum is over possible CPUs).
+ */
+static int rs_slab_cpu_dead(unsigned int cpu)
+{
+	struct rs_cache *c;
+
+	mutex_lock(&rs_caches_mutex);
+	list_for_each_entry(c, &rs_caches, list)
+		rs_drain_cpu_arrays(c, per_cpu_ptr(c->cpu, cpu), true);
+	mutex_unlock(&rs_caches_mutex);
+	return 0;
 }
 
 /* Test hook: one shrinker pass as memory pressure would run it. */
@@ -1856,11 +1941,12 @@ static int rs_stat_show(struct seq_file *m, void *v)
 	unsigned long sum = 0;
 	int cpu, nid;
 
+	/* over possible CPUs: an offline CPU's counts still count */
 	if (f->idx < RS_NR_STATS) {
-		for_each_online_cpu(cpu)
+		for_each_possible_cpu(cpu)
 			sum += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 		seq_printf(m, "%lu", sum);
-		for_each_online_cpu(cpu) {
+		for_each_possible_cpu(cpu) {
 			unsigned long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 
 			if (x)
@@ -1871,7 +1957,7 @@ static int rs_stat_show(struct seq_file *m, void *v)
 	}
 	if (f->idx == RS_NR_STATS + RS_G_OBJECTS) {
 		seq_printf(m, "%lu", rs_cache_live_objects(c));
-		for_each_online_cpu(cpu) {
+		for_each_possible_cpu(cpu) {
 			long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->live);
 
 			if (x)
@@ -2021,16 +2107,19 @@ static void rs_fault_debugfs(struct dentry *dir, const char *name,
 	debugfs_create_atomic_t("times", 0600, d, &f->times);
 }
 
-/* rs_caches_mutex held */
+/* No lock: the name is the cache's own, and nobody can see it yet. */
 static void rs_debugfs_add(struct rs_cache *c)
 {
 	struct dentry *d;
 	int i;
 
-	if (!rs_caches_dir || c->no_debugfs ||
-	    rs_debugfs_caches >= RS_DEBUGFS_CACHES_MAX)
+	if (!rs_caches_dir || c->no_debugfs)
 		return;
-	rs_debugfs_caches++;
+	/* made and removed with no lock held: count without one */
+	if (atomic_inc_return(&rs_debugfs_caches) > RS_DEBUGFS_CACHES_MAX) {
+		atomic_dec(&rs_debugfs_caches);
+		return;
+	}
 	d = debugfs_create_dir(c->dname, rs_caches_dir);
 	c->dir = d;
 	for (i = 0; i < RS_NR_STATS + RS_NR_GAUGES; i++) {
@@ -2061,7 +2150,7 @@ static void rs_debugfs_del(struct rs_cache *c)
 		return;
 	debugfs_remove_recursive(c->dir);
 	c->dir = NULL;
-	rs_debugfs_caches--;
+	atomic_dec(&rs_debugfs_caches);
 }
 
 /* /proc/slabinfo version 2.1, one line per cache. */
@@ -2131,6 +2220,11 @@ int rs_slab_setup(struct dentry *debugfs_root)
 	rs_wq = alloc_workqueue("refslab", WQ_MEM_RECLAIM, 0);
 	if (!rs_wq)
 		return -ENOMEM;
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "refslab:dead",
+					NULL, rs_slab_cpu_dead);
+	if (err < 0)
+		goto err;
+	rs_cpuhp_state = err;
 	if (!IS_ERR_OR_NULL(debugfs_root)) {
 		rs_slab_root = debugfs_root;
 		rs_slabinfo_file = debugfs_create_file("slabinfo", 0400,
@@ -2143,8 +2237,10 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		char name[RS_CACHE_NAME_MAX];
 
 		snprintf(name, sizeof(name), "rs-%u", rs_class_sizes[i]);
-		rs_classes[i] = rs_cache_create(name, rs_class_sizes[i], 0,
-						NULL);
+		rs_classes[i] = rs_cache_new(name, rs_class_sizes[i], 0, NULL,
+					     GFP_KERNEL);
+		if (rs_classes[i])
+			rs_cache_register(rs_classes[i], true);
 		if (!rs_classes[i]) {
 			err = -ENOMEM;
 			goto err;
@@ -2181,6 +2277,11 @@ void rs_slab_exit(void)
 		rs_shrinker = NULL;
 		cancel_delayed_work_sync(&rs_reap_work);
 	}
+	/* A CPU going offline from here keeps its arrays: release takes them. */
+	if (rs_cpuhp_state > 0) {
+		cpuhp_remove_state_nocalls(rs_cpuhp_state);
+		rs_cpuhp_state = 0;
+	}
 	memset(rs_class_lut, 0, sizeof(rs_class_lut));
 	for (i = 0; i < RS_NR_CLASSES; i++)
 		rs_classes[i] = NULL;
@@ -2191,10 +2292,7 @@ void rs_slab_exit(void)
 		if (live)
 			pr_err("cache %s: %lu objects still live at unload\n",
 			       c->dname, live);
-		mutex_lock(&rs_caches_mutex);
-		list_del(&c->list);
-		rs_debugfs_del(c);
-		mutex_unlock(&rs_caches_mutex);
+		rs_cache_unregister(c);
 		rs_cache_release(c);
 		rs_cache_free_meta(c);
 	}
