@@ -30,4 +30,7 @@ int script_run(refslab_heap *h, const char *path, bool verbose);
 /* stats.c: `refslabctl stats [--json]`; returns an exit status. */
 int stats_main(int argc, char **argv);
 
+/* top.c: `refslabctl top`, a live view; returns an exit status. */
+int top_main(int argc, char **argv);
+
 #endif /* REFSLABCTL_H */

@@ -248,6 +248,12 @@ static int c_stats(refslab_heap *h, int argc, char **argv)
 	return stats_main(argc, argv);
 }
 
+static int c_top(refslab_heap *h, int argc, char **argv)
+{
+	(void)h;
+	return top_main(argc, argv);
+}
+
 static int c_create(refslab_heap *h, int argc, char **argv)
 {
 	uint32_t slots = 0, payload = 0, cache = 0, handle;
@@ -640,6 +646,11 @@ static const struct cmd cmds[] = {
 	  "Print the debugfs views (" REFSLAB_DEBUGFS "): the slabinfo table,\n"
 	  "per-cache counters, heaps and the collector.  Needs root and debugfs.\n"
 	  "The directory can be overridden with $REFSLAB_DEBUGFS_DIR.", true },
+	{ "top", c_top, "top [--once | -n COUNT] [--interval SECS] [--sort objects|pages] [--json]",
+	  "A live view of the caches, heaps and collector, like slabtop, from debugfs\n"
+	  "(root).  Refreshed every SECS seconds (2); keys: a sorts caches by active\n"
+	  "objects, p by pages, q quits.  --once prints one frame, -n COUNT frames, as\n"
+	  "plain text; --json prints one JSON object per refresh, one per line.", true },
 	{ "create", c_create, "create [--slots N] [--payload N] [--cache ID]",
 	  "Create an object; print its handle and its stat.", false },
 	{ "dup", c_dup, "dup HANDLE", "Another handle to HANDLE's object; print it.", false },
