@@ -346,6 +346,8 @@ static int cmp_cache(const void *pa, const void *pb)
 		if (!r)
 			r = cmp_u64(cache_pages(a), cache_pages(b));
 	}
+	if (!r)
+		r = -cmp_u64(a->objsize, b->objsize);	/* small ones first */
 	return r ? r : strcmp(a->name, b->name);
 }
 

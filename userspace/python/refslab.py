@@ -225,9 +225,8 @@ class Heap:
 
     def collect(self, nowait=False):
         """Run a full collection now (gc.collect()): the number of objects
-        it freed.  With nowait=True, a collection of this heap already
-        running raises OSError(EBUSY) instead of
-        waiting for it."""
+        it freed.  With nowait=True, a collection of this heap that is
+        already running raises OSError(EBUSY) instead of being waited for."""
         c = _GcCollect()
         _check(_gc_collect(self._handle(), GC_NOWAIT if nowait else 0,
                            ctypes.byref(c)), "collect")
