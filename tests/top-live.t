@@ -54,6 +54,7 @@ exec 3<>/dev/refslab || { echo "Bail out! cannot open /dev/refslab"; exit 1; }
 for _ in 1 2 3 4; do
 	"$ctl" --fd 3 create --slots 2 >/dev/null || { echo "Bail out! create failed"; exit 1; }
 done
+# shellcheck disable=SC2016 # an awk program
 wait_pane 20 '$1 == pid && $2 == 4 && $4 == 4 { f = 1 } END { exit !f }'
 ok $? "heap $$ created meanwhile appears with 4 objects and 4 handles"
 

@@ -52,8 +52,8 @@ grep -q '^Collector: [0-9]* collections' "$tmp/out" &&
 ok $? "top --once: collector line and cache table header"
 
 # -n 3 as text: three frames.
-"$ctl" top -n 3 --interval 0.2 >"$tmp/out" 2>"$tmp/err"
-[ $? = 0 ] && [ "$(grep -c '^refslabctl top - ' "$tmp/out")" = 3 ]
+"$ctl" top -n 3 --interval 0.2 >"$tmp/out" 2>"$tmp/err" &&
+	[ "$(grep -c '^refslabctl top - ' "$tmp/out")" = 3 ]
 ok $? "top -n 3 prints three frames"
 
 # --json: one object per refresh, valid, no duplicate keys, the heap in it,
