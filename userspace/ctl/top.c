@@ -683,9 +683,11 @@ int top_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGWINCH, &sa, NULL);
-	if (live)
+	if (live) {
+		/* a new size redraws at once; text frames have no size */
+		sigaction(SIGWINCH, &sa, NULL);
 		term_setup();
+	}
 
 	for (n = 0; !count || n < count; n++) {
 		err = take_sample(&cur);
