@@ -16,6 +16,7 @@ import time
 import traceback
 import unittest
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "userspace", "python"))
@@ -259,7 +260,8 @@ class TestExample(unittest.TestCase):
         p = subprocess.run([sys.executable,
                             os.path.join(TOP, "examples", "cycle.py")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           universal_newlines=True, timeout=120)
+                           universal_newlines=True, timeout=120,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("collect() freed 2 objects", p.stdout)
         self.assertRegex(p.stdout, r"after del a, b \(refcounts 1\): *objects 2")
