@@ -46,8 +46,9 @@ libssl-dev|the debug kernel build (module signing tools)
 libcmocka-dev|the test library of tests/user
 libcmocka-dev:i386|the test library for the 32-bit test build
 perl|prove and checkpatch.pl
-python3|the collector benchmark against CPython
+python3|the collector benchmark against CPython; tests/python.t (the Python binding)
 linux-perf|perf: tests/trace.t runs the README perf stat line over the refslab tracepoints
+tmux|drives the live refslabctl top in tests/top-live.t
 '
 [ "${DEPS_NO_KERNELS:-0}" = 1 ] && table=$(echo "$table" | grep -v -- '-6\.12-')
 

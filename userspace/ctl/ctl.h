@@ -160,4 +160,7 @@ int c_stats(struct ctl *s, int argc, char **argv, size_t *lens);	/* stats.c */
 
 void ctl_free(struct ctl *s);
 
+/* top.c: `refslabctl top`, a live view; returns an exit status. */
+int top_main(int argc, char **argv);
+
 #endif /* REFSLABCTL_H */

@@ -108,6 +108,7 @@ static const struct option run_opts[] = {
 static int c_version(struct ctl *s, int argc, char **argv, size_t *lens);
 static int c_run(struct ctl *s, int argc, char **argv, size_t *lens);
 static int c_help(struct ctl *s, int argc, char **argv, size_t *lens);
+static int c_top(refslab_heap *h, int argc, char **argv);
 
 #define OBJ (V_BATCH)
 const struct verb verbs[] = {
@@ -156,6 +157,12 @@ const struct verb verbs[] = {
 	  "The kernel-wide debugfs views (" REFSLAB_DEBUGFS "): slabinfo,\n"
 	  "per-cache counters, every heap (with its id and pid) and the collector.\n"
 	  "Needs root and debugfs; $REFSLAB_DEBUGFS_DIR overrides the directory." },
+	{ "top", NULL, c_top, NULL, V_NOHEAP | V_CMDLINE,
+	  "top [--once | -n COUNT] [--interval SECS] [--sort objects|pages] [--json]",
+	  "A live view of the caches, the heaps and the collector, read from\n"
+	  "debugfs like stats (root), redrawn every --interval seconds (default\n"
+	  "2); keys: a/o sort caches by objects, p by pages, q quits.  --once\n"
+	  "or -n COUNT print text frames; --json prints one object a frame." },
 	{ "version", c_version, NULL, NULL, V_NOHEAP | V_JSON, "version [--json]",
 	  "Print the tool's and the library's versions and, when the device opens,\n"
 	  "the module's version, features and object limits." },
@@ -576,6 +583,13 @@ static int c_version(struct ctl *s, int argc, char **argv, size_t *lens)
 	       (unsigned long long)v.features, v.max_slots, v.max_payload,
 	       v.header_bytes);
 	return 0;
+}
+
+/* A verb that reads its own arguments (V_NOHEAP: h is NULL). */
+static int c_top(refslab_heap *h, int argc, char **argv)
+{
+	(void)h;
+	return top_main(argc, argv);
 }
 
 /* ---- main ---- */
