@@ -47,6 +47,7 @@ libcmocka-dev|the test library of tests/user
 libcmocka-dev:i386|the test library for the 32-bit test build
 perl|prove and checkpatch.pl
 python3|the collector benchmark against CPython
+graphviz|dot: renders refslabctl graph (the make demo pictures, tests/graph.t)
 '
 [ "${DEPS_NO_KERNELS:-0}" = 1 ] && table=$(echo "$table" | grep -v -- '-6\.12-')
 

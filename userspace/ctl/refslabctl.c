@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ctl.h"
+#include "graph.h"
 
 static const char *prog = "refslabctl";
 static int opt_fd = -1;
@@ -613,6 +614,8 @@ static const char run_help[] =
 	"  gc enable|disable|threshold N|adaptive|freeze|unfreeze|show|stats\n"
 	"  freeze | unfreeze           same as gc freeze / gc unfreeze\n"
 	"  stats                       the debugfs report (refslabctl stats)\n"
+	"  graph FILE.dot|FILE.json    write the object graph (refslabctl graph); a\n"
+	"                              relative FILE is under $REFSLAB_GRAPH_DIR if set\n"
 	"  print TEXT...               echo\n"
 	"  batch [continue]            start a batch: the following create, dup, drop,\n"
 	"    ...                       link, unlink, get, write, read, stat lines (each may\n"
@@ -660,6 +663,13 @@ static const struct cmd cmds[] = {
 	{ "gc", c_gc, "gc [show|enable|disable|threshold N|adaptive|freeze|unfreeze|stats]",
 	  "Collector controls: automatic collection on/off, threshold (adaptive: back\n"
 	  "to the adaptive one), freeze/unfreeze every object, statistics.", false },
+	{ "graph", graph_main, "graph [--dot|--json] [-o FILE]",
+	  "Write the heap's object graph (REFSLAB_IOC_HEAP_DUMP, one consistent snapshot)\n"
+	  "as Graphviz DOT (the default; render with `dot -Tsvg`) or JSON, to FILE or\n"
+	  "standard output.  Handles are the roots; objects show their refcount and are\n"
+	  "filled by state (yellow candidate, blue frozen, violet immortal); references\n"
+	  "on a cycle (a strongly connected component of two or more objects, or a\n"
+	  "self-reference) are red.", false },
 	{ "run", c_run, "run [-v] SCRIPT|-", run_help, false },
 	{ NULL, NULL, NULL, NULL, false },
 };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctl.h"
+#include "graph.h"
 
 #define MAXTOK		64
 #define ESYNTAX		100000	/* a script error, already reported */
@@ -23,6 +24,7 @@
 struct binding {
 	char *name;
 	uint32_t handle;
+	unsigned long seq;	/* when it was last bound */
 };
 
 struct bop {			/* one line of a batch block */
@@ -41,6 +43,7 @@ struct script {
 	int failed;		/* failed expectations */
 	struct binding *names;
 	size_t nnames, capnames;
+	unsigned long bind_seq;
 	bool collected;		/* a collect ran */
 	struct refslab_gc_collect last_collect;
 	uint32_t last_done;	/* last batch's done */
@@ -129,6 +132,7 @@ static int bind(struct script *s, const char *name, uint32_t handle)
 			return serr(s, "out of memory");
 	}
 	b->handle = handle;
+	b->seq = ++s->bind_seq;
 	return 0;
 }
 
@@ -1147,6 +1151,31 @@ static int batch_end(struct script *s)
 
 /* ---- dispatch ---- */
 
+/* The name last bound to @handle: a dropped name keeps its stale number. */
+static const char *handle_name(void *ctx, uint32_t handle)
+{
+	struct script *s = ctx;
+	const struct binding *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nnames; i++)
+		if (s->names[i].handle == handle &&
+		    (!best || s->names[i].seq > best->seq))
+			best = &s->names[i];
+	return best ? best->name : NULL;
+}
+
+/* graph FILE (graph.c) */
+static int cmd_graph(struct script *s, int argc, char **argv)
+{
+	int err;
+
+	if (argc != 2)
+		return serr(s, "usage: graph FILE.dot|FILE.json");
+	err = graph_save(s->h, argv[1], handle_name, s);
+	return err ? oerr(s, "graph", err) : 0;
+}
+
 static int run_cmd(struct script *s, int argc, char **argv, size_t *lens)
 {
 	const char *c = argv[0];
@@ -1185,6 +1214,8 @@ static int run_cmd(struct script *s, int argc, char **argv, size_t *lens)
 		return cmd_freeze(s, true);
 	if (!strcmp(c, "expect"))
 		return cmd_expect(s, argc, argv, lens);
+	if (!strcmp(c, "graph"))
+		return cmd_graph(s, argc, argv);
 	if (!strcmp(c, "stats")) {
 		char *av[] = { "stats", NULL };
 
