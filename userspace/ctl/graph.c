@@ -63,7 +63,8 @@ static bool obj_in_cycle(const struct graph *g, uint32_t i)
 	if (g->comp_size[g->comp[i]] > 1)
 		return true;
 	for (k = g->first[i]; k < g->first[i + 1]; k++)
-		if (g->d->edges[k].target == g->d->objects[i].id)
+		if (g->d->edges[k].id == g->d->objects[i].id &&
+		    g->d->edges[k].target == g->d->objects[i].id)
 			return true;
 	return false;
 }
@@ -99,8 +100,11 @@ static int tarjan(struct graph *g)
 			uint32_t v = call[cp - 1], w;
 
 			if (next[v] < g->first[v + 1]) {
-				w = pos(g, g->d->edges[next[v]++].target);
-				if (w == NONE)
+				const struct refslab_dump_edge *e = &g->d->edges[next[v]++];
+
+				/* an edge of an unlisted object cannot be drawn */
+				w = pos(g, e->target);
+				if (w == NONE || e->id != g->d->objects[v].id)
 					continue;
 				if (index[w] == NONE) {
 					index[w] = low[w] = counter++;
