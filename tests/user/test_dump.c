@@ -67,14 +67,22 @@ static struct refslab_dump *dump(refslab_heap *h)
 	return d;
 }
 
+/* Objects come in id order (assert_consistent() checks it): bisect. */
 static const struct refslab_dump_object *find_obj(const struct refslab_dump *d,
 						  uint64_t id)
 {
-	size_t i;
+	size_t lo = 0, hi = d->nobjects;
 
-	for (i = 0; i < d->nobjects; i++)
-		if (d->objects[i].id == id)
-			return &d->objects[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->objects[mid].id == id)
+			return &d->objects[mid];
+		if (d->objects[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
