@@ -9,7 +9,8 @@
 #   make check-debug  the same suite on the debug kernel (KASAN, lockdep,
 #                     kmemleak, UBSAN, KUnit...), built once and cached, and
 #                     the runner's KASAN self-test
-#   make demo         boot, load, run tests/demo.sh, show debugfs, unload
+#   make demo         boot, load, run tests/demo.sh, show debugfs, unload;
+#                     then the object graph pictures build/demo/*.svg
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
 #   make lint         W=1 + sparse module builds (every installed kernel
 #                     line) and checkpatch --strict
@@ -322,6 +323,7 @@ demo: deps
 	@$(MAKE) --no-print-directory userspace
 	@$(MAKE) --no-print-directory vm-module
 	$(VM_RUN) tests/run-tests.sh --demo
+	@bash tests/demo.sh --render
 
 bench: deps
 	@$(MAKE) --no-print-directory userspace

@@ -126,6 +126,11 @@
  * keep it busy the budget doubles every 16 slices, which bounds the number
  * of slices at the price of a longer hold only under that contention.
  *
+ * Heap dumps.  From the decision to the end of the collection, gc.doomed
+ * holds its mark, so that REFSLAB_IOC_HEAP_DUMP (dump.c) skips the white
+ * members (rs_gc_doomed()) and never reads their slots, which may point
+ * at white members already freed.
+ *
  * Generations.  Long-lived objects are not rescanned: only candidates and
  * what they reach are examined; gc.freeze() is REFSLAB_IOC_GC_FREEZE.
  *
@@ -403,6 +408,20 @@ void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
 	}
 	if (o->id < h->objs_cap && h->objs[o->id].obj == o)
 		h->objs[o->id].gc_mark = 0;
+}
+
+/*
+ * Heap dumps (dump.c) skip the members a collection has proved to be
+ * garbage, from its decision until it ends: their slots may point at
+ * garbage already freed.
+ */
+bool rs_gc_doomed(struct rs_heap *h, u32 id)
+{
+	const struct rs_entry *e = &h->objs[id];
+
+	lockdep_assert_held(&h->lock);
+	return h->gc.doomed && rs_gc_member(e, h->gc.doomed) &&
+	       !(e->gc_mark & RS_GC_BLACK);
 }
 
 /* ---- write barrier (heap->lock held, collection active) ---- */
@@ -940,6 +959,7 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 	u64 freed = r->freed + r->fl.count;
 
 	rs_objs_unhold(h);
+	g->doomed = 0;
 	if (r->lost || aborted)
 		g->cand_overflow = true;
 	s->collections++;
@@ -1122,6 +1142,11 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 				r.phase = r.nblack >= r.qn ? RS_GC_DONE :
 							     RS_GC_FREE;
 				r.cur = 0;
+				/* the white set leaves heap dumps now */
+				if (r.phase == RS_GC_FREE) {
+					g->doomed = r.mark;
+					rs_heap_changed(h);
+				}
 			}
 			break;
 		case RS_GC_FREE:
@@ -1323,6 +1348,7 @@ int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f)
 			if (!o || !!(o->flags & RS_OBJ_FROZEN) != thaw)
 				continue;
 			o->flags ^= RS_OBJ_FROZEN;
+			rs_heap_changed(h);
 			if (thaw)
 				g->nfrozen--;
 			else

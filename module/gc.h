@@ -33,6 +33,8 @@ struct dentry;
  * @dirty_overflow: a push found @dirty full: the collector sweeps its
  *	member list for pending marks before it may decide.
  * @mark: epoch << 4 of the active collection (what member marks carry).
+ * @doomed: the mark of a collection that has decided and is freeing its
+ *	white members, else 0 (rs_gc_doomed()).
  * @ndeferred: members changed under the active collection.
  * @holding: the collector holds heap->lock right now (lockless reads).
  * @lock_seq: bumped each time the collector takes heap->lock.
@@ -67,6 +69,7 @@ struct rs_gc_heap {
 	u64 nfrozen;
 
 	u32 mark;
+	u32 doomed;
 	u32 lock_seq;
 	atomic_t waiters;		/* mutators in rs_gc_lock_wait() */
 	u64 ndeferred;
@@ -95,6 +98,11 @@ void __rs_gc_touch(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_decref(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
+
+/* heap->lock held: object table entry @id holds garbage the running
+ * collection is freeing (it must not be reported, nor its slots read).
+ */
+bool rs_gc_doomed(struct rs_heap *h, u32 id);
 
 /*
  * The commands REFSLAB_IOC_GC_*, called by ioctl.c's command table without

@@ -138,6 +138,8 @@ struct rs_heap_limits {
  * @objs_held: a collection runs: freed entries go to @objs_limbo (chained
  *	the same way, @objs_limbo_tail its last) instead of @objs_free, and
  *	are spliced back when it ends (object.c, rs_objs_release()).
+ * @generation: changes with everything REFSLAB_IOC_HEAP_DUMP lists (objects,
+ *	handles, slots, refcounts, frozen state): rs_heap_changed().
  * @gc: collector state (gc.h).
  * @memcg: the opener's memory cgroup (referenced; NULL without the memory
  *	controller): everything the heap allocates is charged to it.
@@ -170,6 +172,7 @@ struct rs_heap {
 	u64 nobjects, nbytes, nhandles, ncaches;
 	struct rs_heap_limits limits;
 	u64 created, freed, incref, decref;
+	u64 generation;
 
 	struct rs_gc_heap gc;
 
@@ -221,6 +224,12 @@ static inline void rs_heap_lock(struct rs_heap *h)
 static inline void rs_heap_unlock(struct rs_heap *h)
 {
 	mutex_unlock(&h->lock);
+}
+
+/* Under h->lock: what a heap dump lists changed (dump.c). */
+static inline void rs_heap_changed(struct rs_heap *h)
+{
+	h->generation++;
 }
 
 /* Write barrier for the collector: see gc.h. */

@@ -28,6 +28,7 @@
 #include "heap.h"
 #include "object.h"
 #include "gc.h"
+#include "dump.h"
 #include "ioctl.h"
 
 static_assert(sizeof(struct refslab_version) == 32);
@@ -38,6 +39,7 @@ static_assert(sizeof(struct refslab_op) == 56);
 static_assert(sizeof(struct refslab_batch) == 24);
 static_assert(sizeof(struct refslab_heap_stats) == 96);
 static_assert(sizeof(struct refslab_gc_stats) == 168);
+static_assert(sizeof(struct refslab_heap_dump) == 40);
 
 /* Every argument struct, for the one buffer the dispatcher copies into. */
 union rs_args {
@@ -54,6 +56,7 @@ union rs_args {
 	struct refslab_heap_stats hs;
 	struct refslab_limits limits;
 	struct refslab_batch batch;
+	struct refslab_heap_dump dump;
 	struct refslab_gc_collect gc_collect;
 	struct refslab_gc_control gc_control;
 	struct refslab_gc_freeze gc_freeze;
@@ -91,7 +94,7 @@ static int rs_cmd_version(struct rs_heap *h, union rs_args *a)
 	a->version.minor = REFSLAB_VERSION_MINOR;
 	a->version.features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
 			      REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
-			      REFSLAB_FEAT_LIMITS;
+			      REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP;
 	a->version.max_slots = REFSLAB_MAX_SLOTS;
 	a->version.max_payload = REFSLAB_MAX_PAYLOAD;
 	a->version.header_bytes = RS_OBJ_HEADER_BYTES;
@@ -168,6 +171,7 @@ static int rs_cmd_set_limits(struct rs_heap *h, union rs_args *a)
 }
 
 static int rs_cmd_batch(struct rs_heap *h, union rs_args *a);
+static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a);
 
 static int rs_cmd_gc_collect(struct rs_heap *h, union rs_args *a)
 {
@@ -215,6 +219,7 @@ static const struct rs_cmd rs_cmds[] = {
 	RS_CMD(HEAP_STATS, rs_cmd_heap_stats),
 	RS_CMD(SET_LIMITS, rs_cmd_set_limits),
 	RS_CMD(BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
+	RS_CMD(HEAP_DUMP, rs_cmd_heap_dump),
 	RS_CMD(GC_COLLECT, rs_cmd_gc_collect),
 	RS_CMD(GC_CONTROL, rs_cmd_gc_control),
 	RS_CMD(GC_FREEZE, rs_cmd_gc_freeze),
@@ -405,7 +410,7 @@ static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
 	return first_err;
 }
 
-/* ---- cache list: the one command with a second user buffer ---- */
+/* ---- the commands with a second user buffer ---- */
 
 static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
 {
@@ -433,6 +438,45 @@ static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
 	kfree(all);
 	if (!err)
 		l->count = total;
+	return err;
+}
+
+/*
+ * A page of the heap dump is taken under the heap lock into a bounce
+ * buffer (dump.c) and copied out here, with the lock dropped.
+ */
+static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a)
+{
+	struct refslab_heap_dump *d = &a->dump;
+	size_t esize = rs_dump_entry_size(d->list);
+	u8 __user *ubuf = u64_to_user_ptr(d->buf);
+	u32 room = min(d->count, REFSLAB_DUMP_PAGE_MAX), n, i;
+	u8 *buf = NULL;
+	int err = 0;
+
+	if (d->flags || !esize)
+		return -EINVAL;
+	if (d->entry_size < esize || d->entry_size > REFSLAB_DUMP_ENTRY_MAX)
+		return -EINVAL;
+	if (room) {
+		buf = kvmalloc_array(room, esize, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	n = rs_heap_dump(h, d, buf, room);
+	if (d->entry_size == esize) {
+		if (copy_to_user(ubuf, buf, n * esize))
+			err = -EFAULT;
+	} else {
+		/* Entries are output: up to our size, the rest untouched. */
+		for (i = 0; i < n && !err; i++)
+			if (copy_to_user(ubuf + (u64)i * d->entry_size,
+					 buf + i * esize, esize))
+				err = -EFAULT;
+	}
+	kvfree(buf);
+	if (!err)
+		d->count = n;
 	return err;
 }
 

@@ -136,6 +136,7 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 	/* the collector frees only while it holds the lock (gc.c) */
 	trace_obj_free(h, o, h->gc.holding ? RS_FREED_COLLECTOR : RS_FREED_REFCOUNT);
 	rs_gc_forget(h, o);
+	rs_heap_changed(h);
 	o->flags |= RS_OBJ_DEAD;
 	e->obj = NULL;
 	e->gc_mark = 0;
@@ -162,6 +163,7 @@ void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o)
 	if (rs_obj_immortal(o))
 		return;
 	rs_gc_touch(h, o);
+	rs_heap_changed(h);
 	h->incref++;
 	if (refcount_read(&o->ref) + 1 >= rs_ref_limit())
 		refcount_set(&o->ref, REFCOUNT_SATURATED);
@@ -175,6 +177,7 @@ static bool rs_obj_dec(struct rs_heap *h, struct rs_obj *o)
 	if (rs_obj_immortal(o))
 		return false;
 	rs_gc_touch(h, o);
+	rs_heap_changed(h);
 	h->decref++;
 	if (refcount_dec_and_test(&o->ref))
 		return true;
@@ -431,6 +434,7 @@ static struct rs_obj *rs_handle_clear(struct rs_heap *h, u32 handle)
 	struct rs_obj *o = h->handles[handle];
 
 	h->handles[handle] = NULL;
+	rs_heap_changed(h);
 	__clear_bit(handle, h->handles_open);
 	__clear_bit(handle / BITS_PER_LONG, h->handles_full);
 	__clear_bit(handle, h->handles_pending);
@@ -471,8 +475,10 @@ void rs_handles_publish(struct rs_heap *h, const u32 *handles, unsigned int n)
 		return;
 	rs_heap_lock(h);
 	for (i = 0; i < n; i++) {
-		if (rs_handle_reserved(h, handles[i]))
+		if (rs_handle_reserved(h, handles[i])) {
 			__clear_bit(handles[i], h->handles_pending);
+			rs_heap_changed(h);
+		}
 	}
 	rs_heap_unlock(h);
 }
@@ -593,6 +599,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	rs_handle_reserve(h, handle, o);
 	rs_gc_created(h, o);
 	trace_obj_create(h, o, handle);
+	rs_heap_changed(h);
 	rs_heap_unlock(h);
 	a->handle = handle;
 	return 0;
@@ -679,6 +686,7 @@ int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
 	if (t)
 		rs_obj_get_locked(h, t);
 	rs_obj_slots(o)[a->slot] = t;
+	rs_heap_changed(h);
 	if (old)
 		rs_obj_put_locked(h, old, &fl);
 out:
@@ -762,10 +770,27 @@ out:
 	return err;
 }
 
+u32 rs_obj_refcount(const struct rs_obj *o)
+{
+	return rs_obj_immortal(o) ? U32_MAX : refcount_read(&o->ref);
+}
+
+u32 rs_obj_state(const struct rs_obj *o)
+{
+	u32 state = 0;
+
+	if (rs_obj_immortal(o))
+		state |= REFSLAB_STATE_IMMORTAL;
+	if (o->flags & RS_OBJ_BUFFERED)
+		state |= REFSLAB_STATE_CANDIDATE;
+	if (o->flags & RS_OBJ_FROZEN)
+		state |= REFSLAB_STATE_FROZEN;
+	return state;
+}
+
 int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
 {
 	struct rs_obj *o;
-	u32 state = 0;
 
 	if (a->flags)
 		return -EINVAL;
@@ -775,17 +800,8 @@ int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
 		rs_heap_unlock(h);
 		return -ENOENT;
 	}
-	if (rs_obj_immortal(o)) {
-		state |= REFSLAB_STATE_IMMORTAL;
-		a->refcount = U32_MAX;
-	} else {
-		a->refcount = refcount_read(&o->ref);
-	}
-	if (o->flags & RS_OBJ_BUFFERED)
-		state |= REFSLAB_STATE_CANDIDATE;
-	if (o->flags & RS_OBJ_FROZEN)
-		state |= REFSLAB_STATE_FROZEN;
-	a->state = state;
+	a->refcount = rs_obj_refcount(o);
+	a->state = rs_obj_state(o);
 	a->nslots = o->nslots;
 	a->payload_size = o->payload_size;
 	a->object_size = rs_cache_object_size(rs_obj_cache(h, o));

@@ -114,6 +114,9 @@ void rs_obj_free_all(struct rs_heap *h);
 
 struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o);
 bool rs_obj_immortal(const struct rs_obj *o);
+/* What REFSLAB_IOC_STAT and the heap dump report (heap->lock held). */
+u32 rs_obj_refcount(const struct rs_obj *o);
+u32 rs_obj_state(const struct rs_obj *o);
 
 /*
  * The object operations behind the ioctls and the batch call.  Called

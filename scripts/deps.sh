@@ -49,6 +49,7 @@ perl|prove and checkpatch.pl
 python3|the collector benchmark against CPython; tests/python.t (the Python binding)
 linux-perf|perf: tests/trace.t runs the README perf stat line over the refslab tracepoints
 tmux|drives the live refslabctl top in tests/top-live.t
+graphviz|dot: renders refslabctl graph (the make demo pictures, tests/graph.t)
 '
 [ "${DEPS_NO_KERNELS:-0}" = 1 ] && table=$(echo "$table" | grep -v -- '-6\.12-')
 

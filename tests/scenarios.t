@@ -15,6 +15,9 @@ ctl=$(cd "$(dirname "$ctl")" && pwd)/$(basename "$ctl")
 dir=$here/scenarios
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# `graph FILE` lines write there (the scenarios' directory may be read-only).
+REFSLAB_GRAPH_DIR=$tmp
+export REFSLAB_GRAPH_DIR
 
 set -- "$dir"/*.refslab
 echo "1..$#"

@@ -66,6 +66,7 @@
 #define REFSLAB_FEAT_BATCH	_BITULL(2)	/* REFSLAB_IOC_BATCH */
 #define REFSLAB_FEAT_GC		_BITULL(3)	/* cycle collector */
 #define REFSLAB_FEAT_LIMITS	_BITULL(4)	/* per-heap limits */
+#define REFSLAB_FEAT_DUMP	_BITULL(5)	/* REFSLAB_IOC_HEAP_DUMP */
 
 /* REFSLAB_IOC_VERSION: no errors besides the common ones. */
 struct refslab_version {
@@ -302,6 +303,85 @@ struct refslab_batch {
 	__u32 __pad;
 };
 
+/*
+ * REFSLAB_IOC_HEAP_DUMP: one page of the heap's object graph.  A dump is
+ * three lists, each read from cursor 0 until the cursor comes back as
+ * REFSLAB_DUMP_END: the objects (REFSLAB_DUMP_OBJECTS, struct
+ * refslab_dump_object, in id order), the published handles
+ * (REFSLAB_DUMP_HANDLES, struct refslab_dump_handle, in handle order) and
+ * the references between objects (REFSLAB_DUMP_EDGES, struct
+ * refslab_dump_edge, one per non-empty slot, in (id, slot) order).
+ *
+ * Each page is taken in one hold of the heap's lock, so it is a snapshot;
+ * generation (out) is the heap's generation at that moment.  The
+ * generation changes with every change of what a dump lists: an object
+ * created or freed (by a drop or by the collector), a handle published or
+ * dropped, a slot set, a refcount changed, a freeze or unfreeze.  It does
+ * not change when only the candidate state does (the collector takes and
+ * mutators add candidates all the time).  Pages that all report the same
+ * generation form one consistent dump; the call does not fail when the
+ * heap changed between pages: the caller compares and starts again.
+ *
+ * Objects that a running collection has found to be garbage, and is
+ * freeing, are not listed (nothing can reach them); until they are freed
+ * the refcounts of objects they point at still count their references.
+ * Handles that are reserved but not yet returned by the command that makes
+ * them (see above) are not listed either.
+ *
+ * cursor (in): where to start, 0 or the cursor a previous call returned
+ * for the same list; (out): where the next page starts, or
+ * REFSLAB_DUMP_END.  count (in): room in buf, in entries of entry_size
+ * bytes (at least the first published size of the list's entry struct;
+ * each entry is written up to the kernel's size, the rest left as it
+ * was); (out): entries written.  A page holds at most
+ * REFSLAB_DUMP_PAGE_MAX entries and looks at a bounded number of table
+ * entries, so it may hold fewer than count, even none, before the end:
+ * only REFSLAB_DUMP_END ends a list.  count 0 writes nothing and reports
+ * the generation; the cursor is returned unchanged.
+ * Errors: EINVAL unknown list, entry_size too small or above
+ * REFSLAB_DUMP_ENTRY_MAX; EFAULT buf faults (a page already taken is
+ * lost: ask again from the same cursor); ENOMEM.
+ */
+#define REFSLAB_DUMP_OBJECTS	1
+#define REFSLAB_DUMP_HANDLES	2
+#define REFSLAB_DUMP_EDGES	3
+#define REFSLAB_DUMP_END	(~(__u64)0)
+#define REFSLAB_DUMP_PAGE_MAX	1024U	/* entries per call */
+#define REFSLAB_DUMP_ENTRY_MAX	4096U	/* largest entry_size */
+
+struct refslab_dump_object {
+	__u64 id;		/* as refslab_stat.id */
+	__u32 refcount;		/* U32_MAX when immortal */
+	__u32 nslots;
+	__u32 payload_size;
+	__u32 cache_id;		/* REFSLAB_GENERAL_CACHE or named */
+	__u32 state;		/* REFSLAB_STATE_* */
+	__u32 object_size;	/* bytes of the slab object it occupies */
+};
+
+struct refslab_dump_handle {
+	__u32 handle;
+	__u32 __pad;		/* written as 0 */
+	__u64 id;		/* the object it names */
+};
+
+struct refslab_dump_edge {
+	__u64 id;		/* the object whose slot it is */
+	__u32 slot;
+	__u32 __pad;		/* written as 0 */
+	__u64 target;		/* the id of the object the slot points at */
+};
+
+struct refslab_heap_dump {
+	__u32 list;		/* REFSLAB_DUMP_OBJECTS, _HANDLES or _EDGES */
+	__u32 flags;		/* must be 0 */
+	__u64 cursor;		/* in and out, see above */
+	__u64 buf;		/* user pointer to entries */
+	__u32 count;		/* in: room; out: entries written */
+	__u32 entry_size;
+	__u64 generation;	/* out */
+};
+
 /* REFSLAB_IOC_GC_COLLECT: a full, synchronous collection of the heap (like
  * gc.collect()).  Errors: EINTR a signal arrived (nothing freed, the
  * collection is deferred); EBUSY only with REFSLAB_GC_NOWAIT while
@@ -383,6 +463,7 @@ struct refslab_gc_stats {
 #define REFSLAB_IOC_HEAP_STATS	_IOR(REFSLAB_IOC_MAGIC, 0x0c, struct refslab_heap_stats)
 #define REFSLAB_IOC_SET_LIMITS	_IOW(REFSLAB_IOC_MAGIC, 0x0d, struct refslab_limits)
 #define REFSLAB_IOC_BATCH	_IOWR(REFSLAB_IOC_MAGIC, 0x0e, struct refslab_batch)
+#define REFSLAB_IOC_HEAP_DUMP	_IOWR(REFSLAB_IOC_MAGIC, 0x0f, struct refslab_heap_dump)
 #define REFSLAB_IOC_GC_COLLECT	_IOWR(REFSLAB_IOC_MAGIC, 0x10, struct refslab_gc_collect)
 #define REFSLAB_IOC_GC_CONTROL	_IOWR(REFSLAB_IOC_MAGIC, 0x11, struct refslab_gc_control)
 #define REFSLAB_IOC_GC_FREEZE	_IOWR(REFSLAB_IOC_MAGIC, 0x12, struct refslab_gc_freeze)

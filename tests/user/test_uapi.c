@@ -38,6 +38,7 @@ static const struct cmdinfo cmds[] = {
 	{ "HEAP_STATS", 0x0c, R, sizeof(struct refslab_heap_stats) },
 	{ "SET_LIMITS", 0x0d, W, sizeof(struct refslab_limits) },
 	{ "BATCH", 0x0e, RW, sizeof(struct refslab_batch) },
+	{ "HEAP_DUMP", 0x0f, RW, sizeof(struct refslab_heap_dump) },
 	{ "GC_COLLECT", 0x10, RW, sizeof(struct refslab_gc_collect) },
 	{ "GC_CONTROL", 0x11, RW, sizeof(struct refslab_gc_control) },
 	{ "GC_FREEZE", 0x12, RW, sizeof(struct refslab_gc_freeze) },
@@ -54,6 +55,11 @@ static void test_numbers_match_header(void **state)
 	assert_int_equal(_IOC(W, 0xB2, 0x03, 8), REFSLAB_IOC_DROP);
 	assert_int_equal(_IOC(RW, 0xB2, 0x0e, 24), REFSLAB_IOC_BATCH);
 	assert_int_equal(_IOC(R, 0xB2, 0x13, 168), REFSLAB_IOC_GC_STATS);
+	assert_int_equal(_IOC(RW, 0xB2, 0x0f, 40), REFSLAB_IOC_HEAP_DUMP);
+	assert_int_equal(sizeof(struct refslab_dump_object), 32);
+	assert_int_equal(sizeof(struct refslab_dump_handle), 16);
+	assert_int_equal(sizeof(struct refslab_dump_edge), 24);
+	assert_int_equal(offsetof(struct refslab_heap_dump, generation), 32);
 	/* Layout is the same for i386 and x86_64 (compat needs no translation). */
 	assert_int_equal(sizeof(struct refslab_op), 56);
 	assert_int_equal(offsetof(struct refslab_op, args), 8);
@@ -143,7 +149,7 @@ static void test_version(void **state)
 	struct refslab_version v;
 	const uint64_t all = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
 			     REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
-			     REFSLAB_FEAT_LIMITS;
+			     REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP;
 
 	(void)state;
 	memset(&v, 0xff, sizeof(v));
@@ -162,7 +168,7 @@ static void test_unknown_command(void **state)
 {
 	refslab_heap *h = open_heap();
 	char buf[256] = { 0 };
-	static const unsigned int nrs[] = { 0x0f, 0x14, 0x20, 0x3f, 0x40, 0xff };
+	static const unsigned int nrs[] = { 0x14, 0x15, 0x20, 0x3f, 0x40, 0xff };
 	size_t i;
 
 	(void)state;
@@ -326,6 +332,8 @@ static void test_struct_bigger_zero_tail(void **state)
 	struct refslab_gc_control gctl = { 0 };
 	struct refslab_gc_freeze fr = { 0 };
 	struct refslab_gc_stats gs = { 0 };
+	struct refslab_heap_dump hd = { .list = REFSLAB_DUMP_HANDLES };
+	struct refslab_dump_handle dh[4];
 	char data[8] = "abcdefg", back[8] = { 0 };
 
 	(void)state;
@@ -382,6 +390,14 @@ static void test_struct_bigger_zero_tail(void **state)
 	assert_int_equal(hs2.max_bytes, hs.max_bytes);
 	assert_int_equal(hs2.max_handles, hs.max_handles);
 	assert_int_equal(hs2.max_caches, hs.max_caches);
+
+	hd.buf = uptr(dh);
+	hd.count = 4;
+	hd.entry_size = sizeof(dh[0]);
+	assert_ok(big_call(fd, cmd("HEAP_DUMP"), &hd));
+	assert_int_equal(hd.count, 2);
+	assert_int_equal(hd.cursor, REFSLAB_DUMP_END);
+	assert_int_equal(dh[0].handle, c.handle);
 
 	op.args.stat.handle = c.handle;
 	b.ops = uptr(&op);

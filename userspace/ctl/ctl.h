@@ -30,6 +30,7 @@
 struct binding {
 	char *name;
 	uint32_t handle;
+	unsigned long seq;		/* when it was last bound */
 };
 
 struct bop {			/* one operation of a batch block */
@@ -54,6 +55,7 @@ struct ctl {
 	int failed;			/* failed expectations */
 	struct binding *names;
 	size_t nnames, capnames;
+	unsigned long bind_seq;
 	bool collected;			/* a collect ran */
 	struct refslab_gc_collect last_collect;
 	uint32_t last_done;		/* last batch's done */
@@ -145,6 +147,7 @@ int c_write(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_read(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_stat(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_raw(struct ctl *s, int argc, char **argv, size_t *lens);
+int c_graph(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_collect(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_heap(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_limits(struct ctl *s, int argc, char **argv, size_t *lens);

@@ -90,6 +90,12 @@ static const struct option cache_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct option graph_opts[] = {
+	{ "dot", no_argument, NULL, 'D' },
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static const struct option collect_opts[] = {
 	{ "nowait", no_argument, NULL, 'n' },
 	{ NULL, 0, NULL, 0 },
@@ -157,6 +163,16 @@ const struct verb verbs[] = {
 	  "The kernel-wide debugfs views (" REFSLAB_DEBUGFS "): slabinfo,\n"
 	  "per-cache counters, every heap (with its id and pid) and the collector.\n"
 	  "Needs root and debugfs; $REFSLAB_DEBUGFS_DIR overrides the directory." },
+	{ "graph", c_graph, NULL, graph_opts, V_JSON,
+	  "graph [--dot|--json] [-o FILE | --output=FILE | FILE]",
+	  "Write the heap's object graph (REFSLAB_IOC_HEAP_DUMP, one consistent\n"
+	  "snapshot) as Graphviz DOT (the default; render with `dot -Tsvg`) or JSON,\n"
+	  "to FILE or standard output; a FILE ending in .json gets JSON, and in a\n"
+	  "script a relative FILE goes under $REFSLAB_GRAPH_DIR when that is set.\n"
+	  "Handles are the roots (named as the script named them); objects show\n"
+	  "their refcount and are filled by state (yellow candidate, blue frozen,\n"
+	  "violet immortal); references on a cycle (a strongly connected component\n"
+	  "of two or more objects, or a self-reference) are red." },
 	{ "top", NULL, c_top, NULL, V_NOHEAP | V_CMDLINE,
 	  "top [--once | -n COUNT] [--interval SECS] [--sort objects|pages] [--json]",
 	  "A live view of the caches, the heaps and the collector, read from\n"
@@ -380,7 +396,7 @@ static int parse_opts(struct ctl *s, const struct verb *v, int argc,
 	/* '-': operands come back in order (whatever POSIXLY_CORRECT says);
 	 * '+': the first operand ends the options (TEXT may start with '-') */
 	snprintf(shorts, sizeof(shorts), "%c:h%s", v->flags & V_INORDER ? '+' : '-',
-		 v->opts == run_opts ? "v" : "");
+		 v->opts == run_opts ? "v" : v->opts == graph_opts ? "o:" : "");
 	memset(s->opt, 0, sizeof(s->opt));
 	s->json_now = s->json;
 	ops[0] = argv[0];

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctl.h"
+#include "graph.h"
 
 static struct binding *find_name(struct ctl *s, const char *name)
 {
@@ -59,6 +60,7 @@ static int bind(struct ctl *s, const char *name, uint32_t handle)
 		s->nnames++;
 	}
 	b->handle = handle;
+	b->seq = ++s->bind_seq;
 	return 0;
 }
 
@@ -651,6 +653,70 @@ int c_raw(struct ctl *s, int argc, char **argv, size_t *lens)
 }
 
 /* ---- heap and collector verbs ---- */
+
+/* The name last bound to @handle (a dropped name keeps its stale number). */
+static const char *handle_name(void *ctx, uint32_t handle)
+{
+	const struct ctl *s = ctx;
+	const struct binding *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nnames; i++)
+		if (s->names[i].handle == handle &&
+		    (!best || s->names[i].seq > best->seq))
+			best = &s->names[i];
+	return best ? best->name : NULL;
+}
+
+/*
+ * graph [--dot|--json] [--output=FILE | FILE]: the heap's object graph
+ * (graph.c).  Without a format option a FILE ending in .json gets JSON;
+ * in a script a relative FILE goes under $REFSLAB_GRAPH_DIR when set.
+ */
+int c_graph(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	const char *out = s->opt['o'];
+	enum graph_format fmt;
+	FILE *f = stdout;
+	int err;
+
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 2)))
+		return err;
+	if (argc == 2) {
+		if (out)
+			return serr(s, "graph: a FILE and --output: one of them");
+		out = argv[1];
+	}
+	if (s->opt['D'] && s->json_now)
+		return serr(s, "graph: --dot or --json, not both");
+	if ((err = need_heap(s)))
+		return err;
+	if (out && s->file && !s->opt['D'] && !s->json_now) {
+		err = graph_save(s->h, out, handle_name, s);
+		return err ? oerr(s, "graph", err) : 0;
+	}
+	fmt = s->json_now ? GRAPH_JSON : GRAPH_DOT;
+	if (out && !s->opt['D'] && !s->json_now) {
+		const char *ext = strrchr(out, '.');
+
+		if (ext && !strcmp(ext, ".json"))
+			fmt = GRAPH_JSON;
+	}
+	if (out && strcmp(out, "-")) {
+		f = fopen(out, "w");
+		if (!f)
+			return oerr(s, out, -errno);
+	}
+	err = graph_write(s->h, f, fmt, handle_name, s);
+	if (f != stdout) {
+		if (fclose(f) && !err)
+			err = -errno;
+	} else {
+		fflush(stdout);
+	}
+	return err ? oerr(s, "graph", err) : 0;
+}
 
 int c_collect(struct ctl *s, int argc, char **argv, size_t *lens)
 {

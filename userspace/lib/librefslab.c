@@ -266,6 +266,101 @@ int refslab_cache_lookup(refslab_heap *h, const char *name, uint32_t *cache_id)
 	return err;
 }
 
+int refslab_heap_dump_page(refslab_heap *h, struct refslab_heap_dump *d)
+{
+	return rs_ioctl(h, REFSLAB_IOC_HEAP_DUMP, d);
+}
+
+/*
+ * Read one list whole into *arr (grown as needed; *cap entries).  *gen is
+ * the generation of the dump's first page (0 before it); *changed is set
+ * when a page reports another.
+ */
+static int dump_list(refslab_heap *h, uint32_t list, size_t esize,
+		     void **arr, size_t *cap, size_t *n, uint64_t *gen,
+		     bool *first, bool *changed)
+{
+	struct refslab_heap_dump d = {
+		.list = list, .entry_size = (uint32_t)esize,
+	};
+	int err;
+
+	*n = 0;
+	do {
+		if (*cap - *n < REFSLAB_DUMP_PAGE_MAX) {
+			size_t ncap = *cap * 2 > *n + REFSLAB_DUMP_PAGE_MAX ?
+				      *cap * 2 : *n + REFSLAB_DUMP_PAGE_MAX;
+			void *p = realloc(*arr, ncap * esize);
+
+			if (!p)
+				return -ENOMEM;
+			*arr = p;
+			*cap = ncap;
+		}
+		d.buf = ptr64((char *)*arr + *n * esize);
+		d.count = REFSLAB_DUMP_PAGE_MAX;
+		err = refslab_heap_dump_page(h, &d);
+		if (err)
+			return err;
+		if (*first) {
+			*gen = d.generation;
+			*first = false;
+		} else if (d.generation != *gen) {
+			*changed = true;
+			return 0;
+		}
+		*n += d.count;
+	} while (d.cursor != REFSLAB_DUMP_END);
+	return 0;
+}
+
+int refslab_heap_dump(refslab_heap *h, struct refslab_dump **out)
+{
+	struct refslab_dump *d = calloc(1, sizeof(*d));
+	size_t cap[3] = { 0, 0, 0 };
+	int err = 0;
+
+	*out = NULL;
+	if (!d)
+		return -ENOMEM;
+	while (d->tries < REFSLAB_DUMP_TRIES) {
+		bool first = true, changed = false;
+
+		d->tries++;
+		err = dump_list(h, REFSLAB_DUMP_OBJECTS, sizeof(*d->objects),
+				(void **)&d->objects, &cap[0], &d->nobjects,
+				&d->generation, &first, &changed);
+		if (!err && !changed)
+			err = dump_list(h, REFSLAB_DUMP_HANDLES,
+					sizeof(*d->handles), (void **)&d->handles,
+					&cap[1], &d->nhandles, &d->generation,
+					&first, &changed);
+		if (!err && !changed)
+			err = dump_list(h, REFSLAB_DUMP_EDGES, sizeof(*d->edges),
+					(void **)&d->edges, &cap[2], &d->nedges,
+					&d->generation, &first, &changed);
+		if (err || !changed)
+			break;
+		err = -EAGAIN;
+	}
+	if (err) {
+		refslab_dump_free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+void refslab_dump_free(struct refslab_dump *d)
+{
+	if (!d)
+		return;
+	free(d->objects);
+	free(d->handles);
+	free(d->edges);
+	free(d);
+}
+
 int refslab_heap_stats(refslab_heap *h, struct refslab_heap_stats *st)
 {
 	memset(st, 0, sizeof(*st));

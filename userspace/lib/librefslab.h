@@ -149,6 +149,29 @@ int refslab_gc_freeze(refslab_heap *h, uint64_t *count);
 int refslab_gc_unfreeze(refslab_heap *h, uint64_t *count);
 int refslab_gc_stats(refslab_heap *h, struct refslab_gc_stats *st);
 
+/*
+ * The heap's object graph (REFSLAB_IOC_HEAP_DUMP): every object, every
+ * handle and every reference, as one consistent snapshot.  The lists are
+ * read a page at a time; if the heap changes meanwhile (the generation a
+ * page reports differs from the first page's) the dump starts over, up to
+ * REFSLAB_DUMP_TRIES times in all, then fails with -EAGAIN.  Objects are in
+ * id order, handles in handle order, edges in (id, slot) order.
+ * *out is malloc'ed: free it with refslab_dump_free().
+ */
+#define REFSLAB_DUMP_TRIES	16
+struct refslab_dump {
+	uint64_t generation;	/* the heap's, when the snapshot was taken */
+	size_t nobjects, nhandles, nedges;
+	struct refslab_dump_object *objects;
+	struct refslab_dump_handle *handles;
+	struct refslab_dump_edge *edges;
+	unsigned int tries;	/* dumps started (1: no change got in the way) */
+};
+int refslab_heap_dump(refslab_heap *h, struct refslab_dump **out);
+void refslab_dump_free(struct refslab_dump *d);
+/* One page: the ioctl itself (d is in and out, see uapi/refslab.h). */
+int refslab_heap_dump_page(refslab_heap *h, struct refslab_heap_dump *d);
+
 /* Errno names: "ENOENT" for ENOENT; NULL if unknown. */
 const char *refslab_errno_name(int err);
 /* The number for a name ("ENOENT" or "enoent"); 0 if unknown. */
