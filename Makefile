@@ -298,7 +298,8 @@ check-vm: deps
 	@$(MAKE) --no-print-directory vm-module
 	@$(MAKE) --no-print-directory harness-selftest
 	@echo "== test suite in the VM (KERNEL=$(KERNEL))"
-	REFSLAB_ASAN=$${REFSLAB_ASAN:-1} $(VM_RUN) tests/run-tests.sh
+	VM_TIMEOUT=$${VM_TIMEOUT:-1200} REFSLAB_ASAN=$${REFSLAB_ASAN:-1} \
+		$(VM_RUN) tests/run-tests.sh
 
 # On a real machine: the module for the running kernel, loaded with insmod.
 check-host:
@@ -315,7 +316,7 @@ check-debug: deps
 	@$(MAKE) --no-print-directory vm-module KERNEL=debug
 	@$(MAKE) --no-print-directory harness-selftest SELFTEST_KASAN=1
 	@echo "== test suite in the VM (KERNEL=debug)"
-	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-1500} \
+	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-2400} \
 		REFSLAB_PARAMS="gc_verify=1 slab_debug=1 $${REFSLAB_PARAMS:-}" \
 		$(VM_RUN) tests/run-tests.sh
 
