@@ -347,12 +347,13 @@ harness-selftest: harness-unit
 	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) SELFTEST_KASAN=$(SELFTEST_KASAN) \
 		prove tests/harness/selftest.t
 
-# The harness's own tests that need no VM nor root, a second or two:
-# scripts/deps.sh against stand-in dpkg/apt-get on fake machines, and the
-# reading of KERNEL= over a fake /boot.
+# The harness's own tests that need no VM nor root, a few seconds:
+# scripts/deps.sh against stand-in dpkg/apt-get on fake machines, the
+# reading of KERNEL= over a fake /boot, make install/uninstall under
+# DESTDIR from a fresh copy of the sources, the man pages' rendering.
 harness-unit:
-	@echo "== deps.sh on fake machines, KERNEL= names (tests/harness/*.t)"
-	prove tests/harness/deps.t tests/harness/kernel.t
+	@echo "== deps.sh on fake machines, KERNEL= names, install, man pages (tests/harness/*.t)"
+	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/install.t tests/harness/man.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
