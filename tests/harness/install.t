@@ -24,8 +24,12 @@ echo "1..9"
 
 # The sources as a user has them: the tracked tree, no build/.
 mkdir -p "$src"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard) |
-	(cd "$repo" && xargs -0 cp --parents -t "$src" 2>/dev/null)
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$repo" && git ls-files -z --cached --others --exclude-standard) |
+		(cd "$repo" && xargs -0 cp --parents -t "$src" 2>/dev/null)
+else
+	rsync -a --exclude=/build --exclude=.git "$repo/" "$src/"
+fi
 [ -f "$src/Makefile" ] && [ ! -e "$src/build" ]
 ok $? "a fresh copy of the sources"
 
