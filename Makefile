@@ -238,7 +238,7 @@ install: $(B)/refslabctl $(B)/librefslab.a $(B)/librefslab.so $(B)/refslab.pc $(
 	install -m 644 udev/60-refslab.rules $(DESTDIR)$(UDEVRULESDIR)/
 	@for m in $(MAN_PAGES); do \
 		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
-		echo "install -D -m 644 $$m $$d/"; install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+		echo "install -m 644 $$m $$d/"; install -d $$d && install -m 644 $$m $$d/ || exit 1; \
 	done
 
 # The module for KDIR's kernel, outside DKMS.  depmod runs when the module
@@ -253,7 +253,7 @@ modules_install: module
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/refslab 2>/dev/null
+	@[ ! -d $(DESTDIR)$(INCLUDEDIR)/refslab ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(INCLUDEDIR)/refslab
 	@if [ -f $(MOD_DEST)/refslab.ko ]; then \
 		echo "rm -f $(MOD_DEST)/refslab.ko"; rm -f $(MOD_DEST)/refslab.ko; \
 		rmdir --ignore-fail-on-non-empty $(MOD_DEST); \
