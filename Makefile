@@ -39,7 +39,8 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 B := $(TOP)/build
 
-# The one version: the uapi header's (module, DKMS package, refslab.pc).
+# The module's version: the uapi header's (modinfo, the DKMS package).
+# The library has its own (LIB_VERSION, in librefslab.h; refslab.pc).
 uapi_ver = $(shell sed -n 's/^\#define REFSLAB_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' $(TOP)/uapi/refslab.h)
 VERSION := $(call uapi_ver,MAJOR).$(call uapi_ver,MINOR)
 
@@ -90,6 +91,13 @@ TESTS := $(TEST_NAMES:%=$(B)/tests/%)
 TESTS32 := $(TEST_NAMES:%=$(B)/tests32/%)
 TESTS_ASAN := $(TEST_NAMES:%=$(B)/tests-asan/%)
 
+# librefslab's version, from its header: the shared library's file name
+# carries all of it, its soname the major (userspace/lib/librefslab.map
+# lists what it exports).
+LIB_VERSION := $(shell sed -n 's/^\#define LIBREFSLAB_VERSION_[A-Z]*[[:space:]]*\([0-9]*\).*/\1/p' userspace/lib/librefslab.h | paste -sd.)
+LIB_SONAME := librefslab.so.$(firstword $(subst ., ,$(LIB_VERSION)))
+LIB_MAP := userspace/lib/librefslab.map
+
 USERSPACE := $(B)/refslab.pc
 ifneq ($(LIB_SRC),)
 USERSPACE += $(B)/librefslab.a $(B)/librefslab.so $(B)/librefslab32.a $(B)/librefslab-asan.a
@@ -99,8 +107,11 @@ USERSPACE += $(B)/refslabctl
 endif
 USERSPACE += $(TESTS) $(TESTS32) $(TESTS_ASAN)
 # Bench programs run by tests/bench/run.sh from build/bench/.
-BENCH_PROGS := $(B)/bench/ioctl_bench
+BENCH_PROGS := $(B)/bench/ioctl_bench $(B)/bench/heaps_bench $(B)/bench/cache_bench
 USERSPACE += $(BENCH_PROGS)
+# gc_bench (tests/bench/gc.sh builds its own in the VM) also serves
+# tests/trace.t: its pause case makes a mutator wait on the collector.
+USERSPACE += $(B)/gc_bench
 
 PREFIX ?= /usr/local
 
@@ -164,15 +175,20 @@ $(B)/librefslab-asan.a: $(LIBASAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/librefslab.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,librefslab.so.0 -o $@ $^
+$(B)/librefslab.so.$(LIB_VERSION): $(LIB_OBJ) $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(LIB_MAP) -o $@ $(LIB_OBJ)
+
+# The links a library directory holds: soname -> file, link-time name -> soname.
+$(B)/librefslab.so: $(B)/librefslab.so.$(LIB_VERSION)
+	ln -sf librefslab.so.$(LIB_VERSION) $(B)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
 
 # Written each time: it carries PREFIX, which install may be given anew.
 $(B)/refslab.pc: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: refslab' 'Description: userspace library for the refslab kernel module (/dev/refslab)' \
-		'Version: $(VERSION)' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
+		'Version: $(LIB_VERSION)' 'Cflags: -I$${includedir}/refslab' 'Libs: -L$${libdir} -lrefslab' >$@
 
 $(B)/refslabctl: $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a $(HDRS)
 	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRC) $(COMMON_OBJ) $(B)/librefslab.a
@@ -195,6 +211,9 @@ $(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/librefslab.a
 
+$(B)/gc_bench: tests/bench/gc_bench.c $(HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
 # --- installing --------------------------------------------------------------
 # make install builds only what it installs: no test programs, so neither
 # gcc-multilib nor cmocka is needed.  The udev rule goes under
@@ -212,7 +231,8 @@ MAN_PAGES := $(MAN_SRC:man/%.scd=$(B)/man/%)
 # Everything make install puts in place, relative to DESTDIR; make
 # uninstall removes exactly this list.
 INSTALLED := $(BINDIR)/refslabctl \
-	$(LIBDIR)/librefslab.a $(LIBDIR)/librefslab.so.0 $(LIBDIR)/librefslab.so \
+	$(LIBDIR)/librefslab.a $(LIBDIR)/librefslab.so.$(LIB_VERSION) \
+	$(LIBDIR)/$(LIB_SONAME) $(LIBDIR)/librefslab.so \
 	$(LIBDIR)/pkgconfig/refslab.pc \
 	$(INCLUDEDIR)/refslab/refslab.h $(INCLUDEDIR)/refslab/librefslab.h \
 	$(UDEVRULESDIR)/60-refslab.rules \
@@ -231,8 +251,9 @@ install: $(B)/refslabctl $(B)/librefslab.a $(B)/librefslab.so $(B)/refslab.pc $(
 		$(DESTDIR)$(INCLUDEDIR)/refslab $(DESTDIR)$(UDEVRULESDIR)
 	install -m 755 $(B)/refslabctl $(DESTDIR)$(BINDIR)/
 	install -m 644 $(B)/librefslab.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(B)/librefslab.so $(DESTDIR)$(LIBDIR)/librefslab.so.0
-	ln -sf librefslab.so.0 $(DESTDIR)$(LIBDIR)/librefslab.so
+	install -m 755 $(B)/librefslab.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf librefslab.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/librefslab.so
 	install -m 644 $(B)/refslab.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 uapi/refslab.h userspace/lib/librefslab.h $(DESTDIR)$(INCLUDEDIR)/refslab/
 	install -m 644 udev/60-refslab.rules $(DESTDIR)$(UDEVRULESDIR)/
@@ -352,8 +373,9 @@ harness-selftest: harness-unit
 # reading of KERNEL= over a fake /boot, make install/uninstall under
 # DESTDIR from a fresh copy of the sources, the man pages' rendering.
 harness-unit:
-	@echo "== deps.sh on fake machines, KERNEL= names, install, man pages (tests/harness/*.t)"
-	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/install.t tests/harness/man.t
+	@echo "== deps.sh on fake machines, KERNEL= names, the library's symbols, install, man pages (tests/harness/*.t)"
+	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/librefslab.t \
+		tests/harness/install.t tests/harness/man.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t

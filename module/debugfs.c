@@ -6,7 +6,8 @@
  *
  * Locking: `heaps` walks rs_heaps under rs_heaps_lock and reads each
  * heap's figures without its lock (a mutator may hold that for a long
- * teardown): each figure is exact, a line is not a snapshot.
+ * teardown): each figure is exact, a line is not a snapshot.  A heap is
+ * named by its id (the last column), since one process may own many.
  * Every file is read-only but for knobs the units document themselves.
  */
 #include <linux/debugfs.h>
@@ -20,15 +21,15 @@ static int rs_heaps_show(struct seq_file *m, void *v)
 {
 	struct rs_heap *h;
 
-	seq_puts(m, "# pid objects bytes handles caches max_objects max_bytes max_handles max_caches created freed incref decref\n");
+	seq_puts(m, "# pid objects bytes handles caches max_objects max_bytes max_handles max_caches created freed incref decref id\n");
 	mutex_lock(&rs_heaps_lock);
 	list_for_each_entry(h, &rs_heaps, node) {
-		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   h->owner, h->nobjects, h->nbytes, h->nhandles,
 			   h->ncaches, h->limits.max_objects,
 			   h->limits.max_bytes, h->limits.max_handles,
 			   h->limits.max_caches, h->created, h->freed,
-			   h->incref, h->decref);
+			   h->incref, h->decref, h->id);
 	}
 	mutex_unlock(&rs_heaps_lock);
 	return 0;

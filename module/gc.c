@@ -12,8 +12,8 @@
  * collector allocates is allocated before it takes heap->lock; object
  * memory is given back after it drops it.  The write barrier
  * (__rs_gc_touch) and the other hooks run with heap->lock held by a
- * mutator.  The kthread walks rs_heaps under rs_heaps_lock only to pick a
- * heap and take a reference on it.
+ * mutator.  The kthread and the debugfs file "gc" walk rs_heaps under
+ * rs_heaps_lock only to pick a heap and take a reference on it.
  *
  * ALGORITHM.  Trial deletion (Bacon & Rajan 2001; CPython's gc_refs) over
  * the candidates: objects whose refcount was decremented to a non-zero
@@ -153,6 +153,7 @@
 #include "gc.h"
 #include "verify.h"
 #include "gc_step.h"
+#include "trace.h"
 
 /* entry.gc_mark: the collection's epoch above the colour bits. */
 #define RS_GC_BLACK		0x1u	/* reachable from a root: kept */
@@ -240,6 +241,8 @@ struct rs_gc_run {
 	unsigned int tick;	/* objects until the next clock check */
 	u64 t_lock;
 	u64 deadline;		/* end of this hold by the clock */
+	u64 held, max_hold;	/* lock held: in all, longest hold */
+	u32 slices;		/* holds of heap->lock */
 	u64 examined, scanned, freed;
 	struct rs_obj *tear;	/* dead, slots not yet put (FREE) */
 	struct rs_freelist fl;
@@ -442,6 +445,7 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	struct rs_heap *h = r->h;
 	unsigned int shift = min(r->late_slices / 16, 16u);
 
+	lockdep_assert_held(&h->gc.collect_lock);	/* 3a, then 3b */
 	mutex_lock(&h->lock);
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
@@ -477,6 +481,9 @@ static void rs_gc_unlock(struct rs_gc_run *r)
 	if (d > s->max_pause_ns)
 		s->max_pause_ns = d;
 	s->pauses[b]++;
+	r->held += d;
+	r->max_hold = max(r->max_hold, d);
+	r->slices++;
 	WRITE_ONCE(h->gc.holding, false);
 	mutex_unlock(&h->lock);
 
@@ -502,6 +509,7 @@ void rs_gc_lock_wait(struct rs_heap *h)
 	d = ktime_get_ns() - t0;
 	if (d > g->stats.max_wait_ns)
 		g->stats.max_wait_ns = d;
+	trace_mutator_wait(h, d);
 }
 
 /*
@@ -535,6 +543,7 @@ static void rs_gc_step_begin(struct rs_gc_run *r)
 /* A point: heap->lock is not held; @r->phase runs next. */
 static void rs_gc_step(struct rs_gc_run *r)
 {
+	lockdep_assert_not_held(&r->h->lock);
 	if (unlikely(r->stepped))
 		r->stepped = rs_step_point(rs_gc_phase_name[r->phase]);
 }
@@ -908,6 +917,7 @@ static void rs_gc_start(struct rs_gc_run *r)
 	rs_objs_hold(h);
 	r->phase = RS_GC_CANDS;
 	r->cur = 0;
+	trace_gc_start(h, g->epoch, r->full, r->kthread);
 }
 
 static void rs_gc_stop_barrier(struct rs_gc_run *r)
@@ -1042,14 +1052,21 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		.kthread = !!(current->flags & PF_KTHREAD),
 	};
 	u64 t0 = ktime_get_ns(), bytes;
+	struct mem_cgroup *charged;
 	u32 want;
 	int err = 0;
 
+	/*
+	 * The queues are the heap's memory, charged to its cgroup whether
+	 * the kthread or a process in another cgroup runs the collection.
+	 */
+	charged = rs_charge_begin(h->memcg);
 	/*
 	 * The work stack has a fixed size (overflow costs a sweep of the
 	 * queue, not correctness); the queue is the candidate buffer taken
 	 * over at the start, or allocated for a full scan.
 	 */
+	lockdep_assert_held(&g->collect_lock);
 	rs_freelist_init(&r.fl);
 	rs_gc_step_begin(&r);
 	mutex_lock(&h->lock);
@@ -1120,6 +1137,9 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 			break;
 		}
 		r.phase_ns[ph] += ktime_get_ns() - ts;
+		if (r.phase != ph)
+			trace_gc_phase(h, g->epoch, rs_gc_phase_name[ph],
+				       r.phase_ns[ph], r.qn, r.nblack);
 		bytes = (u64)(r.qcap + r.scap + g->cand_cap) * sizeof(u32);
 		if (r.cand)
 			bytes += (u64)r.cand_cap * sizeof(u32);
@@ -1141,6 +1161,10 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		rs_gc_step(&r);
 		rs_gc_yield(h);
 	}
+	if (trace_gc_end_enabled() && r.phase != RS_GC_START)
+		trace_gc_end(h, g->epoch, r.examined, r.scanned, r.freed,
+			     g->ndeferred, ktime_get_ns() - t0, r.held,
+			     r.max_hold, r.slices, r.phase != RS_GC_DONE);
 	if (out) {
 		out->collected = r.freed;
 		out->scanned = r.scanned;
@@ -1153,6 +1177,7 @@ out_free:
 	kvfree(r.cand);
 	kvfree(r.stack);
 	kvfree(r.q);
+	rs_charge_end(charged);
 	return err;
 }
 
@@ -1392,6 +1417,7 @@ void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
 	bool adaptive;
 	int i;
 
+	lockdep_assert_not_held(&rs_heaps_lock);
 	mutex_lock(&h->lock);
 	memcpy(phase, h->gc.phase_ns, sizeof(phase));
 	rs_gc_snapshot(h, &s);
@@ -1428,13 +1454,33 @@ static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
 		   passes, gc_slice_budget, gc_interval_ms);
 	rs_gc_show_stats(m, "  ", &s);
 
+	/*
+	 * Each heap is read under its own lock, which a busy heap holds for a
+	 * while: never with rs_heaps_lock held, which every open, final close
+	 * and the kthread need.  A reference keeps the heap, and so its place
+	 * in the list, while the global lock is dropped; the reference on the
+	 * previous heap is given back outside it (a final put takes it).
+	 */
 	mutex_lock(&rs_heaps_lock);
-	list_for_each_entry(h, &rs_heaps, node) {
-		seq_printf(m, "heap %d%s:\n", h->owner,
+	h = list_first_entry_or_null(&rs_heaps, struct rs_heap, node);
+	if (h)
+		rs_heap_get(h);
+	mutex_unlock(&rs_heaps_lock);
+	while (h) {
+		struct rs_heap *next;
+
+		seq_printf(m, "heap %d id %llu%s:\n", h->owner, h->id,
 			   READ_ONCE(h->closed) ? " (closed)" : "");
 		rs_gc_show_heap(m, h);
+		mutex_lock(&rs_heaps_lock);
+		next = list_is_last(&h->node, &rs_heaps) ? NULL :
+		       list_next_entry(h, node);
+		if (next)
+			rs_heap_get(next);
+		mutex_unlock(&rs_heaps_lock);
+		rs_heap_put(h);
+		h = next;
 	}
-	mutex_unlock(&rs_heaps_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rs_gc_debugfs);

@@ -41,6 +41,7 @@ MODULE_PARM_DESC(max_caches, "default per-heap limit on named caches (at most 64
 /* Guards rs_heaps, the list of every heap (see heap.h for the order). */
 DEFINE_MUTEX(rs_heaps_lock);
 LIST_HEAD(rs_heaps);
+static u64 rs_heap_last_id;	/* under rs_heaps_lock; ids start at 1 */
 
 static void rs_default_limits(struct rs_heap_limits *l)
 {
@@ -56,6 +57,10 @@ struct rs_heap *rs_heap_create(void)
 
 	if (!h)
 		return NULL;
+	if (rs_memcg_open(&h->memcg, &h->mcg)) {
+		kfree(h);
+		return NULL;
+	}
 	mutex_init(&h->lock);
 	kref_init(&h->kref);
 	h->owner = task_tgid_nr(current);
@@ -64,6 +69,7 @@ struct rs_heap *rs_heap_create(void)
 	rs_default_limits(&h->limits);
 	rs_gc_heap_init(h);
 	mutex_lock(&rs_heaps_lock);
+	h->id = ++rs_heap_last_id;
 	list_add_tail(&h->node, &rs_heaps);
 	mutex_unlock(&rs_heaps_lock);
 	return h;
@@ -72,6 +78,19 @@ struct rs_heap *rs_heap_create(void)
 void rs_heap_get(struct rs_heap *h)
 {
 	kref_get(&h->kref);
+}
+
+/*
+ * A named cache taken out of the heap's table (under heap->lock, with no
+ * object pinning it: nobody can allocate from it or name it any more) is
+ * destroyed after the lock is dropped: destroy takes rs_caches_mutex,
+ * removes debugfs files and flushes work on every CPU (heap.h, rule 5).
+ */
+static void rs_heap_cache_put_away(struct rs_heap *h, struct rs_cache *c)
+{
+	lockdep_assert_not_held(&h->lock);
+	/* No object pinned it (caches[].objects), so none is live. */
+	WARN_ON_ONCE(rs_cache_destroy(c));
 }
 
 /* Called by kref_put_mutex() with rs_heaps_lock held; drops it. */
@@ -88,7 +107,7 @@ static void rs_heap_release(struct kref *kref)
 	rs_obj_free_all(h);
 	for (i = 0; i < RS_MAX_NAMED_CACHES; i++) {
 		if (h->caches[i].cache)
-			WARN_ON_ONCE(rs_cache_destroy(h->caches[i].cache));
+			rs_heap_cache_put_away(h, h->caches[i].cache);
 	}
 	rs_gc_heap_destroy(h);
 	kvfree(h->objs);
@@ -96,6 +115,8 @@ static void rs_heap_release(struct kref *kref)
 	kvfree(h->handles_open);
 	kvfree(h->handles_full);
 	kvfree(h->handles_pending);
+	/* every object is freed: the cgroup's charge and pin can go */
+	rs_memcg_close(h->memcg, h->mcg);
 	mutex_destroy(&h->lock);
 	kfree(h);
 }
@@ -188,9 +209,14 @@ int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
 	h->ncaches++;
 	rs_heap_unlock(h);
 
-	/* Objects start with an atomic refcount and hold pointers. */
-	c = rs_cache_create(a->name, ALIGN(a->object_size, sizeof(void *)),
-			    max_t(u32, a->align, sizeof(void *)), NULL);
+	/*
+	 * Objects start with an atomic refcount and hold pointers.  A heap of
+	 * a memory cgroup charges the cache (pages, arrays, metadata) to it.
+	 */
+	c = rs_cache_create_charged(a->name,
+				    ALIGN(a->object_size, sizeof(void *)),
+				    max_t(u32, a->align, sizeof(void *)),
+				    h->mcg ? h->memcg : NULL, 0);
 
 	rs_heap_lock(h);
 	if (!c) {
@@ -211,6 +237,7 @@ unlock:
 int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 {
 	struct rs_named_cache *nc;
+	struct rs_cache *c;
 	int err;
 
 	if (a->flags)
@@ -225,11 +252,12 @@ int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
 	err = -EBUSY;
 	if (nc->objects)
 		goto unlock;
-	err = rs_cache_destroy(nc->cache);
-	if (err)
-		goto unlock;
+	c = nc->cache;
 	memset(nc, 0, sizeof(*nc));
 	h->ncaches--;
+	rs_heap_unlock(h);
+	rs_heap_cache_put_away(h, c);
+	return 0;
 unlock:
 	rs_heap_unlock(h);
 	return err;
@@ -238,6 +266,7 @@ unlock:
 void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
 {
 	struct rs_named_cache *nc;
+	struct rs_cache *c = NULL;
 
 	if (WARN_ON_ONCE(cache_id == REFSLAB_GENERAL_CACHE ||
 			 cache_id > RS_MAX_NAMED_CACHES))
@@ -250,12 +279,15 @@ void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered)
 	}
 	if (delivered) {
 		nc->pending = false;
-	} else if (!WARN_ON_ONCE(rs_cache_destroy(nc->cache))) {
+	} else {
 		/* Nobody could name it, so it holds no object. */
+		c = nc->cache;
 		memset(nc, 0, sizeof(*nc));
 		h->ncaches--;
 	}
 	rs_heap_unlock(h);
+	if (c)
+		rs_heap_cache_put_away(h, c);
 }
 
 /* Fill up to @room entries of @out; returns how many caches exist. */

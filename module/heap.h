@@ -2,24 +2,69 @@
 /*
  * refslab heaps: everything one open file of /dev/refslab owns.
  *
- * LOCK ORDER (the one place it is written down):
+ * LOCK ORDER (the one place it is written down).  Every lock of the
+ * module, numbered as they nest: a lock may be taken while holding only
+ * locks of smaller numbers; the a/b locks of one number are never held
+ * together.  [A] marks a rule checked by lockdep_assert_held() or
+ * lockdep_assert_not_held() where it matters.
  *
- *   rs_heaps_lock (mutex, global list of heaps)
- *     -> heap->gc.collect_lock (mutex, one collection of a heap at a time)
- *       -> heap->lock (mutex: handles, object table, slots, refcount
- *          transitions, limits, counters, candidate buffer)
- *         -> slab: per-CPU array local_lock -> node list_lock (spinlock)
+ *  1. rs_bench_mutex (mutex, bench.c): one benchmark run; it creates,
+ *     shrinks and destroys caches (4-6) under it.
+ *  2a. rs_heaps_lock (mutex, heap.c): the list of heaps.  A walker that
+ *     needs a heap's locks takes a reference and drops rs_heaps_lock
+ *     first (the kthread's pass, debugfs "gc" [A]); debugfs "heaps"
+ *     reads the figures under it without a heap lock.  A heap's final
+ *     put takes it (kref_put_mutex) and drops it before freeing.
+ *  2b. rs_memcgs_lock (mutex, memcg.c): the per-cgroup sets of class
+ *     instances.  Taken with no other refslab lock held (heap open, and
+ *     release after rs_heaps_lock is dropped); nothing is taken under it:
+ *     a set's caches are made without it and destroyed after it.
+ *  3. per heap:
+ *     3a. heap->gc.collect_lock (mutex, gc.c): one collection of the heap
+ *         at a time; heap->lock is taken in slices under it [A].  A
+ *         stepped collection (gc_step.c) sleeps holding it, never
+ *         heap->lock.
+ *     3b. heap->lock (mutex): handles, object table, slots, refcount
+ *         transitions, limits, counters, named-cache table, candidate
+ *         buffer [A: rs_heap_lookup, table helpers].  Held across
+ *         allocations (table growth), so reclaim, and with it the slab's
+ *         shrinker, may run under it: the shrinker only trylocks.  A
+ *         named cache is taken out of the table under it and destroyed
+ *         after it is dropped [A], since destroy takes 5 and waits for
+ *         debugfs users and work.
+ *     3c. rs_gc_glock (spinlock, gc.c): the global collector figures; a
+ *         leaf, taken under 3b or alone.
+ *     3d. rs_step_lock (spinlock, gc_step.c): test stepping; a leaf,
+ *         taken alone.
+ *  -- the slab (slab.c): nothing below takes a lock above, and no heap
+ *     lock is held when one of 4-6 is taken (reclaim's trylocks aside).
+ *  4. cpu_hotplug_lock (the kernel's cpus_read_lock()): taken by the
+ *     slab's drains (rs_cache_shrink, rs_slab_shrink_all) so that a CPU
+ *     keeps its state while its arrays are drained; the CPU hotplug
+ *     callback (rs_slab_cpu_dead) runs with it held for writing.  Never
+ *     taken by the shrinker (reclaim must not wait for a hotplug that
+ *     may be allocating).
+ *  5. rs_caches_mutex (mutex, slab.c): the list of caches.  O(1) work
+ *     under it for create and destroy (list_add, list_del); walks of
+ *     every cache (slabinfo, the hotplug callback, rs_slab_shrink_all;
+ *     the shrinker and reaper only trylock).  Never held while debugfs
+ *     files are removed [A: destroy].
+ *  6. cache->shrink_mutex (mutex, slab.c): one drain of a cache at a time
+ *     [A]; the drain flushes per-CPU work under it, and that work takes
+ *     only 7 and 8.  Destroy holds none of 5-6 [A].
+ *  7. the per-CPU local_lock of a cache (struct rs_cpu): that CPU's
+ *     arrays, quarantine and fast-path counters.  Slow paths that sleep
+ *     drop it first; rs_barn_drain() takes it itself [A: not held].
+ *  8. per node, never held together [A], each a leaf under 7 or alone:
+ *     8a. node->barn_lock (spinlock): the depot of full and empty arrays.
+ *     8b. node->list_lock (spinlock): the slab lists and their counts.
  *
- * Leaf spinlocks, under which nothing else is taken: rs_gc_glock (gc.c,
- * global collector figures; may be taken under heap->lock) and
- * rs_step_lock (gc_step.c, test stepping; a stepped collection sleeps at a
- * point holding collect_lock, never heap->lock).
+ * Test only: slab_test.c's handoff spinlock (a leaf, taken alone).
  *
- * Neither the slab nor the collector calls back up this chain; heap->lock
- * is held across allocations (table growth), so the slab shrinker must
- * never take heap->lock or rs_heaps_lock.  The
- * collector holds heap->lock only in bounded slices, allocates nothing
- * while it holds it and frees object memory after dropping it.
+ * Neither the slab nor the collector calls back up this chain; the slab
+ * shrinker never takes heap->lock or rs_heaps_lock.  The collector holds
+ * heap->lock only in bounded slices, allocates nothing while it holds it
+ * and frees object memory after dropping it.
  */
 #ifndef REFSLAB_HEAP_H
 #define REFSLAB_HEAP_H
@@ -31,6 +76,7 @@
 #include "object.h"
 #include "slab.h"
 #include "gc.h"
+#include "memcg.h"
 
 struct rs_cache;
 
@@ -75,6 +121,8 @@ struct rs_heap_limits {
  * @kref: one for the open file, one for each user (collector pass).
  * @node: on rs_heaps, under rs_heaps_lock.
  * @owner: tgid that opened it.
+ * @id: names the heap in debugfs (`heaps`, `gc`): unique for the module's
+ *	life, unlike @owner (one process may open many heaps).
  * @may_raise_limits: the credentials the file was opened with
  *	(file->f_cred, fixed for its life) hold CAP_SYS_RESOURCE: SET_LIMITS
  *	may go above the defaults, whoever calls it.
@@ -91,12 +139,16 @@ struct rs_heap_limits {
  *	the same way, @objs_limbo_tail its last) instead of @objs_free, and
  *	are spliced back when it ends (object.c, rs_objs_release()).
  * @gc: collector state (gc.h).
+ * @memcg: the opener's memory cgroup (referenced; NULL without the memory
+ *	controller): everything the heap allocates is charged to it.
+ * @mcg: its general class instances (memcg.h); NULL in the root cgroup.
  */
 struct rs_heap {
 	struct mutex lock;		/* see the lock order above */
 	struct kref kref;
 	struct list_head node;
 	pid_t owner;
+	u64 id;
 	bool closed;
 	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
 
@@ -120,6 +172,9 @@ struct rs_heap {
 	u64 created, freed, incref, decref;
 
 	struct rs_gc_heap gc;
+
+	struct mem_cgroup *memcg;
+	struct rs_memcg *mcg;
 };
 
 extern struct mutex rs_heaps_lock;

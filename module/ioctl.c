@@ -284,6 +284,7 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	void __user *arg = (void __user *)uarg;
 	unsigned int usize = _IOC_SIZE(cmd);
 	struct rs_heap *h = file->private_data;
+	struct mem_cgroup *charged;
 	const struct rs_cmd *c;
 	union rs_args a;
 	size_t ksize;
@@ -307,13 +308,17 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		memset(&a, 0, ksize);
 	}
 
+	/* The heap's memory is charged to its cgroup, whoever calls. */
+	charged = rs_charge_begin(h->memcg);
 	err = c->fn(h, &a);
 	if (err && !(c->flags & RS_CMD_OUT_ERR))
-		return err;
+		goto out;
 	if (_IOC_DIR(c->cmd) & _IOC_READ)
 		out = copy_to_user(arg, &a, ksize) ? -EFAULT : 0;
 	if (!err)
 		rs_cmd_settle(h, c, &a, !out);
+out:
+	rs_charge_end(charged);
 	return err ?: out;
 }
 

@@ -23,6 +23,7 @@ static void rs_kunit_##fn(struct kunit *test)				\
 
 RS_KUNIT_CASE(classes)
 RS_KUNIT_CASE(create_destroy)
+RS_KUNIT_CASE(align)
 RS_KUNIT_CASE(cross_cpu)
 RS_KUNIT_CASE(concurrent)
 RS_KUNIT_CASE(debug)
@@ -33,6 +34,7 @@ RS_KUNIT_CASE(fault)
 static struct kunit_case rs_slab_cases[] = {
 	KUNIT_CASE(rs_kunit_classes),
 	KUNIT_CASE(rs_kunit_create_destroy),
+	KUNIT_CASE(rs_kunit_align),
 	KUNIT_CASE(rs_kunit_cross_cpu),
 	KUNIT_CASE(rs_kunit_concurrent),
 	KUNIT_CASE(rs_kunit_debug),

@@ -68,5 +68,5 @@ module_init(refslab_init);
 module_exit(refslab_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("refslab: slab caches, refcounted objects and a cycle collector for user processes");
-/* The uapi version is the one version: DKMS and refslab.pc read it too. */
+/* The uapi version is the module's: the DKMS package reads it too. */
 MODULE_VERSION(__stringify(REFSLAB_VERSION_MAJOR) "." __stringify(REFSLAB_VERSION_MINOR));

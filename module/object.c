@@ -29,6 +29,7 @@
 #include <linux/uaccess.h>
 #include "heap.h"
 #include "object.h"
+#include "trace.h"
 
 static unsigned int rs_ref_max = 0x3fffffff;
 module_param_named(ref_max, rs_ref_max, uint, 0644);
@@ -58,9 +59,15 @@ static size_t rs_obj_bytes(u32 nslots, u32 payload)
  */
 struct rs_cache *rs_obj_cache(struct rs_heap *h, const struct rs_obj *o)
 {
+	size_t bytes;
+
 	if (o->cls)
 		return h->caches[o->cls - 1].cache;
-	return rs_size_class(rs_obj_bytes(o->nslots, o->payload_size));
+	bytes = rs_obj_bytes(o->nslots, o->payload_size);
+	/* a heap of a memory cgroup: that cgroup's instance of the class */
+	if (h->mcg)
+		return rs_memcg_class(h->mcg, bytes);
+	return rs_size_class(bytes);
 }
 
 /* Slab bytes @o occupies: what the heap's byte count and limit see. */
@@ -126,6 +133,8 @@ static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 {
 	struct rs_entry *e = &h->objs[o->id];
 
+	/* the collector frees only while it holds the lock (gc.c) */
+	trace_obj_free(h, o, h->gc.holding ? RS_FREED_COLLECTOR : RS_FREED_REFCOUNT);
 	rs_gc_forget(h, o);
 	o->flags |= RS_OBJ_DEAD;
 	e->obj = NULL;
@@ -264,6 +273,7 @@ void rs_obj_free_all(struct rs_heap *h)
 		if (!o)
 			continue;
 		h->objs[i].obj = NULL;
+		trace_obj_free(h, o, RS_FREED_CLOSE);
 		rs_cache_free(rs_obj_cache(h, o), o);
 		if (!(i & 1023))
 			cond_resched();
@@ -544,6 +554,11 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 		cache = rs_size_class(bytes);
 		if (!cache)
 			return -EINVAL;
+		if (h->mcg) {
+			cache = rs_memcg_class_get(h->mcg, bytes);
+			if (!cache)
+				return -ENOMEM;
+		}
 	}
 
 	o = rs_cache_alloc(cache, RS_GFP_USER);
@@ -577,6 +592,7 @@ int rs_op_create(struct rs_heap *h, struct refslab_create *a)
 	h->created++;
 	rs_handle_reserve(h, handle, o);
 	rs_gc_created(h, o);
+	trace_obj_create(h, o, handle);
 	rs_heap_unlock(h);
 	a->handle = handle;
 	return 0;

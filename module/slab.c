@@ -5,7 +5,10 @@
  *
  * Layout.  A slab is 2^order pages taken with alloc_pages(__GFP_COMP); its
  * first RS_SLAB_HDR bytes hold the descriptor (struct rs_slab), the objects
- * follow at a fixed stride.  Any object pointer finds its slab through
+ * follow at a fixed stride, from the first multiple of the cache's
+ * alignment past the descriptor (rs_obj_start()): the slab is page aligned
+ * and the stride a multiple of the alignment, so every object is aligned
+ * as asked, up to PAGE_SIZE.  Any object pointer finds its slab through
  * virt_to_head_page() + page_address().  A free object inside a slab links
  * to the next one through a pointer stored XOR the cache secret and the
  * address it is stored at (always on).  Debug slabs (slab_debug=1 or the
@@ -108,11 +111,28 @@
  * knob debugfs refslab/test_use_after_free (slab_kasan.c, KASAN only)
  * reads an object after its free to prove the report comes.
  *
- * Locking (see heap.h for the whole order):
- *   rs_caches_mutex (cache list, debugfs names)
- *     -> cache->shrink_mutex (one drain of a cache at a time)
- *       -> per-CPU local_lock -> node barn_lock | node list_lock
- * barn_lock and list_lock are never held together.
+ * Charging.  A cache made with rs_cache_create_charged() belongs to one
+ * memory cgroup (memcg.c: per-cgroup instances of the general classes and
+ * the named caches of a cgroup's heaps): its slab pages and CPU arrays are
+ * allocated with __GFP_ACCOUNT under set_active_memcg() of that cgroup, and
+ * its metadata when it is made, so they are charged there whichever task
+ * allocates or frees (a remote free's array, the collector's frees).  Any
+ * other cache charges nobody: its pages may hold objects of many cgroups.
+ * Per-cgroup instances get no debugfs directory (slabinfo shows them as
+ * rs-<size>@<cgroup inode>@<id>), and at most RS_DEBUGFS_CACHES_MAX caches
+ * get one at all, so that heaps making named caches cannot add debugfs inodes
+ * without bound.
+ *
+ * Locking (rules 4-8 of heap.h's order, which has them all):
+ *   cpus_read_lock (drains)
+ *     -> rs_caches_mutex (cache list)
+ *       -> cache->shrink_mutex (one drain of a cache at a time)
+ *         -> per-CPU local_lock -> node barn_lock | node list_lock
+ * barn_lock and list_lock are never held together.  The CPU hotplug
+ * callback runs under the hotplug lock held for writing and takes
+ * rs_caches_mutex.  Create and destroy hold rs_caches_mutex only for
+ * list_add/list_del: a cache's debugfs name needs no search (its id), and
+ * its debugfs files go and its work is flushed with no lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -131,15 +151,19 @@
 #include <linux/shrinker.h>
 #include <linux/workqueue.h>
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/nodemask.h>
 #include <linux/topology.h>
 #include <linux/ratelimit.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/kmemleak.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include "slab.h"
 #include "compat.h"
 #include "slab_kasan.h"
+#include "trace.h"
 
 static bool slab_debug;
 module_param(slab_debug, bool, 0444);
@@ -275,7 +299,8 @@ struct rs_stat_file {
 
 struct rs_cache {
 	char name[RS_CACHE_NAME_MAX];	/* as asked */
-	char dname[RS_CACHE_NAME_MAX + 8];	/* unique debugfs/slabinfo name */
+	char dname[RS_CACHE_NAME_MAX + 24];	/* unique debugfs/slabinfo name */
+	unsigned long id;		/* unique since load: in dname */
 	unsigned int size;
 	unsigned int align;
 	void (*ctor)(void *obj);
@@ -292,6 +317,9 @@ struct rs_cache {
 	struct rs_fault fail_alloc;
 	struct rs_fault fail_page;
 
+	struct mem_cgroup *memcg;	/* charged to (memcg.c); NULL: nobody */
+	bool no_debugfs;
+
 	struct rs_cpu __percpu *cpu;
 	struct rs_node **node;		/* nr_node_ids entries */
 	struct mutex shrink_mutex;
@@ -302,6 +330,8 @@ struct rs_cache {
 
 static LIST_HEAD(rs_caches);
 static DEFINE_MUTEX(rs_caches_mutex);
+static atomic_long_t rs_cache_ids = ATOMIC_LONG_INIT(0);
+static int rs_cpuhp_state;		/* dynamic CPU hotplug state, or 0 */
 static atomic_long_t rs_pages_total = ATOMIC_LONG_INIT(0);
 static struct dentry *rs_slab_root;
 static struct dentry *rs_caches_dir;
@@ -309,6 +339,12 @@ static struct dentry *rs_slabinfo_file;
 static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
 static struct shrinker *rs_shrinker;
+/*
+ * Caches with a debugfs directory (about 20 inodes each): any heap can
+ * make named caches, so beyond this many the rest show in slabinfo only.
+ */
+#define RS_DEBUGFS_CACHES_MAX	256
+static atomic_t rs_debugfs_caches;
 
 /*
  * General size classes: 8-byte steps to 64, then four steps per power of
@@ -323,10 +359,12 @@ static const unsigned int rs_class_sizes[] = {
 };
 
 #define RS_NR_CLASSES	ARRAY_SIZE(rs_class_sizes)
+static_assert(RS_NR_CLASSES == RS_NR_SIZE_CLASSES);
 static struct rs_cache *rs_classes[RS_NR_CLASSES];
 struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 
 static void rs_debugfs_add(struct rs_cache *c);
+static void rs_debugfs_del(struct rs_cache *c);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -340,6 +378,28 @@ static void rs_stat_slow(struct rs_cache *c, enum rs_cache_stat_id s)
 	this_cpu_inc(c->cpu->stat[s]);
 }
 
+/*
+ * What @c allocates (slab pages, arrays) is charged to its memory cgroup,
+ * never to the caller's: the gfp it passes on gets __GFP_ACCOUNT only for
+ * a charged cache, and rs_charge() makes that cache's cgroup the one the
+ * kernel charges until rs_uncharge().
+ */
+static inline gfp_t rs_charge(struct rs_cache *c, gfp_t gfp,
+			      struct mem_cgroup **old)
+{
+	gfp &= RS_GFP_PASS;
+	if (!c->memcg)
+		return gfp;
+	*old = set_active_memcg(c->memcg);
+	return gfp | __GFP_ACCOUNT;
+}
+
+static inline void rs_uncharge(struct rs_cache *c, struct mem_cgroup *old)
+{
+	if (c->memcg)
+		set_active_memcg(old);
+}
+
 static inline struct rs_slab *rs_obj_slab(const void *obj)
 {
 	return page_address(virt_to_head_page(obj));
@@ -351,9 +411,15 @@ static inline unsigned long rs_slab_magic(struct rs_cache *c,
 	return RS_SLAB_MAGIC ^ c->secret ^ (unsigned long)s;
 }
 
+/* Offset of the first object: past the descriptor, at the alignment. */
+static inline unsigned int rs_obj_start(unsigned int align)
+{
+	return max_t(unsigned int, RS_SLAB_HDR, align);
+}
+
 static inline void *rs_slab_base(struct rs_slab *s)
 {
-	return (char *)s + RS_SLAB_HDR;
+	return (char *)s + rs_obj_start(s->cache->align);
 }
 
 static inline void **rs_fp_addr(struct rs_cache *c, struct rs_slab *s,
@@ -413,7 +479,7 @@ static bool rs_fault_hit(struct rs_fault *f)
 
 /* ----------------------------------------------------------------- layout */
 
-static void rs_pick_order(struct rs_layout *l)
+static void rs_pick_order(struct rs_layout *l, unsigned int start)
 {
 	unsigned int order, best = 0, best_waste = UINT_MAX, best_n = 0;
 
@@ -421,9 +487,9 @@ static void rs_pick_order(struct rs_layout *l)
 		unsigned int bytes = PAGE_SIZE << order;
 		unsigned int n, waste;
 
-		if (bytes < RS_SLAB_HDR + l->stride)
+		if (bytes < start + l->stride)
 			continue;
-		n = (bytes - RS_SLAB_HDR) / l->stride;
+		n = (bytes - start) / l->stride;
 		waste = bytes - n * l->stride;
 		if (waste * 8 <= bytes) {
 			l->order = order;
@@ -456,14 +522,14 @@ static int rs_layout_init(struct rs_cache *c)
 					      sizeof(void *)), a);
 	}
 	c->plain.obj_off = 0;
-	rs_pick_order(&c->plain);
+	rs_pick_order(&c->plain, rs_obj_start(a));
 
 	/* Debug: [left rz][object][right rz][state][free pointer] */
 	c->dbg.obj_off = ALIGN(RS_RZ, a);
 	c->dbg.fp_off = ALIGN(c->size, 8) + RS_RZ + sizeof(unsigned long);
 	c->dbg.stride = ALIGN(c->dbg.obj_off + c->dbg.fp_off + sizeof(void *),
 			      a);
-	rs_pick_order(&c->dbg);
+	rs_pick_order(&c->dbg, rs_obj_start(a));
 	if (!c->plain.objects || !c->dbg.objects)
 		return -EINVAL;
 	return 0;
@@ -606,6 +672,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 {
 	bool debug = READ_ONCE(c->debug);
 	const struct rs_layout *l = debug ? &c->dbg : &c->plain;
+	struct mem_cgroup *old;
 	struct rs_slab *s;
 	struct page *page;
 	void *obj, *prev = NULL;
@@ -614,8 +681,9 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	if (unlikely(READ_ONCE(c->fail_page.probability)) &&
 	    rs_fault_hit(&c->fail_page))
 		return NULL;
-	gfp &= RS_GFP_PASS | __GFP_ACCOUNT;
+	gfp = rs_charge(c, gfp, &old);
 	page = alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN, l->order);
+	rs_uncharge(c, old);
 	if (!page)
 		return NULL;
 	s = page_address(page);
@@ -646,7 +714,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	}
 	s->freelist = prev;
 	/* KASAN: all red zone but the descriptor, then each object freed */
-	rs_kasan_poison_slab(rs_slab_base(s),
+	rs_kasan_poison_slab((char *)s + RS_SLAB_HDR,
 			     (PAGE_SIZE << l->order) - RS_SLAB_HDR);
 	for (i = 0, obj = prev; i < l->objects; i++) {
 		rs_kasan_poison_object(obj, c->size);
@@ -656,6 +724,7 @@ static struct rs_slab *rs_new_slab(struct rs_cache *c, gfp_t gfp)
 	s->magic = rs_slab_magic(c, s);
 	atomic_long_add(1UL << l->order, &rs_pages_total);
 	rs_stat_slow(c, RS_ALLOC_SLAB);
+	trace_slab_alloc(c, l->order, s->nid, l->objects);
 	return s;
 }
 
@@ -666,9 +735,11 @@ static void rs_free_slab(struct rs_cache *c, struct rs_slab *s)
 	if (s->debug)
 		atomic_dec(&c->debug_slabs);
 	s->magic = 0;
-	rs_kasan_release_slab(rs_slab_base(s), (PAGE_SIZE << order) - RS_SLAB_HDR);
+	rs_kasan_release_slab((char *)s + RS_SLAB_HDR,
+			      (PAGE_SIZE << order) - RS_SLAB_HDR);
 	kmemleak_free(s);
 	atomic_long_sub(1UL << order, &rs_pages_total);
+	trace_slab_free(c, order, s->nid, s->objects);
 	__free_pages(virt_to_page(s), order);
 }
 
@@ -708,6 +779,7 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
 	unsigned int got = 0;
 	int cpu = smp_processor_id();
 
+	lockdep_assert_not_held(&n->barn_lock);
 	spin_lock(&n->list_lock);
 	while (got < want && !list_empty(&n->partial)) {
 		struct rs_slab *s = list_first_entry(&n->partial,
@@ -766,6 +838,7 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 
 		n = s->magic == rs_slab_magic(c, s) ? c->node[s->nid] :
 						       c->node[numa_mem_id()];
+		lockdep_assert_not_held(&n->barn_lock);
 		spin_lock(&n->list_lock);
 		for (; i < nr; i++) {
 			void *obj = objs[i];
@@ -843,10 +916,12 @@ static unsigned long rs_node_free_empty(struct rs_cache *c, struct rs_node *n,
 
 static struct rs_array *rs_array_new(struct rs_cache *c, gfp_t gfp)
 {
+	struct mem_cgroup *old;
 	struct rs_array *a;
 
-	a = kmalloc(struct_size(a, objs, c->array_cap),
-		    (gfp & RS_GFP_PASS) | __GFP_NOWARN);
+	gfp = rs_charge(c, gfp, &old);
+	a = kmalloc(struct_size(a, objs, c->array_cap), gfp | __GFP_NOWARN);
+	rs_uncharge(c, old);
 	if (a)
 		a->count = 0;
 	return a;
@@ -857,6 +932,7 @@ static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
 	struct rs_array *a = NULL;
 	struct list_head *h = full ? &n->barn_full : &n->barn_empty;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (!list_empty(h)) {
@@ -877,6 +953,7 @@ static bool rs_barn_put(struct rs_cache *c, struct rs_node *n,
 {
 	bool ok = false;
 
+	lockdep_assert_not_held(&n->list_lock);
 	spin_lock(&n->barn_lock);
 	n->barn_used = true;
 	if (full && n->nr_barn_full < c->barn_max) {
@@ -912,6 +989,8 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 	LIST_HEAD(full);
 	LIST_HEAD(empty);
 
+	lockdep_assert_not_held(raw_cpu_ptr(&c->cpu->lock));
+	lockdep_assert_not_held(&n->list_lock);
 	if (trylock) {
 		if (!spin_trylock(&n->barn_lock))
 			return 0;
@@ -961,6 +1040,7 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 	struct rs_slab *s;
 	void *obj;
 
+	lockdep_assert_held(this_cpu_ptr(&c->cpu->lock));
 	for (;;) {
 		pc = this_cpu_ptr(c->cpu);
 		a = pc->main;
@@ -1061,6 +1141,7 @@ static void rs_free_slow(struct rs_cache *c, struct rs_cpu *pc, void *obj)
 	struct rs_node *n = c->node[numa_mem_id()];
 	struct rs_array *a = pc->main;
 
+	lockdep_assert_held(&pc->lock);
 	rs_stat(pc, RS_FREE_SLOWPATH);
 	if (a && pc->spare && pc->spare->count < c->array_cap) {
 		pc->main = pc->spare;
@@ -1145,7 +1226,13 @@ static void rs_quarantine_drain(struct rs_cache *c, struct rs_cpu *pc)
 		rs_flush_objs(c, batch, n);
 }
 
-/* Empty this CPU's quarantine and arrays into the slabs (runs on that CPU). */
+/*
+ * Empty a CPU's quarantine and arrays into the slabs.  Runs on that CPU
+ * under its local lock, or from any CPU when nothing else can touch @pc:
+ * its CPU is offline and the hotplug lock is held (rs_slab_cpu_dead,
+ * rs_drain_all_cpus), or nobody can reach the cache any more
+ * (rs_cache_release).
+ */
 static void rs_drain_cpu_arrays(struct rs_cache *c, struct rs_cpu *pc,
 				bool free_arrays)
 {
@@ -1183,12 +1270,19 @@ static void rs_drain_work_fn(struct work_struct *w)
 	local_unlock(&c->cpu->lock);
 }
 
-/* Drain every CPU's arrays; waits for it.  Process context. */
+/*
+ * Drain every CPU's arrays and wait for it.  The caller holds
+ * cpus_read_lock() (rule 4 of heap.h's order): a CPU online here stays
+ * online until its work has run on it, and an offline CPU, drained in
+ * place, cannot come back meanwhile.  Every possible CPU's work is
+ * flushed: work the shrinker queued on a CPU that went offline since runs
+ * on another CPU, and must not outlive the cache.
+ */
 static void rs_drain_all_cpus(struct rs_cache *c, bool free_arrays)
 {
 	int cpu;
 
-	cpus_read_lock();
+	lockdep_assert_held(&c->shrink_mutex);
 	for_each_possible_cpu(cpu) {
 		struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
 
@@ -1199,27 +1293,74 @@ static void rs_drain_all_cpus(struct rs_cache *c, bool free_arrays)
 			rs_drain_cpu_arrays(c, pc, free_arrays);
 		}
 	}
-	for_each_online_cpu(cpu)
+	for_each_possible_cpu(cpu)
 		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
-	cpus_read_unlock();
 }
 
 /*
- * Give back everything cached: CPU arrays (when @all), the barns, the
- * empty slabs.  Returns pages freed.
+ * For the shrink tracepoint: what a drain of a cache starts from (free
+ * objects out of its slabs, pages), counted only when the event is on.
  */
-static unsigned long rs_drain(struct rs_cache *c, bool all)
+struct rs_shrink_snap {
+	bool on;
+	unsigned long cached;
+	unsigned long pages;
+};
+
+/* Free objects out of the slabs: CPU arrays, barns, quarantines. */
+static unsigned long rs_cache_cached(struct rs_cache *c)
+{
+	unsigned long inuse = 0, live = rs_cache_live_objects(c);
+	int nid;
+
+	for_each_node(nid)
+		inuse += READ_ONCE(c->node[nid]->inuse);
+	return inuse > live ? inuse - live : 0;
+}
+
+static void rs_shrink_begin(struct rs_cache *c, struct rs_shrink_snap *snap)
+{
+	snap->on = trace_shrink_enabled();
+	if (snap->on) {
+		snap->cached = rs_cache_cached(c);
+		snap->pages = rs_cache_pages(c);
+	}
+}
+
+/* Reports what went back since rs_shrink_begin(), if anything did. */
+static void rs_shrink_end(struct rs_cache *c, struct rs_shrink_snap *snap,
+			  bool reclaim)
+{
+	unsigned long cached, pages;
+
+	if (!snap->on)
+		return;
+	cached = rs_cache_cached(c);
+	pages = rs_cache_pages(c);
+	cached = snap->cached > cached ? snap->cached - cached : 0;
+	pages = snap->pages > pages ? snap->pages - pages : 0;
+	if (cached || pages)
+		trace_shrink(c, cached, pages, reclaim);
+}
+
+/*
+ * Give back everything cached: CPU arrays, the barns, the empty slabs.
+ * cpus_read_lock() held.  Returns pages freed.
+ */
+static unsigned long rs_drain(struct rs_cache *c)
 {
 	unsigned long before = rs_cache_pages(c), after;
+	struct rs_shrink_snap snap;
 	int nid;
 
 	mutex_lock(&c->shrink_mutex);
-	if (all)
-		rs_drain_all_cpus(c, true);
+	rs_shrink_begin(c, &snap);
+	rs_drain_all_cpus(c, true);
 	for_each_node(nid) {
 		rs_barn_drain(c, c->node[nid], false, false);
 		rs_node_free_empty(c, c->node[nid], false);
 	}
+	rs_shrink_end(c, &snap, false);
 	mutex_unlock(&c->shrink_mutex);
 	after = rs_cache_pages(c);
 	return before > after ? before - after : 0;
@@ -1227,7 +1368,12 @@ static unsigned long rs_drain(struct rs_cache *c, bool all)
 
 unsigned long rs_cache_shrink(struct rs_cache *c)
 {
-	return rs_drain(c, true);
+	unsigned long pages;
+
+	cpus_read_lock();
+	pages = rs_drain(c);
+	cpus_read_unlock();
+	return pages;
 }
 
 /* ------------------------------------------------------------- accounting */
@@ -1292,10 +1438,12 @@ unsigned long rs_slab_shrink_all(void)
 	struct rs_cache *c;
 	unsigned long pages = 0;
 
+	cpus_read_lock();
 	mutex_lock(&rs_caches_mutex);
 	list_for_each_entry(c, &rs_caches, list)
-		pages += rs_cache_shrink(c);
+		pages += rs_drain(c);
 	mutex_unlock(&rs_caches_mutex);
+	cpus_read_unlock();
 	return pages;
 }
 
@@ -1403,7 +1551,8 @@ void rs_slab_test_quarantine_flush(struct rs_cache *c)
 /* -------------------------------------------------------- create/destroy */
 
 static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
-				     unsigned int align, void (*ctor)(void *))
+				     unsigned int align, void (*ctor)(void *),
+				     gfp_t gfp)
 {
 	struct rs_cache *c;
 	size_t nlen;
@@ -1420,7 +1569,7 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 		return NULL;
 	align = max_t(unsigned int, align, sizeof(void *));
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return NULL;
 	strscpy(c->name, name, sizeof(c->name));
@@ -1442,7 +1591,7 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 			      (256 * 1024) / (c->array_cap * c->plain.stride),
 			      4, 16);
 
-	c->cpu = alloc_percpu(struct rs_cpu);
+	c->cpu = alloc_percpu_gfp(struct rs_cpu, gfp);
 	if (!c->cpu)
 		goto err;
 	for_each_possible_cpu(cpu) {
@@ -1453,13 +1602,13 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 		pc->cache = c;
 		rs_quarantine_init(&pc->quar, c->plain.stride);
 	}
-	c->node = kcalloc(nr_node_ids, sizeof(*c->node), GFP_KERNEL);
+	c->node = kcalloc(nr_node_ids, sizeof(*c->node), gfp);
 	if (!c->node)
 		goto err;
 	for_each_node(nid) {
 		struct rs_node *n;
 
-		n = kzalloc_node(sizeof(*n), GFP_KERNEL, nid);
+		n = kzalloc_node(sizeof(*n), gfp, nid);
 		if (!n)
 			goto err;
 		spin_lock_init(&n->list_lock);
@@ -1492,52 +1641,77 @@ static void rs_cache_free_meta(struct rs_cache *c)
 	kfree(c);
 }
 
-/* Unique debugfs/slabinfo name; rs_caches_mutex held. */
-static void rs_cache_pick_dname(struct rs_cache *c)
+/*
+ * The debugfs and slabinfo name, unique without a search: a general class
+ * keeps its name ("rs-64"), any other cache gets "<name>@<id>" with an id
+ * never reused while the module is loaded.  '@' is in no general class
+ * name and in no name a heap may give (heap.c), so two names never meet,
+ * however many caches share one name.
+ */
+static void rs_cache_register(struct rs_cache *c, bool general)
 {
-	struct rs_cache *o;
-	unsigned int i = 1;
-	bool taken;
-
-	strscpy(c->dname, c->name, sizeof(c->dname));
-	do {
-		taken = false;
-		list_for_each_entry(o, &rs_caches, list) {
-			if (!strcmp(o->dname, c->dname)) {
-				taken = true;
-				snprintf(c->dname, sizeof(c->dname), "%s-%u",
-					 c->name, ++i);
-				break;
-			}
-		}
-	} while (taken);
-}
-
-static void rs_cache_register(struct rs_cache *c)
-{
-	mutex_lock(&rs_caches_mutex);
-	rs_cache_pick_dname(c);
-	list_add_tail(&c->list, &rs_caches);
+	c->general = general;
+	c->id = atomic_long_inc_return(&rs_cache_ids);
+	if (general)
+		strscpy(c->dname, c->name, sizeof(c->dname));
+	else
+		snprintf(c->dname, sizeof(c->dname), "%s@%lu", c->name, c->id);
 	rs_debugfs_add(c);
+	mutex_lock(&rs_caches_mutex);
+	list_add_tail(&c->list, &rs_caches);
 	mutex_unlock(&rs_caches_mutex);
 }
 
 struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 				 unsigned int align, void (*ctor)(void *))
 {
-	struct rs_cache *c = rs_cache_new(name, size, align, ctor);
+	struct rs_cache *c = rs_cache_new(name, size, align, ctor, GFP_KERNEL);
 
 	if (c)
-		rs_cache_register(c);
+		rs_cache_register(c, false);
 	return c;
 }
 
-/* Free every page of @c, whatever state (unload path and destroy). */
+struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
+					 unsigned int align,
+					 struct mem_cgroup *memcg,
+					 unsigned int flags)
+{
+	struct mem_cgroup *old;
+	struct rs_cache *c;
+
+	if (!memcg)
+		return rs_cache_create(name, size, align, NULL);
+	/* the metadata too: a cgroup that makes caches pays for them */
+	old = set_active_memcg(memcg);
+	c = rs_cache_new(name, size, align, NULL, GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old);
+	if (!c)
+		return NULL;
+	c->memcg = memcg;
+	c->no_debugfs = flags & RS_CACHE_NO_DEBUGFS;
+	rs_cache_register(c, false);
+	return c;
+}
+
+/*
+ * Free every page of @c, whatever state (unload path and destroy).  @c is
+ * off rs_caches and its debugfs files are gone, so nothing can reach it
+ * but drain work queued before: once that is flushed, on every possible
+ * CPU (it may run on another CPU than it was queued on, if that one went
+ * offline), each CPU's arrays, an offline CPU's too, are drained from
+ * here without taking anything but the node locks.
+ */
 static void rs_cache_release(struct rs_cache *c)
 {
-	int nid;
+	int cpu, nid;
 
-	rs_drain(c, true);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
+	for_each_possible_cpu(cpu)
+		rs_drain_cpu_arrays(c, per_cpu_ptr(c->cpu, cpu), true);
+	for_each_node(nid)
+		rs_barn_drain(c, c->node[nid], false, false);
 	for_each_node(nid) {
 		struct rs_node *n = c->node[nid];
 		LIST_HEAD(all);
@@ -1554,19 +1728,33 @@ static void rs_cache_release(struct rs_cache *c)
 	}
 }
 
+/* Take @c off the list, then its debugfs files (waits for their users). */
+static void rs_cache_unregister(struct rs_cache *c)
+{
+	mutex_lock(&rs_caches_mutex);
+	list_del(&c->list);
+	mutex_unlock(&rs_caches_mutex);
+	rs_debugfs_del(c);
+}
+
+/*
+ * Sleeps: flushes work and frees pages.  Under rs_caches_mutex only the
+ * list_del (O(1)); the caller holds no heap lock and none of rules 4-8 of
+ * heap.h's order.
+ */
 int rs_cache_destroy(struct rs_cache *c)
 {
 	unsigned long live;
 
 	if (!c)
 		return 0;
+	might_sleep();
+	lockdep_assert_not_held(&rs_caches_mutex);
+	lockdep_assert_not_held(&c->shrink_mutex);
 	live = rs_cache_live_objects(c);
 	if (live)
 		return -EBUSY;
-	mutex_lock(&rs_caches_mutex);
-	list_del(&c->list);
-	debugfs_remove_recursive(c->dir);
-	mutex_unlock(&rs_caches_mutex);
+	rs_cache_unregister(c);
 	rs_cache_release(c);
 	if (rs_cache_slabs(c))
 		pr_err("cache %s: slabs left at destroy\n", c->dname);
@@ -1574,12 +1762,12 @@ int rs_cache_destroy(struct rs_cache *c)
 	return 0;
 }
 
-struct rs_cache *rs_size_class_search(size_t size)
+int rs_size_class_index_search(size_t size)
 {
 	unsigned int lo = 0, hi = RS_NR_CLASSES;
 
 	if (!size || size > RS_MAX_CLASS_SIZE)
-		return NULL;
+		return -1;
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;
 
@@ -1588,7 +1776,19 @@ struct rs_cache *rs_size_class_search(size_t size)
 		else
 			hi = mid;
 	}
-	return rs_classes[lo];
+	return lo;
+}
+
+struct rs_cache *rs_size_class_search(size_t size)
+{
+	int idx = rs_size_class_index_search(size);
+
+	return idx < 0 ? NULL : rs_classes[idx];
+}
+
+unsigned int rs_size_class_bytes(unsigned int idx)
+{
+	return idx < RS_NR_CLASSES ? rs_class_sizes[idx] : 0;
 }
 
 /* ------------------------------------------------------ shrinker & reaper */
@@ -1619,6 +1819,7 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 static unsigned long rs_shrink_scan(struct shrinker *sh,
 				    struct shrink_control *sc)
 {
+	struct rs_shrink_snap snap;
 	struct rs_cache *c;
 	unsigned long freed = 0;
 	int cpu;
@@ -1630,6 +1831,7 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 
 		if (!mutex_trylock(&c->shrink_mutex))
 			continue;
+		rs_shrink_begin(c, &snap);
 		for_each_node(nid) {
 			struct rs_node *n = c->node[nid];
 
@@ -1640,6 +1842,12 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 		/*
 		 * CPU arrays and quarantines: ask each CPU that has some,
 		 * asynchronously, to give them back (a racy peek is enough).
+		 * Not under cpus_read_lock() (reclaim must not wait for a
+		 * hotplug that may be allocating): work queued on a CPU
+		 * going offline runs on another one, which drains its own
+		 * arrays instead, harmlessly; the offline CPU's are drained
+		 * by rs_slab_cpu_dead(), and destroy flushes the work on
+		 * every possible CPU before the cache goes.
 		 */
 		for_each_online_cpu(cpu) {
 			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
@@ -1650,12 +1858,31 @@ static unsigned long rs_shrink_scan(struct shrinker *sh,
 			WRITE_ONCE(pc->drain_free_arrays, true);
 			queue_work_on(cpu, rs_wq, &pc->drain_work);
 		}
+		rs_shrink_end(c, &snap, true);
 		mutex_unlock(&c->shrink_mutex);
 		if (freed >= sc->nr_to_scan)
 			break;
 	}
 	mutex_unlock(&rs_caches_mutex);
 	return freed ? freed : SHRINK_STOP;
+}
+
+/*
+ * CPU hotplug: @cpu is dead (nothing runs on it until it comes back), and
+ * this runs on another CPU with the hotplug lock held for writing, so no
+ * rs_drain_all_cpus() runs either.  Its arrays and quarantines go back to
+ * the slabs now: an offline CPU holds no free object of any cache, and
+ * its counters stay where they are (every sum is over possible CPUs).
+ */
+static int rs_slab_cpu_dead(unsigned int cpu)
+{
+	struct rs_cache *c;
+
+	mutex_lock(&rs_caches_mutex);
+	list_for_each_entry(c, &rs_caches, list)
+		rs_drain_cpu_arrays(c, per_cpu_ptr(c->cpu, cpu), true);
+	mutex_unlock(&rs_caches_mutex);
+	return 0;
 }
 
 /* Test hook: one shrinker pass as memory pressure would run it. */
@@ -1714,11 +1941,12 @@ static int rs_stat_show(struct seq_file *m, void *v)
 	unsigned long sum = 0;
 	int cpu, nid;
 
+	/* over possible CPUs: an offline CPU's counts still count */
 	if (f->idx < RS_NR_STATS) {
-		for_each_online_cpu(cpu)
+		for_each_possible_cpu(cpu)
 			sum += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 		seq_printf(m, "%lu", sum);
-		for_each_online_cpu(cpu) {
+		for_each_possible_cpu(cpu) {
 			unsigned long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[f->idx]);
 
 			if (x)
@@ -1729,7 +1957,7 @@ static int rs_stat_show(struct seq_file *m, void *v)
 	}
 	if (f->idx == RS_NR_STATS + RS_G_OBJECTS) {
 		seq_printf(m, "%lu", rs_cache_live_objects(c));
-		for_each_online_cpu(cpu) {
+		for_each_possible_cpu(cpu) {
 			long x = READ_ONCE(per_cpu_ptr(c->cpu, cpu)->live);
 
 			if (x)
@@ -1879,14 +2107,19 @@ static void rs_fault_debugfs(struct dentry *dir, const char *name,
 	debugfs_create_atomic_t("times", 0600, d, &f->times);
 }
 
-/* rs_caches_mutex held */
+/* No lock: the name is the cache's own, and nobody can see it yet. */
 static void rs_debugfs_add(struct rs_cache *c)
 {
 	struct dentry *d;
 	int i;
 
-	if (!rs_caches_dir)
+	if (!rs_caches_dir || c->no_debugfs)
 		return;
+	/* made and removed with no lock held: count without one */
+	if (atomic_inc_return(&rs_debugfs_caches) > RS_DEBUGFS_CACHES_MAX) {
+		atomic_dec(&rs_debugfs_caches);
+		return;
+	}
 	d = debugfs_create_dir(c->dname, rs_caches_dir);
 	c->dir = d;
 	for (i = 0; i < RS_NR_STATS + RS_NR_GAUGES; i++) {
@@ -1908,6 +2141,16 @@ static void rs_debugfs_add(struct rs_cache *c)
 	debugfs_create_file("debug", 0600, d, c, &rs_debug_fops);
 	rs_fault_debugfs(d, "fail_alloc", &c->fail_alloc);
 	rs_fault_debugfs(d, "fail_page", &c->fail_page);
+}
+
+/* rs_caches_mutex held */
+static void rs_debugfs_del(struct rs_cache *c)
+{
+	if (!c->dir)
+		return;
+	debugfs_remove_recursive(c->dir);
+	c->dir = NULL;
+	atomic_dec(&rs_debugfs_caches);
 }
 
 /* /proc/slabinfo version 2.1, one line per cache. */
@@ -1977,6 +2220,11 @@ int rs_slab_setup(struct dentry *debugfs_root)
 	rs_wq = alloc_workqueue("refslab", WQ_MEM_RECLAIM, 0);
 	if (!rs_wq)
 		return -ENOMEM;
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "refslab:dead",
+					NULL, rs_slab_cpu_dead);
+	if (err < 0)
+		goto err;
+	rs_cpuhp_state = err;
 	if (!IS_ERR_OR_NULL(debugfs_root)) {
 		rs_slab_root = debugfs_root;
 		rs_slabinfo_file = debugfs_create_file("slabinfo", 0400,
@@ -1989,8 +2237,10 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		char name[RS_CACHE_NAME_MAX];
 
 		snprintf(name, sizeof(name), "rs-%u", rs_class_sizes[i]);
-		rs_classes[i] = rs_cache_create(name, rs_class_sizes[i], 0,
-						NULL);
+		rs_classes[i] = rs_cache_new(name, rs_class_sizes[i], 0, NULL,
+					     GFP_KERNEL);
+		if (rs_classes[i])
+			rs_cache_register(rs_classes[i], true);
 		if (!rs_classes[i]) {
 			err = -ENOMEM;
 			goto err;
@@ -2001,6 +2251,7 @@ int rs_slab_setup(struct dentry *debugfs_root)
 
 		rs_class_lut[i].cache = c;
 		rs_class_lut[i].stride = rs_cache_object_size(c);
+		rs_class_lut[i].index = rs_size_class_index_search(i * 8);
 	}
 	rs_shrinker = rs_shrinker_create("refslab", rs_shrink_count,
 					 rs_shrink_scan);
@@ -2026,6 +2277,11 @@ void rs_slab_exit(void)
 		rs_shrinker = NULL;
 		cancel_delayed_work_sync(&rs_reap_work);
 	}
+	/* A CPU going offline from here keeps its arrays: release takes them. */
+	if (rs_cpuhp_state > 0) {
+		cpuhp_remove_state_nocalls(rs_cpuhp_state);
+		rs_cpuhp_state = 0;
+	}
 	memset(rs_class_lut, 0, sizeof(rs_class_lut));
 	for (i = 0; i < RS_NR_CLASSES; i++)
 		rs_classes[i] = NULL;
@@ -2036,10 +2292,7 @@ void rs_slab_exit(void)
 		if (live)
 			pr_err("cache %s: %lu objects still live at unload\n",
 			       c->dname, live);
-		mutex_lock(&rs_caches_mutex);
-		list_del(&c->list);
-		debugfs_remove_recursive(c->dir);
-		mutex_unlock(&rs_caches_mutex);
+		rs_cache_unregister(c);
 		rs_cache_release(c);
 		rs_cache_free_meta(c);
 	}

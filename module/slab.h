@@ -12,6 +12,7 @@
 
 struct dentry;
 struct rs_cache;
+struct mem_cgroup;
 
 #define RS_CACHE_NAME_MAX	32	/* with the NUL */
 #define RS_MAX_CLASS_SIZE	(80U * 1024)	/* largest general size class */
@@ -26,6 +27,16 @@ struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 				 unsigned int align, void (*ctor)(void *));
 /* -EBUSY (and nothing changed) while objects of the cache are alive. */
 int rs_cache_destroy(struct rs_cache *c);
+/*
+ * A cache whose slab pages, CPU arrays and metadata are charged to @memcg
+ * (NULL: to nobody, as rs_cache_create()), whoever allocates from it; the
+ * caller keeps a css reference on @memcg until the cache is destroyed.
+ */
+#define RS_CACHE_NO_DEBUGFS	0x1	/* no caches/<name>/ (slabinfo only) */
+struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
+					 unsigned int align,
+					 struct mem_cgroup *memcg,
+					 unsigned int flags);
 void *rs_cache_alloc(struct rs_cache *c, gfp_t gfp);
 void rs_cache_free(struct rs_cache *c, void *obj);
 
@@ -43,11 +54,28 @@ unsigned int rs_cache_object_size(const struct rs_cache *c);
 struct rs_class_lut {
 	struct rs_cache *cache;
 	unsigned int stride;		/* rs_cache_object_size(cache) */
+	unsigned int index;		/* of the class, for rs_size_class_index() */
 };
 
 extern struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 
 struct rs_cache *rs_size_class_search(size_t size);
+
+/*
+ * The general classes by index (0 .. RS_NR_SIZE_CLASSES - 1): memcg.c
+ * keeps an instance of each per memory cgroup.
+ */
+#define RS_NR_SIZE_CLASSES	48
+int rs_size_class_index_search(size_t size);
+unsigned int rs_size_class_bytes(unsigned int idx);
+
+/* Index of the smallest general class holding @size; -1 if none. */
+static inline int rs_size_class_index(size_t size)
+{
+	if (size && size <= RS_CLASS_LUT_MAX)
+		return rs_class_lut[(size + 7) >> 3].index;
+	return rs_size_class_index_search(size);
+}
 
 /* The smallest general size class holding @size bytes, NULL if none. */
 static inline struct rs_cache *rs_size_class(size_t size)

@@ -61,6 +61,8 @@ void rs_slab_test_classes(struct rs_test *t)
 
 	RS_EXPECT(t, !rs_size_class(0));
 	RS_EXPECT(t, !rs_size_class(RS_MAX_CLASS_SIZE + 1));
+	RS_EXPECT(t, rs_size_class_index(0) < 0);
+	RS_EXPECT(t, rs_size_class_index(RS_MAX_CLASS_SIZE + 1) < 0);
 	/* header + 1024 slots + 64 KiB payload must fit the biggest class */
 	RS_EXPECT(t, rs_size_class(16 + 1024 * 8 + 65536));
 	for (sz = 1; sz <= RS_MAX_CLASS_SIZE; sz += (sz < 512 ? 1 : 97)) {
@@ -71,6 +73,12 @@ void rs_slab_test_classes(struct rs_test *t)
 		if (!c)
 			return;
 		RS_EXPECT(t, rs_cache_object_size(c) >= sz);
+		/* the index memcg.c keeps its instances by names the same class */
+		RS_EXPECT(t, rs_size_class_bytes(rs_size_class_index(sz)) ==
+			  rs_size_class_bytes(rs_size_class_index_search(sz)));
+		RS_EXPECT(t, rs_size_class_bytes(rs_size_class_index(sz)) >= sz &&
+			  rs_size_class_bytes(rs_size_class_index(sz)) <=
+			  rs_cache_object_size(c));
 		if (c == prev)
 			continue;
 		/* smallest class that holds sz */
@@ -140,6 +148,67 @@ void rs_slab_test_create_destroy(struct rs_test *t)
 out:
 	RS_EXPECT(t, rs_cache_destroy(c) == 0);
 	RS_EXPECT(t, rs_cache_destroy(c2) == 0);
+}
+
+/* Allocate @n objects of @c: each must sit at a multiple of @align. */
+static void rs_align_check(struct rs_test *t, struct rs_cache *c,
+			   unsigned int size, unsigned int align, bool debug,
+			   void **objs, unsigned int n)
+{
+	unsigned int k;
+
+	rs_cache_set_debug(c, debug);
+	for (k = 0; k < n; k++) {
+		unsigned long off;
+
+		objs[k] = rs_cache_alloc(c, GFP_KERNEL);
+		RS_EXPECT(t, objs[k]);
+		if (!objs[k])
+			break;
+		off = (unsigned long)objs[k] & (align - 1);
+		if (off)
+			pr_err("selftest align: size %u align %u debug %d: object at %lu mod align\n",
+			       size, align, debug, off);
+		RS_EXPECT(t, !off);
+		memset(objs[k], 0x3c, size);
+	}
+	while (k--)
+		rs_cache_free(c, objs[k]);
+}
+
+/*
+ * Every power-of-two alignment up to PAGE_SIZE is honoured, in the plain
+ * and the debug layout, in every slab (objects start past the descriptor
+ * at the alignment, not at descriptor + k * stride).
+ */
+void rs_slab_test_align(struct rs_test *t)
+{
+	static const unsigned int sizes[] = { 24, 100, 200, 1000, 3000 };
+	unsigned int align, i, n = 64;
+	void **objs;
+
+	objs = kmalloc_array(n, sizeof(void *), GFP_KERNEL);
+	RS_EXPECT(t, objs);
+	if (!objs)
+		return;
+	for (align = 8; align <= PAGE_SIZE; align *= 2) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			struct rs_cache *c;
+
+			c = rs_cache_create("rs-t-align", sizes[i], align, NULL);
+			RS_EXPECT(t, c);
+			if (!c)
+				continue;
+			RS_EXPECT(t, rs_cache_object_size(c) % align == 0);
+			rs_align_check(t, c, sizes[i], align, false, objs, n);
+			/* slabs made after the debug switch */
+			rs_align_check(t, c, sizes[i], align, true, objs, n);
+			rs_cache_set_debug(c, false);
+			rs_expect_clean(t, c);
+			RS_EXPECT(t, rs_cache_destroy(c) == 0);
+		}
+	}
+	kfree(objs);
 }
 
 /* ---------------------------------------------------- objects across CPUs */
@@ -712,6 +781,7 @@ void rs_slab_test_fault(struct rs_test *t)
 static const struct rs_slab_test rs_slab_tests[] = {
 	{ "classes", rs_slab_test_classes },
 	{ "create_destroy", rs_slab_test_create_destroy },
+	{ "align", rs_slab_test_align },
 	{ "cross_cpu", rs_slab_test_cross_cpu },
 	{ "concurrent", rs_slab_test_concurrent },
 	{ "debug", rs_slab_test_debug },

@@ -31,6 +31,7 @@ struct rs_slab_test {
 
 void rs_slab_test_classes(struct rs_test *t);
 void rs_slab_test_create_destroy(struct rs_test *t);
+void rs_slab_test_align(struct rs_test *t);
 void rs_slab_test_cross_cpu(struct rs_test *t);
 void rs_slab_test_concurrent(struct rs_test *t);
 void rs_slab_test_debug(struct rs_test *t);

@@ -52,6 +52,7 @@ openssl|dkms makes and uses its module signing key with it (make dkms-test)
 scdoc|the man pages (man/*.scd)
 man-db|man -l: the man pages must render without a warning
 udev|udevadm and systemd-udevd: the test of the udev rule in the VM
+linux-perf|perf: tests/trace.t runs the README perf stat line over the refslab tracepoints
 '
 [ "${DEPS_NO_KERNELS:-0}" = 1 ] && table=$(echo "$table" | grep -v -- '-6\.12-')
 

@@ -38,6 +38,10 @@ rc=$?
 [ $rc = 0 ] || show "$tmp/log"
 ok $rc "make install DESTDIR=... PREFIX=$prefix"
 
+# The library's version, from its header (the file name carries it).
+libver=$(sed -n 's/^#define LIBREFSLAB_VERSION_[A-Z]*[[:space:]]*\([0-9]*\).*/\1/p' \
+	"$src/userspace/lib/librefslab.h" | paste -sd.)
+
 # The man pages are whatever man/*.scd holds.
 mans=$(cd "$src/man" && for f in *.scd; do
 	p=${f%.scd}
@@ -50,6 +54,7 @@ want=$(sort <<EOF
 .$prefix/lib/librefslab.a
 .$prefix/lib/librefslab.so
 .$prefix/lib/librefslab.so.0
+.$prefix/lib/librefslab.so.$libver
 .$prefix/lib/pkgconfig/refslab.pc
 .$prefix/lib/udev/rules.d/60-refslab.rules
 $mans
@@ -61,9 +66,11 @@ rc=$?
 [ $rc = 0 ] || diff <(echo "$want") <(echo "$got") | show
 ok $rc "the files installed: $(echo "$got" | wc -l), as listed"
 
-[ -L "$dest$prefix/lib/librefslab.so" ] &&
-	[ "$(readelf -d "$dest$prefix/lib/librefslab.so.0" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = librefslab.so.0 ]
-ok $? "librefslab.so is a link, the library's soname is librefslab.so.0"
+[ "$(readlink "$dest$prefix/lib/librefslab.so")" = librefslab.so.0 ] &&
+	[ "$(readlink "$dest$prefix/lib/librefslab.so.0")" = "librefslab.so.$libver" ] &&
+	[ ! -L "$dest$prefix/lib/librefslab.so.$libver" ] &&
+	[ "$(readelf -d "$dest$prefix/lib/librefslab.so.$libver" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = librefslab.so.0 ]
+ok $? "librefslab.so -> librefslab.so.0 -> librefslab.so.$libver, whose soname is librefslab.so.0"
 
 built=$(cd "$src/build" && find . -path ./man -prune -o -type f -perm -u+x -print | sort | paste -sd' ')
 [ ! -e "$src/build/tests" ] && [ ! -e "$src/build/tests32" ] && [ ! -e "$src/build/tests-asan" ] &&

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_cgroup: slab pages are charged to the caller's memory cgroup.  A
- * child in a cgroup v2 with a small memory.max creates objects until the
- * kernel says no: it must get ENOMEM (not be OOM-killed, not hit another
- * limit first), the rest of the machine must go on (the parent, outside
- * the cgroup, still allocates), and when the child exits its charge goes
- * away and the cgroup can be removed.  Without cgroup2 or its memory
- * controller the test fails inside the VM (which mounts them) and is
- * skipped elsewhere (see rs_require()).
+ * test_cgroup: an object's memory is charged to the memory cgroup of the
+ * heap that owns it.
+ *
+ * test_memcg_enomem: a child in a cgroup v2 with a small memory.max
+ * creates objects until the kernel says no: it must get ENOMEM (not be
+ * OOM-killed, not hit another limit first), the rest of the machine must go
+ * on (the parent, outside the cgroup, still allocates), and when the child
+ * exits its charge goes away and the cgroup can be removed.
+ *
+ * test_memcg_follows_heap: the sequence of issue 12.  A process in the
+ * root cgroup creates 1M 16-byte objects and drops every other one, which
+ * leaves half-empty slabs charged to nobody; a child in a cgroup with
+ * memory.max 16 MiB then creates up to 500k objects of the same size.  Its
+ * objects must not land in those slabs: it gets ENOMEM near its limit, its
+ * cgroup's memory.current rises by at least the bytes of its objects, over
+ * the whole run and over a stretch where no table of its heap grows (so
+ * that the heap's tables cannot stand in for the objects), and once it has
+ * exited and its cgroup is removed nothing keeps the cgroup alive
+ * (cgroup.stat nr_dying_descendants of the parent back to 0).
+ *
+ * Without cgroup2 or its memory controller the tests fail inside the VM
+ * (which mounts them) and are skipped elsewhere (see rs_require()).
  */
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "rs_test.h"
@@ -19,6 +34,7 @@
 #define PAYLOAD		30000
 
 static char cg[256];
+static bool cg_ok;		/* setup found cgroup2 with memory */
 static char why[300] = "cgroup2 not set up";	/* when cg is empty */
 
 static int write_file(const char *path, const char *text)
@@ -97,7 +113,269 @@ static int setup(void **state)
 		cg[0] = '\0';
 		return 0;
 	}
+	cg_ok = true;
 	return 0;
+}
+
+/* ---- the charge follows the heap (issue 12) ---- */
+
+#define FH_ROOT_OBJS	1000000
+#define FH_CHILD_OBJS	500000
+#define FH_OBJ_BYTES	16		/* header only: the 16-byte class */
+#define FH_EVERY	4096		/* memory.current sampled this often */
+#define FH_SAMPLES	(FH_CHILD_OBJS / FH_EVERY + 2)
+/*
+ * memory.current moves in the memcg's per-CPU charge batches (64 pages
+ * each) and refslab's CPU arrays hold objects ahead of use: a stretch of
+ * objects may show this much less than its bytes.
+ */
+#define FH_SLACK	(512L << 10)
+
+struct fh_result {
+	int setup;			/* step that failed, 0: none */
+	int err;			/* the create that stopped it */
+	long count;			/* objects created */
+	long long cur0;			/* memory.current with the heap open */
+	int nsamples;
+	struct {
+		long count;
+		long long cur;
+	} sample[FH_SAMPLES];
+};
+
+static char fh_parent[256], fh_child[300];
+
+static void fh_cleanup(void)
+{
+	if (fh_child[0] && !rmdir(fh_child))
+		fh_child[0] = '\0';
+	if (fh_parent[0] && !rmdir(fh_parent))
+		fh_parent[0] = '\0';
+}
+
+/* Create @n objects of FH_OBJ_BYTES in @h, handles into @out. */
+static void fh_create_many(refslab_heap *h, uint32_t *out, long n)
+{
+	struct refslab_batch_buf b;
+	long done = 0;
+	uint32_t i, k;
+
+	refslab_batch_init(&b);
+	while (done < n) {
+		k = n - done < (long)REFSLAB_BATCH_MAX ? (uint32_t)(n - done) :
+							 REFSLAB_BATCH_MAX;
+		refslab_batch_reset(&b);
+		for (i = 0; i < k; i++)
+			assert_true(refslab_batch_create(&b, 0, 0, 0) >= 0);
+		assert_ok(refslab_batch_run(h, &b, 0));
+		for (i = 0; i < k; i++)
+			out[done + i] = refslab_batch_handle(&b, i);
+		done += k;
+	}
+	refslab_batch_free(&b);
+}
+
+/* Drop every other handle of @hd (n of them). */
+static void fh_drop_every_other(refslab_heap *h, const uint32_t *hd, long n)
+{
+	struct refslab_batch_buf b;
+	long i = 0;
+
+	refslab_batch_init(&b);
+	while (i < n) {
+		refslab_batch_reset(&b);
+		for (; i < n && b.count < REFSLAB_BATCH_MAX; i += 2)
+			assert_true(refslab_batch_drop(&b, hd[i]) >= 0);
+		assert_ok(refslab_batch_run(h, &b, 0));
+	}
+	refslab_batch_free(&b);
+}
+
+/* The child: join fh_child, create objects until ENOMEM, sample the charge. */
+static void fh_child_run(struct fh_result *r)
+{
+	char path[512], num[32];
+	refslab_heap *h;
+	uint32_t hd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", fh_child);
+	snprintf(num, sizeof(num), "%d", getpid());
+	if (write_file(path, num)) {
+		r->setup = 1;
+		return;
+	}
+	if (refslab_open(&h)) {
+		r->setup = 2;
+		return;
+	}
+	if (refslab_gc_set_enabled(h, false) ||
+	    refslab_set_limits(h, UINT64_MAX / 4, UINT64_MAX / 4,
+			       UINT64_MAX / 4, 0)) {
+		r->setup = 3;	/* root may raise limits */
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/memory.current", fh_child);
+	r->cur0 = read_num(path, NULL);
+	while (r->count < FH_CHILD_OBJS) {
+		r->err = refslab_create(h, 0, 0, 0, &hd);
+		if (r->err)
+			break;
+		if (!(++r->count % FH_EVERY) && r->nsamples < FH_SAMPLES) {
+			r->sample[r->nsamples].count = r->count;
+			r->sample[r->nsamples].cur = read_num(path, NULL);
+			r->nsamples++;
+		}
+	}
+	refslab_close(h);
+}
+
+static bool fh_pow2_between(long a, long b)
+{
+	long p;
+
+	for (p = 1; p <= b; p <<= 1)
+		if (p >= a)
+			return true;
+	return false;
+}
+
+static void test_memcg_follows_heap(void **state)
+{
+	struct fh_result *r;
+	char path[600], cgline[64] = "";
+	refslab_heap *root;
+	uint32_t *hd;
+	long long rise, dying = -1, cur = -1;
+	long best_a = -1, best_b = -1, a, b;
+	int status, i, j, fd;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	rs_require(cg_ok, "%s", why);
+	/* The first process must be in the root cgroup (the VM's are). */
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, cgline, sizeof(cgline) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	rs_require(n > 0 && !strcmp(cgline, "0::/\n"),
+		   "not in the root cgroup: /proc/self/cgroup says %s", cgline);
+
+	/* parent/ with the memory controller for its child/ */
+	snprintf(fh_parent, sizeof(fh_parent), CG_ROOT "/refslab-heap-%d", getpid());
+	assert_ok(mkdir(fh_parent, 0755) ? -errno : 0);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", fh_parent);
+	assert_ok(write_file(path, "+memory"));
+	snprintf(fh_child, sizeof(fh_child), "%s/child", fh_parent);
+	assert_ok(mkdir(fh_child, 0755) ? -errno : 0);
+	snprintf(path, sizeof(path), "%s/memory.max", fh_child);
+	snprintf(cgline, sizeof(cgline), "%lu", CG_MAX);
+	assert_ok(write_file(path, cgline));
+	snprintf(path, sizeof(path), "%s/memory.swap.max", fh_child);
+	write_file(path, "0");	/* if there is swap */
+
+	/* 1M objects in the root cgroup, every other one dropped */
+	root = open_heap();
+	assert_ok(refslab_gc_set_enabled(root, false));
+	hd = malloc(FH_ROOT_OBJS * sizeof(*hd));
+	assert_non_null(hd);
+	fh_create_many(root, hd, FH_ROOT_OBJS);
+	fh_drop_every_other(root, hd, FH_ROOT_OBJS);
+	free(hd);
+
+	/* the results page is the parent's (touched here), not the child's */
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(r != MAP_FAILED);
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fh_child_run(r);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	refslab_close(root);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (r->setup)
+		fail_msg("child setup step %d failed", r->setup);
+	print_message("# child: %ld objects of %d bytes under memory.max %lu, then %s; memory.current %lld with the heap open\n",
+		      r->count, FH_OBJ_BYTES, CG_MAX,
+		      r->err ? strerror(-r->err) : "no error", r->cur0);
+	for (i = 0; i < r->nsamples; i += 8)
+		print_message("#   %7ld objects: memory.current %lld\n",
+			      r->sample[i].count, r->sample[i].cur);
+	assert_true(r->nsamples > 0);
+	if (r->err != -ENOMEM)
+		fail_msg("child created %ld objects without ENOMEM (%s): its objects are not charged to its cgroup",
+			 r->count, r->err ? strerror(-r->err) : "no error");
+	/* near the limit: the last charge seen is at least half of it */
+	i = r->nsamples - 1;
+	if (r->sample[i].cur < (long long)CG_MAX / 2)
+		fail_msg("ENOMEM with memory.current at %lld, not near memory.max %lu",
+			 r->sample[i].cur, CG_MAX);
+	/* the charge covers the objects, over the whole run ... */
+	rise = r->sample[i].cur - r->cur0;
+	if (rise < (long long)r->sample[i].count * FH_OBJ_BYTES)
+		fail_msg("memory.current rose by %lld for %ld objects (%ld bytes)",
+			 rise, r->sample[i].count,
+			 r->sample[i].count * FH_OBJ_BYTES);
+	/*
+	 * ... and where the heap's handle and object tables (which double at
+	 * powers of two) did not grow: the longest stretch between two
+	 * samples with no power of two in it, at least 16k objects.
+	 */
+	for (i = 0; i < r->nsamples; i++) {
+		for (j = i + 1; j < r->nsamples; j++) {
+			a = r->sample[i].count;
+			b = r->sample[j].count;
+			if (fh_pow2_between(a, b))
+				break;
+			if (best_a < 0 || b - a > r->sample[best_b].count -
+						   r->sample[best_a].count) {
+				best_a = i;
+				best_b = j;
+			}
+		}
+	}
+	if (best_a < 0 || r->sample[best_b].count - r->sample[best_a].count < 16384)
+		fail_msg("no stretch of 16k objects without table growth (ENOMEM at %ld)",
+			 r->count);
+	a = r->sample[best_b].count - r->sample[best_a].count;
+	rise = r->sample[best_b].cur - r->sample[best_a].cur;
+	print_message("# objects %ld..%ld (no table growth): memory.current rose by %lld for %ld bytes of objects\n",
+		      r->sample[best_a].count, r->sample[best_b].count, rise,
+		      a * FH_OBJ_BYTES);
+	if (rise < a * FH_OBJ_BYTES - FH_SLACK)
+		fail_msg("objects %ld..%ld: memory.current rose by %lld for %ld bytes of objects: they went to slabs not charged to the child's cgroup",
+			 r->sample[best_a].count, r->sample[best_b].count,
+			 rise, a * FH_OBJ_BYTES);
+	munmap(r, sizeof(*r));
+
+	/* The child is gone: its charge goes, then the cgroup itself. */
+	snprintf(path, sizeof(path), "%s/memory.current", fh_child);
+	for (i = 0; i < 100; i++) {
+		cur = read_num(path, NULL);
+		if (cur >= 0 && cur < (1LL << 20))
+			break;
+		usleep(100000);
+	}
+	print_message("# child's cgroup after its exit: memory.current %lld\n", cur);
+	assert_true(cur >= 0 && cur < (1LL << 20));
+	assert_ok(rmdir(fh_child) ? -errno : 0);
+	fh_child[0] = '\0';
+	/* dying memcgs go away asynchronously (RCU, workqueues) */
+	snprintf(path, sizeof(path), "%s/cgroup.stat", fh_parent);
+	for (i = 0; i < 200; i++) {
+		dying = read_num(path, "nr_dying_descendants");
+		if (dying == 0)
+			break;
+		usleep(50000);
+	}
+	print_message("# nr_dying_descendants after %d ms: %lld\n", i * 50, dying);
+	assert_int_equal(dying, 0);
+	assert_ok(rmdir(fh_parent) ? -errno : 0);
+	fh_parent[0] = '\0';
 }
 
 static int teardown(void **state)
@@ -105,6 +383,7 @@ static int teardown(void **state)
 	(void)state;
 	if (cg[0])
 		rmdir(cg);
+	fh_cleanup();
 	return 0;
 }
 
@@ -215,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memcg_enomem),
+		cmocka_unit_test(test_memcg_follows_heap),
 	};
 
 	rs_test_init();

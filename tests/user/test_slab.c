@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <glob.h>
 #include <cmocka.h>
 #include <refslab.h>
 
@@ -88,6 +89,39 @@ static void obj_drop(int fd, unsigned int handle)
 	memset(&a, 0, sizeof(a));
 	a.handle = handle;
 	assert_int_equal(ioctl(fd, REFSLAB_IOC_DROP, &a), 0);
+}
+
+/*
+ * Directories of named caches called @name: "<name>@<id>", the id unique
+ * while the module is loaded.  Returns how many; the first in @out.
+ */
+static int named_dirs(const char *name, char *out, size_t len)
+{
+	char pat[256];
+	glob_t g;
+	size_t i;
+	int n;
+
+	snprintf(pat, sizeof(pat), DBG "/caches/%s@*", name);
+	if (glob(pat, 0, NULL, &g))
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		const char *id = strrchr(g.gl_pathv[i], '@') + 1;
+
+		/* nothing but the id after the '@' */
+		assert_true(*id && strspn(id, "0123456789") == strlen(id));
+	}
+	if (out)
+		snprintf(out, len, "%s", strrchr(g.gl_pathv[0], '/') + 1);
+	n = (int)g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+/* The one directory of this process's named cache @name. */
+static void named_dir(const char *name, char *out, size_t len)
+{
+	assert_int_equal(named_dirs(name, out, len), 1);
 }
 
 /* First number of a counter file ("<sum> C0=n ..."). */
@@ -202,7 +236,7 @@ static void test_slabinfo_format(void **state)
 
 static void test_named_cache_counts(void **state)
 {
-	char name[32];
+	char cname[32], name[64];
 	struct slabline s;
 	unsigned int id, hb, h[500];
 	int fd, found, i;
@@ -210,8 +244,9 @@ static void test_named_cache_counts(void **state)
 	(void)state;
 	fd = open_dev();
 	hb = header_bytes(fd);
-	snprintf(name, sizeof(name), "tsl%d", (int)getpid());
-	id = cache_create(fd, name, 200);
+	snprintf(cname, sizeof(cname), "tsl%d", (int)getpid());
+	id = cache_create(fd, cname, 200);
+	named_dir(cname, name, sizeof(name));
 	assert_true(dir_exists(name));
 	for (i = 0; i < 500; i++)
 		h[i] = obj_create(fd, id, 200 - hb);
@@ -240,15 +275,16 @@ static void test_named_cache_counts(void **state)
 
 static void test_counters_reset(void **state)
 {
-	char name[32];
+	char cname[32], name[64];
 	unsigned int id, hb, h[64];
 	int fd, i;
 
 	(void)state;
 	fd = open_dev();
 	hb = header_bytes(fd);
-	snprintf(name, sizeof(name), "tsr%d", (int)getpid());
-	id = cache_create(fd, name, 128);
+	snprintf(cname, sizeof(cname), "tsr%d", (int)getpid());
+	id = cache_create(fd, cname, 128);
+	named_dir(cname, name, sizeof(name));
 	for (i = 0; i < 64; i++)
 		h[i] = obj_create(fd, id, 128 - hb);
 	assert_true(counter(name, "alloc_fastpath") +
@@ -286,7 +322,7 @@ static void test_counters_reset(void **state)
 
 static void test_shrink_gives_pages_back(void **state)
 {
-	char name[32];
+	char cname[32], name[64];
 	unsigned int id, hb, *h;
 	int fd, i, n = 3000;
 
@@ -295,8 +331,9 @@ static void test_shrink_gives_pages_back(void **state)
 	assert_non_null(h);
 	fd = open_dev();
 	hb = header_bytes(fd);
-	snprintf(name, sizeof(name), "tss%d", (int)getpid());
-	id = cache_create(fd, name, 1000);
+	snprintf(cname, sizeof(cname), "tss%d", (int)getpid());
+	id = cache_create(fd, cname, 1000);
+	named_dir(cname, name, sizeof(name));
 	for (i = 0; i < n; i++)
 		h[i] = obj_create(fd, id, 1000 - hb);
 	assert_true(counter(name, "pages") >= (unsigned long long)n * 1000 / 4096);
@@ -315,7 +352,7 @@ static void test_shrink_gives_pages_back(void **state)
 
 static void test_same_name_two_heaps(void **state)
 {
-	char name[32], second[48];
+	char name[32], first[64], second[64];
 	int fd1, fd2;
 
 	(void)state;
@@ -323,15 +360,41 @@ static void test_same_name_two_heaps(void **state)
 	fd2 = open_dev();
 	snprintf(name, sizeof(name), "tsn%d", (int)getpid());
 	cache_create(fd1, name, 64);
+	named_dir(name, first, sizeof(first));
 	cache_create(fd2, name, 96);
-	snprintf(second, sizeof(second), "%s-2", name);
-	assert_true(dir_exists(name));
-	assert_true(dir_exists(second));
+	assert_int_equal(named_dirs(name, NULL, 0), 2);
+	assert_true(dir_exists(first));
 	close(fd1);
-	assert_true(dir_gone(name));
-	assert_true(dir_exists(second));
+	assert_true(dir_gone(first));
+	named_dir(name, second, sizeof(second));
+	assert_string_not_equal(first, second);
 	close(fd2);
 	assert_true(dir_gone(second));
+}
+
+/*
+ * Many heaps name a cache alike: each gets its own directory at once
+ * (the name costs no search: the id makes it unique), and each goes with
+ * its heap.  make bench times 10,000 (cache_create_10k_s).
+ */
+static void test_same_name_many_heaps(void **state)
+{
+	enum { N = 200 };
+	char name[32];
+	int fd[N], i;
+
+	(void)state;
+	snprintf(name, sizeof(name), "tsm%d", (int)getpid());
+	for (i = 0; i < N; i++) {
+		fd[i] = open_dev();
+		cache_create(fd[i], name, 64 + 8 * (i % 4));
+		assert_int_equal(named_dirs(name, NULL, 0), i + 1);
+	}
+	for (i = 0; i < N; i++)
+		close(fd[i]);
+	for (i = 0; i < 500 && named_dirs(name, NULL, 0); i++)
+		usleep(10000);
+	assert_int_equal(named_dirs(name, NULL, 0), 0);
 }
 
 static struct refslab_heap_stats heap_stats(int fd)
@@ -379,7 +442,7 @@ static void test_fault_injection(void **state)
 {
 	/* two slots and no payload: the 32-byte class with a 16-byte header */
 	const unsigned int nslots = 2, payload = 0;
-	char cls[32];
+	char cls[32], fp[64];
 	struct refslab_heap_stats before, after;
 	unsigned long long failed;
 	unsigned int cid, h;
@@ -405,20 +468,21 @@ static void test_fault_injection(void **state)
 
 	/* fail_page: a fresh cache must get a slab page for its first object */
 	cid = cache_create(fd, "rs-fault-page", 200);
-	assert_int_equal(counter("rs-fault-page", "slabs"), 0);
-	assert_int_equal(write_file("rs-fault-page", "fail_page/probability", "100"), 0);
+	named_dir("rs-fault-page", fp, sizeof(fp));
+	assert_int_equal(counter(fp, "slabs"), 0);
+	assert_int_equal(write_file(fp, "fail_page/probability", "100"), 0);
 	before = heap_stats(fd);
 	assert_int_equal(create_errno(fd, cid, 0, 8), ENOMEM);
 	after = heap_stats(fd);
 	assert_same_heap(&before, &after);
-	assert_int_equal(counter("rs-fault-page", "slabs"), 0);
-	assert_int_equal(counter("rs-fault-page", "alloc_failed"), 1);
-	assert_int_equal(write_file("rs-fault-page", "fail_page/probability", "0"), 0);
+	assert_int_equal(counter(fp, "slabs"), 0);
+	assert_int_equal(counter(fp, "alloc_failed"), 1);
+	assert_int_equal(write_file(fp, "fail_page/probability", "0"), 0);
 	h = obj_create(fd, cid, 8);
-	assert_int_equal(counter("rs-fault-page", "slabs"), 1);
+	assert_int_equal(counter(fp, "slabs"), 1);
 	obj_drop(fd, h);
 	close(fd);
-	assert_true(dir_gone("rs-fault-page"));
+	assert_true(dir_gone(fp));
 }
 
 /*
@@ -428,7 +492,7 @@ static void test_fault_injection(void **state)
  */
 static void test_quarantine_accounting(void **state)
 {
-	char name[32];
+	char cname[32], name[64];
 	struct slabline s;
 	unsigned int id, hb, h[300];
 	unsigned long long q;
@@ -437,8 +501,9 @@ static void test_quarantine_accounting(void **state)
 	(void)state;
 	fd = open_dev();
 	hb = header_bytes(fd);
-	snprintf(name, sizeof(name), "tsq%d", (int)getpid());
-	id = cache_create(fd, name, 256);
+	snprintf(cname, sizeof(cname), "tsq%d", (int)getpid());
+	id = cache_create(fd, cname, 256);
+	named_dir(cname, name, sizeof(name));
 	for (i = 0; i < n; i++)
 		h[i] = obj_create(fd, id, 256 - hb);
 	assert_int_equal(counter(name, "quarantined"), 0);
@@ -471,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_counters_reset),
 		cmocka_unit_test(test_shrink_gives_pages_back),
 		cmocka_unit_test(test_same_name_two_heaps),
+		cmocka_unit_test(test_same_name_many_heaps),
 		cmocka_unit_test(test_fault_injection),
 		cmocka_unit_test(test_quarantine_accounting),	/* last */
 	};

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refslabctl run: the scenario language.
+ * refslabctl's object verbs, names, batches, expectations and the script
+ * runner (`refslabctl run`).
  *
- * A script is read line by line; '#' starts a comment (outside quotes).
- * Names stand for handles of the one heap the run opens; "@N" names the raw
- * handle N.  The commands are listed in script_help below.  An operation
- * that fails stops the run (exit 1); a failed expectation is reported with
- * its line and the run goes on, exiting 1 at the end; a syntax error stops
- * it with exit 2.
+ * A script is read line by line, each line tokenized and run by do_cmd()
+ * as the command line is; '#' starts a comment (outside quotes).  Names
+ * stand for handles of the one heap of the run; a number (or @N) is a raw
+ * handle.  Between "batch" and "end" the object verbs queue their
+ * operation instead of running it, and "end" runs them in one ioctl.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -17,78 +17,7 @@
 #include <string.h>
 #include "ctl.h"
 
-#define MAXTOK		64
-#define ESYNTAX		100000	/* a script error, already reported */
-
-struct binding {
-	char *name;
-	uint32_t handle;
-};
-
-struct bop {			/* one line of a batch block */
-	int line;
-	char *bind;		/* name to bind the output handle to */
-	int expect_err;		/* 0: must succeed */
-	unsigned char *buf;	/* read/write buffer */
-};
-
-struct script {
-	refslab_heap *h;
-	const char *file;
-	int line;
-	bool verbose;
-	int quiet;		/* > 0 inside "expect error" */
-	int failed;		/* failed expectations */
-	struct binding *names;
-	size_t nnames, capnames;
-	bool collected;		/* a collect ran */
-	struct refslab_gc_collect last_collect;
-	uint32_t last_done;	/* last batch's done */
-	/* batch block being read */
-	bool in_batch;
-	uint32_t batch_flags;
-	int batch_line;
-	struct refslab_batch_buf batch;
-	struct bop *bops;
-	size_t nbops, capbops;
-};
-
-__attribute__((format(printf, 2, 3)))
-static int serr(struct script *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s:%d: ", s->file, s->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return ESYNTAX;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void efail(struct script *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s:%d: expectation failed: ", s->file, s->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	s->failed++;
-}
-
-/* An operation's error: reported unless an "expect error" wants it. */
-static int oerr(struct script *s, const char *what, int err)
-{
-	if (!s->quiet)
-		fprintf(stderr, "%s:%d: %s: %s\n", s->file, s->line, what,
-			errstr(err));
-	return err;
-}
-
-static struct binding *find_name(struct script *s, const char *name)
+static struct binding *find_name(struct ctl *s, const char *name)
 {
 	size_t i;
 
@@ -109,7 +38,7 @@ static bool valid_name(const char *n)
 	return true;
 }
 
-static int bind(struct script *s, const char *name, uint32_t handle)
+static int bind(struct ctl *s, const char *name, uint32_t handle)
 {
 	struct binding *b = find_name(s, name);
 
@@ -123,17 +52,18 @@ static int bind(struct script *s, const char *name, uint32_t handle)
 			s->names = p;
 			s->capnames = cap;
 		}
-		b = &s->names[s->nnames++];
+		b = &s->names[s->nnames];
 		b->name = strdup(name);
 		if (!b->name)
 			return serr(s, "out of memory");
+		s->nnames++;
 	}
 	b->handle = handle;
 	return 0;
 }
 
 /* A new name to bind: checked before the operation runs. */
-static int new_name(struct script *s, const char *cmd, const char *name)
+static int new_name(struct ctl *s, const char *cmd, const char *name)
 {
 	if (!valid_name(name))
 		return serr(s, "%s: bad name '%s' (letters, digits, _ . -; not starting with a digit)",
@@ -141,15 +71,15 @@ static int new_name(struct script *s, const char *cmd, const char *name)
 	return 0;
 }
 
-/* A handle: a bound name or @N. */
-static int handle_of(struct script *s, const char *cmd, const char *name,
+/* A handle: a bound name, a number or @N. */
+static int handle_of(struct ctl *s, const char *cmd, const char *name,
 		     uint32_t *h)
 {
 	struct binding *b;
 
-	if (name[0] == '@') {
-		if (parse_u32(name + 1, h))
-			return serr(s, "%s: bad raw handle '%s'", cmd, name);
+	if (isdigit((unsigned char)name[0]) || name[0] == '@') {
+		if (parse_u32(name + (name[0] == '@'), h))
+			return serr(s, "%s: bad handle '%s'", cmd, name);
 		return 0;
 	}
 	b = find_name(s, name);
@@ -159,7 +89,7 @@ static int handle_of(struct script *s, const char *cmd, const char *name,
 	return 0;
 }
 
-static int num(struct script *s, const char *cmd, const char *what,
+static int num(struct ctl *s, const char *cmd, const char *what,
 	       const char *tok, uint64_t *v)
 {
 	if (parse_u64(tok, v))
@@ -167,7 +97,7 @@ static int num(struct script *s, const char *cmd, const char *what,
 	return 0;
 }
 
-static int num32(struct script *s, const char *cmd, const char *what,
+static int num32(struct ctl *s, const char *cmd, const char *what,
 		 const char *tok, uint32_t *v)
 {
 	if (parse_u32(tok, v))
@@ -175,31 +105,36 @@ static int num32(struct script *s, const char *cmd, const char *what,
 	return 0;
 }
 
-static int nargs(struct script *s, int argc, int lo, int hi, const char *usage)
+static int nargs(struct ctl *s, int argc, int lo, int hi)
+{
+	if (argc < lo || argc > hi)
+		return serr(s, "usage: %s (%s help %s)", s->verb->usage, prog,
+			    s->verb->name);
+	return 0;
+}
+
+static int eargs(struct ctl *s, int argc, int lo, int hi, const char *usage)
 {
 	if (argc < lo || argc > hi)
 		return serr(s, "usage: %s", usage);
 	return 0;
 }
 
-/* "key=value" option; returns the value or NULL if the key differs. */
-static const char *opt(const char *tok, const char *key)
-{
-	size_t n = strlen(key);
-
-	if (!strncmp(tok, key, n) && tok[n] == '=')
-		return tok + n + 1;
-	return NULL;
-}
-
-/* A cache given by name or number. */
-static int cache_of(struct script *s, const char *cmd, const char *tok,
+/* A cache given by name or number: a name needs the heap. */
+static int cache_of(struct ctl *s, const char *cmd, const char *tok,
 		    uint32_t *id)
 {
 	int err;
 
 	if (isdigit((unsigned char)tok[0]))
 		return num32(s, cmd, "cache id", tok, id);
+	if (!valid_name(tok) && tok[0] != '.')
+		return serr(s, "%s: bad cache name '%s'", cmd, tok);
+	if (s->in_batch)
+		return serr(s, "%s: a cache by name cannot be looked up inside a batch", cmd);
+	err = need_heap(s);
+	if (err)
+		return err;
 	err = refslab_cache_lookup(s->h, tok, id);
 	if (err == -ENOENT)
 		return serr(s, "%s: no such cache '%s'", cmd, tok);
@@ -225,7 +160,7 @@ static int hexval(int c)
  * \n \t \0 \\ \" \xNN); lens[] has each token's length, since a quoted one
  * may hold NUL bytes.
  */
-static int tokenize(struct script *s, char *line, char **tok, size_t *lens)
+static int tokenize(struct ctl *s, char *line, char **tok, size_t *lens)
 {
 	int n = 0;
 	char *p = line;
@@ -292,142 +227,353 @@ static int tokenize(struct script *s, char *line, char **tok, size_t *lens)
 	return n;
 }
 
-/* ---- commands ---- */
+/* ---- batch blocks ---- */
 
-static int run_cmd(struct script *s, int argc, char **argv, size_t *lens);
+/* Queue operation idx (-ENOMEM if it could not be added) for "end". */
+static int batch_add(struct ctl *s, int idx, const char *bind_to,
+		     unsigned char *buf, const char *label)
+{
+	struct bop b = { .line = s->line, .expect_err = s->batch_expect, .buf = buf };
 
-static int cmd_create(struct script *s, int argc, char **argv)
+	if (idx < 0)
+		goto nomem;
+	if (bind_to && !(b.bind = strdup(bind_to)))
+		goto nomem;
+	if (label && !(b.label = strdup(label)))
+		goto nomem;
+	if (s->nbops == s->capbops) {
+		size_t cap = s->capbops ? s->capbops * 2 : 16;
+		void *p = realloc(s->bops, cap * sizeof(*s->bops));
+
+		if (!p)
+			goto nomem;
+		s->bops = p;
+		s->capbops = cap;
+	}
+	s->bops[s->nbops++] = b;
+	return 0;
+nomem:
+	free(b.bind);
+	free(b.label);
+	free(buf);
+	return serr(s, "out of memory");
+}
+
+static void batch_clear(struct ctl *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbops; i++) {
+		free(s->bops[i].bind);
+		free(s->bops[i].buf);
+		free(s->bops[i].label);
+	}
+	s->nbops = 0;
+	refslab_batch_reset(&s->batch);
+	s->in_batch = false;
+}
+
+int c_batch(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	int err;
+
+	(void)argv;
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 1)))
+		return err;
+	s->in_batch = true;
+	s->batch_line = s->line;
+	s->batch_flags = s->opt['c'] ? REFSLAB_BATCH_CONTINUE : 0;
+	return 0;
+}
+
+/* "end": run the queued batch, check per-operation results, bind names. */
+int c_end(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	int err, ret = 0, line = s->line;
+	size_t i;
+
+	(void)argv;
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 1)))
+		return err;
+	if (!s->nbops) {
+		batch_clear(s);
+		return serr(s, "batch: empty batch");
+	}
+	err = need_heap(s);
+	if (err) {
+		batch_clear(s);
+		return err;
+	}
+	err = refslab_batch_run(s->h, &s->batch, s->batch_flags);
+	s->last_done = s->batch.done;
+	for (i = 0; i < s->nbops; i++) {
+		struct bop *b = &s->bops[i];
+		struct refslab_op *o = refslab_batch_op(&s->batch, i);
+
+		s->line = b->line;
+		if (i >= s->batch.done) {
+			if (b->expect_err)
+				efail(s, "batch operation %zu did not run (expected %s)",
+				      i, refslab_errno_name(b->expect_err));
+			continue;
+		}
+		if (b->expect_err) {
+			if (o->result != -b->expect_err)
+				efail(s, "batch operation %zu: expected %s, got %s",
+				      i, refslab_errno_name(b->expect_err),
+				      o->result ? errstr(o->result) : "success");
+		} else if (o->result) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "batch operation %zu", i);
+			ret = oerr(s, what, o->result);
+		}
+		if (o->result)
+			continue;
+		if (b->bind)
+			bind(s, b->bind, refslab_batch_handle(&s->batch, i));
+		else if (o->op == REFSLAB_OP_CREATE || o->op == REFSLAB_OP_DUP ||
+			 o->op == REFSLAB_OP_GET_SLOT)
+			printf("%u\n", refslab_batch_handle(&s->batch, i));
+		if (o->op == REFSLAB_OP_READ) {
+			printf("%s[%llu..%llu] = ", b->label,
+			       (unsigned long long)o->args.io.offset,
+			       (unsigned long long)(o->args.io.offset + o->args.io.len));
+			print_escaped(stdout, b->buf, o->args.io.len);
+			putchar('\n');
+		}
+		if (o->op == REFSLAB_OP_STAT)
+			print_stat(stdout, b->label, &o->args.stat);
+	}
+	s->line = line;
+	/* The ioctl's own failure (count, flags, faults) with no op result. */
+	if (err && !ret && s->batch.done == 0 && !s->bops[0].expect_err)
+		ret = oerr(s, "batch", err);
+	batch_clear(s);
+	return ret;
+}
+
+/* ---- the object verbs: parse, then run or (in a batch) queue ---- */
+
+/* After an operation that made handle h: bind it or print it. */
+static int made(struct ctl *s, const char *name, uint32_t h)
+{
+	struct refslab_stat st;
+
+	if (!name) {
+		if (!s->quiet)
+			printf("%u\n", h);
+	} else if (bind(s, name, h)) {
+		return ESYNTAX;
+	}
+	if (s->verbose && h && !s->quiet && !refslab_stat(s->h, h, &st))
+		print_stat(stdout, name ? name : "new", &st);
+	return 0;
+}
+
+/* In verbose mode, show an object a command changed. */
+static void show(struct ctl *s, const char *label, uint32_t h)
+{
+	struct refslab_stat st;
+
+	if (s->verbose && !s->quiet && !refslab_stat(s->h, h, &st))
+		print_stat(stdout, label, &st);
+}
+
+int c_create(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	uint32_t slots = 0, payload = 0, cache = REFSLAB_GENERAL_CACHE, h;
-	struct refslab_stat st;
-	const char *v;
-	int i, err;
+	const char *name = argc > 1 ? argv[1] : NULL;
+	int err;
 
-	if (argc < 2)
-		return serr(s, "usage: create NAME [slots=N] [payload=N] [cache=NAME|ID]");
-	err = new_name(s, "create", argv[1]);
-	for (i = 2; !err && i < argc; i++) {
-		if ((v = opt(argv[i], "slots")))
-			err = num32(s, "create", "slot count", v, &slots);
-		else if ((v = opt(argv[i], "payload")))
-			err = num32(s, "create", "payload size", v, &payload);
-		else if ((v = opt(argv[i], "cache")))
-			err = cache_of(s, "create", v, &cache);
-		else
-			err = serr(s, "create: unknown option '%s'", argv[i]);
-	}
-	if (err)
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 2)) ||
+	    (name && (err = new_name(s, "create", name))) ||
+	    (s->opt['s'] && (err = num32(s, "create", "slot count", s->opt['s'], &slots))) ||
+	    (s->opt['p'] && (err = num32(s, "create", "payload size", s->opt['p'], &payload))) ||
+	    (s->opt['c'] && (err = cache_of(s, "create", s->opt['c'], &cache))))
+		return err;
+	if (s->in_batch)
+		return batch_add(s, refslab_batch_create(&s->batch, slots, payload, cache),
+				 name, NULL, NULL);
+	if ((err = need_heap(s)))
 		return err;
 	err = refslab_create(s->h, slots, payload, cache, &h);
 	if (err)
 		return oerr(s, "create", err);
-	err = bind(s, argv[1], h);
-	if (!err && s->verbose && !refslab_stat(s->h, h, &st))
-		print_stat(stdout, argv[1], &st);
-	return err;
+	return made(s, name, h);
 }
 
-static int cmd_dup(struct script *s, int argc, char **argv)
+int c_dup(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	const char *name = argc == 3 ? argv[1] : NULL;
 	uint32_t h, nh;
 	int err;
 
-	if ((err = nargs(s, argc, 3, 3, "dup NEW OLD")) ||
-	    (err = new_name(s, "dup", argv[1])) ||
-	    (err = handle_of(s, "dup", argv[2], &h)))
+	(void)lens;
+	if ((err = nargs(s, argc, 2, 3)) ||
+	    (name && (err = new_name(s, "dup", name))) ||
+	    (err = handle_of(s, "dup", argv[argc - 1], &h)))
+		return err;
+	if (s->in_batch)
+		return batch_add(s, refslab_batch_dup(&s->batch, h), name, NULL, NULL);
+	if ((err = need_heap(s)))
 		return err;
 	err = refslab_dup(s->h, h, &nh);
 	if (err)
 		return oerr(s, "dup", err);
-	return bind(s, argv[1], nh);
+	return made(s, name, nh);
 }
 
-static int cmd_drop(struct script *s, int argc, char **argv)
+int c_drop(struct ctl *s, int argc, char **argv, size_t *lens)
 {
-	uint32_t h;
+	uint32_t h[MAXTOK];
 	int i, err;
 
-	if (argc < 2)
-		return serr(s, "usage: drop NAME...");
-	for (i = 1; i < argc; i++) {
-		err = handle_of(s, "drop", argv[i], &h);
-		if (err)
+	(void)lens;
+	if ((err = nargs(s, argc, 2, MAXTOK)))
+		return err;
+	for (i = 1; i < argc; i++)
+		if ((err = handle_of(s, "drop", argv[i], &h[i])))
 			return err;
-		err = refslab_drop(s->h, h);
+	for (i = 1; i < argc; i++) {
+		if (s->in_batch) {
+			err = batch_add(s, refslab_batch_drop(&s->batch, h[i]), NULL, NULL, NULL);
+			if (err)
+				return err;
+			continue;
+		}
+		if ((err = need_heap(s)))
+			return err;
+		err = refslab_drop(s->h, h[i]);
 		if (err)
 			return oerr(s, "drop", err);
 	}
 	return 0;
 }
 
-static int cmd_link(struct script *s, int argc, char **argv, bool unlink)
+static int set_slot(struct ctl *s, const char *cmd, const char *name,
+		    uint32_t h, uint32_t slot, uint32_t target)
 {
-	const char *cmd = unlink ? "unlink" : "link";
+	int err;
+
+	if (s->in_batch)
+		return batch_add(s, refslab_batch_set_slot(&s->batch, h, slot, target),
+				 NULL, NULL, NULL);
+	if ((err = need_heap(s)))
+		return err;
+	err = refslab_set_slot(s->h, h, slot, target);
+	if (err)
+		return oerr(s, cmd, err);
+	show(s, name, h);
+	return 0;
+}
+
+int c_link(struct ctl *s, int argc, char **argv, size_t *lens)
+{
 	uint32_t h, slot, target = REFSLAB_NONE;
 	int err;
 
-	if ((err = nargs(s, argc, unlink ? 3 : 4, unlink ? 3 : 4,
-			 unlink ? "unlink NAME SLOT" : "link NAME SLOT TARGET")) ||
-	    (err = handle_of(s, cmd, argv[1], &h)) ||
-	    (err = num32(s, cmd, "slot", argv[2], &slot)))
+	(void)lens;
+	if ((err = nargs(s, argc, 4, 4)) ||
+	    (err = handle_of(s, "link", argv[1], &h)) ||
+	    (err = num32(s, "link", "slot", argv[2], &slot)) ||
+	    (strcmp(argv[3], "none") && (err = handle_of(s, "link", argv[3], &target))))
 		return err;
-	if (!unlink && strcmp(argv[3], "none") &&
-	    (err = handle_of(s, cmd, argv[3], &target)))
-		return err;
-	err = refslab_set_slot(s->h, h, slot, target);
-	return err ? oerr(s, cmd, err) : 0;
+	return set_slot(s, "link", argv[1], h, slot, target);
 }
 
-static int cmd_get(struct script *s, int argc, char **argv)
+int c_unlink(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	uint32_t h, slot;
+	int err;
+
+	(void)lens;
+	if ((err = nargs(s, argc, 3, 3)) ||
+	    (err = handle_of(s, "unlink", argv[1], &h)) ||
+	    (err = num32(s, "unlink", "slot", argv[2], &slot)))
+		return err;
+	return set_slot(s, "unlink", argv[1], h, slot, REFSLAB_NONE);
+}
+
+int c_get(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	const char *name = argc == 4 ? argv[1] : NULL;
 	uint32_t h, slot, t;
 	int err;
 
-	if ((err = nargs(s, argc, 4, 4, "get NEW NAME SLOT")) ||
-	    (err = new_name(s, "get", argv[1])) ||
-	    (err = handle_of(s, "get", argv[2], &h)) ||
-	    (err = num32(s, "get", "slot", argv[3], &slot)))
+	(void)lens;
+	if ((err = nargs(s, argc, 3, 4)) ||
+	    (name && (err = new_name(s, "get", name))) ||
+	    (err = handle_of(s, "get", argv[argc - 2], &h)) ||
+	    (err = num32(s, "get", "slot", argv[argc - 1], &slot)))
+		return err;
+	if (s->in_batch)
+		return batch_add(s, refslab_batch_get_slot(&s->batch, h, slot), name,
+				 NULL, NULL);
+	if ((err = need_heap(s)))
 		return err;
 	err = refslab_get_slot(s->h, h, slot, &t);
 	if (err)
 		return oerr(s, "get", err);
-	if (t == REFSLAB_NONE && !s->quiet)
-		printf("%s:%d: get: slot %u of %s is empty; %s names no object\n",
-		       s->file, s->line, slot, argv[2], argv[1]);
-	return bind(s, argv[1], t);
+	if (t == REFSLAB_NONE && name && !s->quiet)
+		printf("%s: slot %u of %s is empty; %s names no object\n",
+		       s->verb->name, slot, argv[argc - 2], name);
+	return made(s, name, t);
 }
 
-static int cmd_write(struct script *s, int argc, char **argv, size_t *lens)
+int c_write(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	unsigned char *buf;
 	uint32_t h;
 	uint64_t off;
 	int err;
 
-	if ((err = nargs(s, argc, 4, 4, "write NAME OFFSET \"TEXT\"")) ||
+	if ((err = nargs(s, argc, 4, 4)) ||
 	    (err = handle_of(s, "write", argv[1], &h)) ||
 	    (err = num(s, "write", "offset", argv[2], &off)))
+		return err;
+	if (s->in_batch) {
+		buf = malloc(lens[3] + 1);
+		if (!buf)
+			return serr(s, "out of memory");
+		memcpy(buf, argv[3], lens[3]);
+		return batch_add(s, refslab_batch_write(&s->batch, h, off, buf, lens[3]),
+				 NULL, buf, NULL);
+	}
+	if ((err = need_heap(s)))
 		return err;
 	err = refslab_write(s->h, h, off, argv[3], lens[3]);
 	return err ? oerr(s, "write", err) : 0;
 }
 
-static int cmd_read(struct script *s, int argc, char **argv)
+int c_read(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	unsigned char *buf;
 	uint32_t h;
 	uint64_t off, len;
-	unsigned char *buf;
 	int err;
 
-	if ((err = nargs(s, argc, 4, 4, "read NAME OFFSET LEN")) ||
+	(void)lens;
+	if ((err = nargs(s, argc, 4, 4)) ||
 	    (err = handle_of(s, "read", argv[1], &h)) ||
 	    (err = num(s, "read", "offset", argv[2], &off)) ||
 	    (err = num(s, "read", "length", argv[3], &len)))
 		return err;
 	if (len > REFSLAB_MAX_PAYLOAD * 2ULL)
 		len = REFSLAB_MAX_PAYLOAD * 2ULL;	/* the kernel says ERANGE */
-	buf = malloc(len ? len : 1);
+	buf = calloc(1, len + 1);
 	if (!buf)
 		return serr(s, "out of memory");
+	if (s->in_batch)
+		return batch_add(s, refslab_batch_read(&s->batch, h, off, buf, len),
+				 NULL, buf, argv[1]);
+	if ((err = need_heap(s))) {
+		free(buf);
+		return err;
+	}
 	err = refslab_read(s->h, h, off, buf, len);
 	if (err) {
 		free(buf);
@@ -443,146 +589,192 @@ static int cmd_read(struct script *s, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_stat(struct script *s, int argc, char **argv)
+int c_stat(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	struct refslab_stat st;
-	uint32_t h;
+	uint32_t h[MAXTOK];
 	int i, err;
 
-	if (argc < 2)
-		return serr(s, "usage: stat NAME...");
-	for (i = 1; i < argc; i++) {
-		err = handle_of(s, "stat", argv[i], &h);
-		if (err)
+	(void)lens;
+	if ((err = nargs(s, argc, 2, MAXTOK)))
+		return err;
+	for (i = 1; i < argc; i++)
+		if ((err = handle_of(s, "stat", argv[i], &h[i])))
 			return err;
-		err = refslab_stat(s->h, h, &st);
-		if (err)
-			return oerr(s, "stat", err);
-		if (!s->quiet)
-			print_stat(stdout, argv[i], &st);
+	if (s->in_batch) {
+		if (s->json_now)
+			return serr(s, "stat: no --json in a batch");
+		for (i = 1; i < argc; i++) {
+			err = batch_add(s, refslab_batch_stat(&s->batch, h[i]), NULL, NULL,
+					argv[i]);
+			if (err)
+				return err;
+		}
+		return 0;
 	}
+	if ((err = need_heap(s)))
+		return err;
+	for (i = 1; i < argc; i++) {
+		err = refslab_stat(s->h, h[i], &st);
+		if (err) {
+			if (s->json_now && i > 1 && !s->quiet)
+				puts("]");
+			return oerr(s, "stat", err);
+		}
+		if (s->quiet)
+			continue;
+		if (s->json_now) {
+			fputs(i == 1 ? "[" : ",\n ", stdout);
+			json_stat(stdout, &st);
+		} else {
+			print_stat(stdout, argv[i], &st);
+		}
+	}
+	if (s->json_now && !s->quiet)
+		puts("]");
 	return 0;
 }
 
-static int cmd_collect(struct script *s, int argc, char **argv)
+/* raw OPCODE: a batch operation with a code the kernel must refuse. */
+int c_raw(struct ctl *s, int argc, char **argv, size_t *lens)
 {
-	uint32_t flags = 0;
+	uint32_t v;
+	int err, idx;
+
+	(void)lens;
+	if ((err = nargs(s, argc, 2, 2)) || (err = num32(s, "raw", "opcode", argv[1], &v)))
+		return err;
+	idx = refslab_batch_stat(&s->batch, REFSLAB_NONE);
+	if (idx >= 0)
+		refslab_batch_op(&s->batch, idx)->op = v;
+	return batch_add(s, idx, NULL, NULL, NULL);
+}
+
+/* ---- heap and collector verbs ---- */
+
+int c_collect(struct ctl *s, int argc, char **argv, size_t *lens)
+{
 	int err;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "nowait")))
-		return serr(s, "usage: collect [nowait]");
-	if (argc == 2)
-		flags = REFSLAB_GC_NOWAIT;
-	err = refslab_gc_collect(s->h, flags, &s->last_collect);
+	(void)argv;
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 1)) || (err = need_heap(s)))
+		return err;
+	err = refslab_gc_collect(s->h, s->opt['n'] ? REFSLAB_GC_NOWAIT : 0,
+				 &s->last_collect);
 	if (err)
 		return oerr(s, "collect", err);
 	s->collected = true;
 	if (!s->quiet)
-		printf("collect: freed %llu, scanned %llu, deferred %llu\n",
-		       (unsigned long long)s->last_collect.collected,
-		       (unsigned long long)s->last_collect.scanned,
-		       (unsigned long long)s->last_collect.deferred);
+		print_collect(stdout, &s->last_collect, s->json_now);
 	return 0;
 }
 
-static int cmd_heap(struct script *s, int argc)
+int c_heap(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	struct refslab_heap_stats st;
 	int err;
 
-	if (argc != 1)
-		return serr(s, "usage: heap");
+	(void)argv;
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 1)) || (err = need_heap(s)))
+		return err;
 	err = refslab_heap_stats(s->h, &st);
 	if (err)
 		return oerr(s, "heap", err);
 	if (!s->quiet)
-		print_heap_stats(stdout, &st);
+		print_heap_stats(stdout, &st, s->json_now);
 	return 0;
 }
 
-static int cmd_limits(struct script *s, int argc, char **argv)
+int c_limits(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	static const struct {
+		char opt;
+		const char *name;
+	} keys[4] = { { 'o', "objects" }, { 'b', "bytes" }, { 'n', "handles" }, { 'c', "caches" } };
+	struct refslab_heap_stats st;
 	uint64_t v[4] = { 0, 0, 0, 0 };
-	static const char *const keys[4] = { "objects", "bytes", "handles", "caches" };
-	int i, k, err;
+	bool set = false;
+	int k, err;
 
-	for (i = 1; i < argc; i++) {
-		const char *val = NULL;
+	(void)argv;
+	(void)lens;
+	if ((err = nargs(s, argc, 1, 1)))
+		return err;
+	for (k = 0; k < 4; k++) {
+		const char *val = s->opt[(int)keys[k].opt];
 
-		for (k = 0; k < 4 && !(val = opt(argv[i], keys[k])); k++)
-			;
-		if (k == 4)
-			return serr(s, "usage: limits [objects=N] [bytes=N] [handles=N] [caches=N]");
-		err = num(s, "limits", keys[k], val, &v[k]);
-		if (err)
+		if (!val)
+			continue;
+		if ((err = num(s, "limits", keys[k].name, val, &v[k])))
 			return err;
+		/* the ioctl reads 0 as "unchanged": refuse it rather than ignore it */
 		if (!v[k])
-			return serr(s, "limits: %s=0 means 'unchanged'; give a positive limit",
-				    keys[k]);
+			return serr(s, "limits: --%s=0: a limit must be positive", keys[k].name);
+		set = true;
 	}
-	if (argc > 1) {
+	if ((err = need_heap(s)))
+		return err;
+	if (set) {
 		err = refslab_set_limits(s->h, v[0], v[1], v[2], v[3]);
 		if (err)
 			return oerr(s, "limits", err);
 	}
-	if (argc == 1 || s->verbose) {
-		struct refslab_heap_stats st;
-
-		err = refslab_heap_stats(s->h, &st);
-		if (err)
-			return oerr(s, "limits", err);
-		if (!s->quiet)
-			printf("limits: objects %llu, bytes %llu, handles %llu, caches %llu\n",
-			       (unsigned long long)st.max_objects,
-			       (unsigned long long)st.max_bytes,
-			       (unsigned long long)st.max_handles,
-			       (unsigned long long)st.max_caches);
-	}
+	if ((set && !s->verbose && !s->json_now) || s->quiet)
+		return 0;
+	err = refslab_heap_stats(s->h, &st);
+	if (err)
+		return oerr(s, "limits", err);
+	print_limits(stdout, &st, s->json_now);
 	return 0;
 }
 
-static int cmd_cache(struct script *s, int argc, char **argv)
+int c_cache(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	const char *sub = argc > 1 ? argv[1] : "";
 	uint32_t size, align = 0, id;
-	const char *v;
 	int err;
 
-	if (argc >= 2 && !strcmp(argv[1], "list") && argc == 2) {
-		if (!s->quiet)
-			print_cache_list(stdout, s->h);
-		return 0;
+	(void)lens;
+	if (!strcmp(sub, "list")) {
+		if ((err = nargs(s, argc, 2, 2)) || (err = need_heap(s)))
+			return err;
+		err = s->quiet ? 0 : print_cache_list(stdout, s->h, s->json_now);
+		return err ? oerr(s, "cache list", err) : 0;
 	}
-	if (argc >= 4 && argc <= 5 && !strcmp(argv[1], "create")) {
-		err = num32(s, "cache create", "size", argv[3], &size);
-		if (!err && argc == 5) {
-			if (!(v = opt(argv[4], "align")))
-				return serr(s, "cache create: unknown option '%s'", argv[4]);
-			err = num32(s, "cache create", "align", v, &align);
-		}
-		if (err)
+	if (!strcmp(sub, "create")) {
+		if ((err = nargs(s, argc, 4, 4)) ||
+		    (err = num32(s, "cache create", "size", argv[3], &size)) ||
+		    (s->opt['a'] && (err = num32(s, "cache create", "alignment", s->opt['a'], &align))) ||
+		    (err = need_heap(s)))
 			return err;
 		err = refslab_cache_create(s->h, argv[2], size, align, &id);
 		if (err)
 			return oerr(s, "cache create", err);
-		if (s->verbose)
-			printf("cache %s = id %u\n", argv[2], id);
+		if (s->verbose && !s->quiet)
+			printf("cache %s: id %u\n", argv[2], id);
 		return 0;
 	}
-	if (argc == 3 && !strcmp(argv[1], "destroy")) {
-		err = cache_of(s, "cache destroy", argv[2], &id);
-		if (err)
+	if (!strcmp(sub, "destroy")) {
+		if ((err = nargs(s, argc, 3, 3)) ||
+		    (err = cache_of(s, "cache destroy", argv[2], &id)) ||
+		    (err = need_heap(s)))
 			return err;
 		err = refslab_cache_destroy(s->h, id);
 		return err ? oerr(s, "cache destroy", err) : 0;
 	}
-	return serr(s, "usage: cache create NAME SIZE [align=N] | cache destroy NAME|ID | cache list");
+	return serr(s, "usage: %s", s->verb->usage);
 }
 
-static int cmd_freeze(struct script *s, bool unfreeze)
+static int freeze(struct ctl *s, bool unfreeze)
 {
 	uint64_t n;
-	int err = unfreeze ? refslab_gc_unfreeze(s->h, &n) : refslab_gc_freeze(s->h, &n);
+	int err = need_heap(s);
 
+	if (err)
+		return err;
+	err = unfreeze ? refslab_gc_unfreeze(s->h, &n) : refslab_gc_freeze(s->h, &n);
 	if (err)
 		return oerr(s, unfreeze ? "unfreeze" : "freeze", err);
 	if (!s->quiet)
@@ -591,39 +783,82 @@ static int cmd_freeze(struct script *s, bool unfreeze)
 	return 0;
 }
 
-static int cmd_gc(struct script *s, int argc, char **argv)
+int c_freeze(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	int err = nargs(s, argc, 1, 1);
+
+	(void)argv;
+	(void)lens;
+	return err ? err : freeze(s, false);
+}
+
+int c_unfreeze(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	int err = nargs(s, argc, 1, 1);
+
+	(void)argv;
+	(void)lens;
+	return err ? err : freeze(s, true);
+}
+
+int c_gc(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	const char *sub = argc > 1 ? argv[1] : "show";
 	struct refslab_gc_control c;
 	struct refslab_gc_stats st;
-	uint32_t t;
+	uint32_t t = 0;
 	int err;
 
-	if (argc == 2 && !strcmp(argv[1], "enable"))
-		err = refslab_gc_set_enabled(s->h, true);
-	else if (argc == 2 && !strcmp(argv[1], "disable"))
-		err = refslab_gc_set_enabled(s->h, false);
-	else if (argc == 3 && !strcmp(argv[1], "threshold")) {
-		if (!strcmp(argv[2], "adaptive"))
-			t = 0;
-		else if ((err = num32(s, "gc threshold", "threshold", argv[2], &t)))
-			return err;
-		err = refslab_gc_set_threshold(s->h, t);
-	} else if (argc == 2 && !strcmp(argv[1], "freeze")) {
-		return cmd_freeze(s, false);
-	} else if (argc == 2 && !strcmp(argv[1], "unfreeze")) {
-		return cmd_freeze(s, true);
-	} else if (argc == 2 && !strcmp(argv[1], "show")) {
-		err = refslab_gc_get(s->h, &c);
-		if (!err && !s->quiet)
-			print_gc_control(stdout, &c);
-	} else if (argc == 2 && !strcmp(argv[1], "stats")) {
+	(void)lens;
+	if (argc > 3 || (argc == 3 && strcmp(sub, "threshold")) ||
+	    (!strcmp(sub, "threshold") && argc != 3))
+		return serr(s, "usage: %s", s->verb->usage);
+	if (!strcmp(sub, "threshold") && strcmp(argv[2], "adaptive") &&
+	    (err = num32(s, "gc threshold", "threshold", argv[2], &t)))
+		return err;
+	if (strcmp(sub, "show") && strcmp(sub, "stats") && strcmp(sub, "enable") &&
+	    strcmp(sub, "disable") && strcmp(sub, "threshold") &&
+	    strcmp(sub, "freeze") && strcmp(sub, "unfreeze"))
+		return serr(s, "gc: unknown subcommand '%s' (usage: %s)", sub, s->verb->usage);
+	if (!strcmp(sub, "freeze") || !strcmp(sub, "unfreeze"))
+		return freeze(s, sub[0] == 'u');
+	if ((err = need_heap(s)))
+		return err;
+	if (!strcmp(sub, "stats")) {
 		err = refslab_gc_stats(s->h, &st);
-		if (!err && !s->quiet)
-			print_gc_stats(stdout, &st);
-	} else {
-		return serr(s, "usage: gc enable|disable|threshold N|adaptive|freeze|unfreeze|show|stats");
+		if (err)
+			return oerr(s, "gc stats", err);
+		if (!s->quiet)
+			print_gc_stats(stdout, &st, s->json_now);
+		return 0;
 	}
-	return err ? oerr(s, "gc", err) : 0;
+	if (!strcmp(sub, "enable") || !strcmp(sub, "disable"))
+		err = refslab_gc_set_enabled(s->h, sub[0] == 'e');
+	else if (!strcmp(sub, "threshold"))
+		err = refslab_gc_set_threshold(s->h, t);
+	if (err)
+		return oerr(s, "gc", err);
+	if (strcmp(sub, "show") && !s->verbose && !s->json_now)
+		return 0;
+	err = refslab_gc_get(s->h, &c);
+	if (err)
+		return oerr(s, "gc", err);
+	if (!s->quiet)
+		print_gc_control(stdout, &c, s->json_now);
+	return 0;
+}
+
+int c_print(struct ctl *s, int argc, char **argv, size_t *lens)
+{
+	int i;
+
+	(void)s;
+	for (i = 1; i < argc; i++) {
+		fputs(i > 1 ? " " : "", stdout);
+		fwrite(argv[i], 1, lens[i], stdout);
+	}
+	putchar('\n');
+	return 0;
 }
 
 /* ---- expectations ---- */
@@ -650,7 +885,7 @@ static bool compare(uint64_t got, const char *op, uint64_t want)
 }
 
 /* Parses "[OP] N" from argv[i..]; returns 0 or ESYNTAX. */
-static int want_num(struct script *s, int argc, char **argv, int i,
+static int want_num(struct ctl *s, int argc, char **argv, int i,
 		    const char **op, uint64_t *want)
 {
 	*op = "==";
@@ -661,7 +896,7 @@ static int want_num(struct script *s, int argc, char **argv, int i,
 	return num(s, "expect", "number", argv[i], want);
 }
 
-static void check_num(struct script *s, const char *what, uint64_t got,
+static void check_num(struct ctl *s, const char *what, uint64_t got,
 		      const char *op, uint64_t want)
 {
 	if (!compare(got, op, want))
@@ -721,7 +956,7 @@ static uint64_t field_value(const void *base, const struct field *f)
 	return v64;
 }
 
-static int expect_heap(struct script *s, const char *field, int argc,
+static int expect_heap(struct ctl *s, const char *field, int argc,
 		       char **argv, int i)
 {
 	const struct field *f = find_field(heap_fields, ARRAY_LEN(heap_fields), field);
@@ -741,7 +976,7 @@ static int expect_heap(struct script *s, const char *field, int argc,
 	return 0;
 }
 
-static int expect_gc(struct script *s, const char *field, int argc,
+static int expect_gc(struct ctl *s, const char *field, int argc,
 		     char **argv, int i)
 {
 	const struct field *f = find_field(gc_fields, ARRAY_LEN(gc_fields), field);
@@ -761,7 +996,7 @@ static int expect_gc(struct script *s, const char *field, int argc,
 	return 0;
 }
 
-static int stat_of(struct script *s, const char *name, struct refslab_stat *st)
+static int stat_of(struct ctl *s, const char *name, struct refslab_stat *st)
 {
 	uint32_t h;
 	int err = handle_of(s, "expect", name, &h);
@@ -772,13 +1007,13 @@ static int stat_of(struct script *s, const char *name, struct refslab_stat *st)
 	return err ? oerr(s, "expect (stat)", err) : 0;
 }
 
-static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
+int c_expect(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	static const char usage[] =
 		"expect refcount NAME [OP] N | freed [OP] N | objects|handles|bytes|caches [OP] N |\n"
 		"       heap FIELD [OP] N | gc FIELD [OP] N | payload NAME OFFSET \"TEXT\" |\n"
 		"       slot NAME SLOT TARGET|empty | same A B | state NAME [!]frozen|immortal|candidate |\n"
-		"       done [OP] N | error ERRNO COMMAND...";
+		"       done [OP] N | error ERRNO VERB ARGS...";
 	struct refslab_stat st, st2;
 	const char *op, *what;
 	uint64_t want;
@@ -787,21 +1022,33 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 	if (argc < 2)
 		return serr(s, "usage: %s", usage);
 	what = argv[1];
+	if (s->in_batch && strcmp(what, "error"))
+		return serr(s, "expect %s: not allowed in a batch (only expect error)", what);
+	if (strcmp(what, "error") && (err = need_heap(s)))
+		return err;
 
 	if (!strcmp(what, "error")) {
 		int want_err, got;
 
 		if (argc < 4)
-			return serr(s, "usage: expect error ERRNO COMMAND...");
+			return serr(s, "usage: expect error ERRNO VERB ARGS...");
 		want_err = refslab_errno_from_name(argv[2]);
 		if (!want_err)
 			return serr(s, "expect error: unknown errno name '%s'", argv[2]);
-		if (!strcmp(argv[3], "expect") || !strcmp(argv[3], "batch"))
+		if (!strcmp(argv[3], "expect") || !strcmp(argv[3], "batch") ||
+		    !strcmp(argv[3], "end"))
 			return serr(s, "expect error: '%s' cannot be expected to fail", argv[3]);
+		if (s->in_batch) {
+			/* the operation is queued; "end" checks its result */
+			s->batch_expect = want_err;
+			got = do_cmd(s, argc - 3, argv + 3, lens + 3);
+			s->batch_expect = 0;
+			return got;
+		}
 		s->quiet++;
-		got = run_cmd(s, argc - 3, argv + 3, lens + 3);
+		got = do_cmd(s, argc - 3, argv + 3, lens + 3);
 		s->quiet--;
-		if (got == ESYNTAX)
+		if (got == ESYNTAX || got == EREPORTED)
 			return got;
 		if (got != -want_err)
 			efail(s, "%s: expected %s, got %s", argv[3], argv[2],
@@ -853,7 +1100,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 		uint64_t off;
 		unsigned char *buf;
 
-		if ((err = nargs(s, argc, 5, 5, "expect payload NAME OFFSET \"TEXT\"")) ||
+		if ((err = eargs(s, argc, 5, 5, "expect payload HANDLE OFFSET TEXT")) ||
 		    (err = handle_of(s, "expect", argv[2], &h)) ||
 		    (err = num(s, "expect", "offset", argv[3], &off)))
 			return err;
@@ -880,7 +1127,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 	if (!strcmp(what, "slot")) {
 		uint32_t h, slot, t;
 
-		if ((err = nargs(s, argc, 5, 5, "expect slot NAME SLOT TARGET|empty")) ||
+		if ((err = eargs(s, argc, 5, 5, "expect slot NAME SLOT TARGET|empty")) ||
 		    (err = handle_of(s, "expect", argv[2], &h)) ||
 		    (err = num32(s, "expect", "slot", argv[3], &slot)))
 			return err;
@@ -909,7 +1156,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 		return 0;
 	}
 	if (!strcmp(what, "same")) {
-		if ((err = nargs(s, argc, 4, 4, "expect same A B")) ||
+		if ((err = eargs(s, argc, 4, 4, "expect same A B")) ||
 		    (err = stat_of(s, argv[2], &st)) ||
 		    (err = stat_of(s, argv[3], &st2)))
 			return err;
@@ -924,7 +1171,7 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 		bool neg;
 		uint32_t bit;
 
-		if ((err = nargs(s, argc, 4, 4, "expect state NAME [!]frozen|immortal|candidate")))
+		if ((err = eargs(s, argc, 4, 4, "expect state NAME [!]frozen|immortal|candidate")))
 			return err;
 		f = argv[3];
 		neg = *f == '!';
@@ -947,349 +1194,119 @@ static int cmd_expect(struct script *s, int argc, char **argv, size_t *lens)
 	return serr(s, "usage: %s", usage);
 }
 
-/* ---- batch blocks ---- */
+/* ---- the runner ---- */
 
-static void batch_clear(struct script *s)
+/*
+ * Every line, read first: a script with a syntax error (a mistyped verb or
+ * option, a bad quote) runs no line at all and opens no device.
+ */
+static int script_check(struct ctl *s, char **lines, int nlines)
 {
-	size_t i;
+	char *tok[MAXTOK], *copy;
+	size_t lens[MAXTOK];
+	int argc, ret = 0;
 
-	for (i = 0; i < s->nbops; i++) {
-		free(s->bops[i].bind);
-		free(s->bops[i].buf);
+	for (s->line = 1; s->line <= nlines && !ret; s->line++) {
+		copy = strdup(lines[s->line - 1]);
+		if (!copy)
+			return serr(s, "out of memory");
+		argc = tokenize(s, copy, tok, lens);
+		if (argc < 0)
+			ret = ESYNTAX;
+		else if (argc)
+			ret = check_cmd(s, argc, tok, lens);
+		/* follow the blocks, as the run will */
+		if (!ret && argc > 0 && !strcmp(tok[0], "batch"))
+			s->in_batch = true;
+		else if (!ret && argc > 0 && !strcmp(tok[0], "end"))
+			s->in_batch = false;
+		free(copy);
 	}
-	s->nbops = 0;
-	refslab_batch_reset(&s->batch);
 	s->in_batch = false;
-}
-
-/* One line inside batch ... end: queue it. */
-static int batch_line(struct script *s, int argc, char **argv, size_t *lens)
-{
-	struct bop b = { .line = s->line };
-	uint32_t h, slot, t = REFSLAB_NONE, v32, slots = 0, payload = 0;
-	uint32_t cache = REFSLAB_GENERAL_CACHE;
-	uint64_t off, len;
-	const char *v;
-	int idx, err = 0, i;
-
-	if (argc >= 3 && !strcmp(argv[0], "expect") && !strcmp(argv[1], "error")) {
-		b.expect_err = refslab_errno_from_name(argv[2]);
-		if (!b.expect_err)
-			return serr(s, "expect error: unknown errno name '%s'", argv[2]);
-		argc -= 3;
-		argv += 3;
-		lens += 3;
-		if (!argc)
-			return serr(s, "expect error: which operation?");
-	}
-	if (!strcmp(argv[0], "create")) {
-		if (argc < 2)
-			return serr(s, "usage: create NAME [slots=N] [payload=N] [cache=NAME|ID]");
-		if ((err = new_name(s, "create", argv[1])))
-			return err;
-		for (i = 2; !err && i < argc; i++) {
-			if ((v = opt(argv[i], "slots")))
-				err = num32(s, "create", "slot count", v, &slots);
-			else if ((v = opt(argv[i], "payload")))
-				err = num32(s, "create", "payload size", v, &payload);
-			else if ((v = opt(argv[i], "cache")))
-				err = cache_of(s, "create", v, &cache);
-			else
-				err = serr(s, "create: unknown option '%s'", argv[i]);
-		}
-		if (err)
-			return err;
-		b.bind = strdup(argv[1]);
-		idx = refslab_batch_create(&s->batch, slots, payload, cache);
-	} else if (!strcmp(argv[0], "dup")) {
-		if ((err = nargs(s, argc, 3, 3, "dup NEW OLD")) ||
-		    (err = new_name(s, "dup", argv[1])) ||
-		    (err = handle_of(s, "dup", argv[2], &h)))
-			return err;
-		b.bind = strdup(argv[1]);
-		idx = refslab_batch_dup(&s->batch, h);
-	} else if (!strcmp(argv[0], "drop")) {
-		if ((err = nargs(s, argc, 2, 2, "drop NAME")) ||
-		    (err = handle_of(s, "drop", argv[1], &h)))
-			return err;
-		idx = refslab_batch_drop(&s->batch, h);
-	} else if (!strcmp(argv[0], "link") || !strcmp(argv[0], "unlink")) {
-		bool un = argv[0][0] == 'u';
-
-		if ((err = nargs(s, argc, un ? 3 : 4, un ? 3 : 4,
-				 un ? "unlink NAME SLOT" : "link NAME SLOT TARGET")) ||
-		    (err = handle_of(s, argv[0], argv[1], &h)) ||
-		    (err = num32(s, argv[0], "slot", argv[2], &slot)))
-			return err;
-		if (!un && strcmp(argv[3], "none") &&
-		    (err = handle_of(s, argv[0], argv[3], &t)))
-			return err;
-		idx = refslab_batch_set_slot(&s->batch, h, slot, t);
-	} else if (!strcmp(argv[0], "get")) {
-		if ((err = nargs(s, argc, 4, 4, "get NEW NAME SLOT")) ||
-		    (err = new_name(s, "get", argv[1])) ||
-		    (err = handle_of(s, "get", argv[2], &h)) ||
-		    (err = num32(s, "get", "slot", argv[3], &slot)))
-			return err;
-		b.bind = strdup(argv[1]);
-		idx = refslab_batch_get_slot(&s->batch, h, slot);
-	} else if (!strcmp(argv[0], "write")) {
-		if ((err = nargs(s, argc, 4, 4, "write NAME OFFSET \"TEXT\"")) ||
-		    (err = handle_of(s, "write", argv[1], &h)) ||
-		    (err = num(s, "write", "offset", argv[2], &off)))
-			return err;
-		b.buf = malloc(lens[3] + 1);
-		if (!b.buf)
-			return serr(s, "out of memory");
-		memcpy(b.buf, argv[3], lens[3]);
-		idx = refslab_batch_write(&s->batch, h, off, b.buf, lens[3]);
-	} else if (!strcmp(argv[0], "read")) {
-		if ((err = nargs(s, argc, 4, 4, "read NAME OFFSET LEN")) ||
-		    (err = handle_of(s, "read", argv[1], &h)) ||
-		    (err = num(s, "read", "offset", argv[2], &off)) ||
-		    (err = num(s, "read", "length", argv[3], &len)))
-			return err;
-		if (len > REFSLAB_MAX_PAYLOAD * 2ULL)
-			len = REFSLAB_MAX_PAYLOAD * 2ULL;
-		b.buf = calloc(1, len + 1);
-		if (!b.buf)
-			return serr(s, "out of memory");
-		idx = refslab_batch_read(&s->batch, h, off, b.buf, len);
-	} else if (!strcmp(argv[0], "stat")) {
-		if ((err = nargs(s, argc, 2, 2, "stat NAME")) ||
-		    (err = handle_of(s, "stat", argv[1], &h)))
-			return err;
-		idx = refslab_batch_stat(&s->batch, h);
-	} else if (!strcmp(argv[0], "raw")) {
-		/* raw OPCODE: an operation code the kernel must refuse */
-		if ((err = nargs(s, argc, 2, 2, "raw OPCODE")) ||
-		    (err = num32(s, "raw", "opcode", argv[1], &v32)))
-			return err;
-		idx = refslab_batch_stat(&s->batch, REFSLAB_NONE);
-		if (idx >= 0)
-			refslab_batch_op(&s->batch, idx)->op = v32;
-	} else {
-		return serr(s, "batch: '%s' cannot be batched (create dup drop link unlink get write read stat raw)",
-			    argv[0]);
-	}
-	if (idx < 0) {
-		free(b.bind);
-		free(b.buf);
-		return serr(s, "out of memory");
-	}
-	if (s->nbops == s->capbops) {
-		size_t cap = s->capbops ? s->capbops * 2 : 16;
-		void *p = realloc(s->bops, cap * sizeof(*s->bops));
-
-		if (!p) {
-			free(b.bind);
-			free(b.buf);
-			return serr(s, "out of memory");
-		}
-		s->bops = p;
-		s->capbops = cap;
-	}
-	s->bops[s->nbops++] = b;
-	return 0;
-}
-
-/* "end": run the queued batch, check per-operation results, bind names. */
-static int batch_end(struct script *s)
-{
-	int err, ret = 0, line = s->line;
-	size_t i;
-
-	if (!s->nbops) {
-		batch_clear(s);
-		return serr(s, "batch: empty batch");
-	}
-	err = refslab_batch_run(s->h, &s->batch, s->batch_flags);
-	s->last_done = s->batch.done;
-	for (i = 0; i < s->nbops; i++) {
-		struct bop *b = &s->bops[i];
-		struct refslab_op *o = refslab_batch_op(&s->batch, i);
-
-		s->line = b->line;
-		if (i >= s->batch.done) {
-			if (b->expect_err)
-				efail(s, "batch operation %zu did not run (expected %s)",
-				      i, refslab_errno_name(b->expect_err));
-			continue;
-		}
-		if (b->expect_err) {
-			if (o->result != -b->expect_err)
-				efail(s, "batch operation %zu: expected %s, got %s",
-				      i, refslab_errno_name(b->expect_err),
-				      o->result ? errstr(o->result) : "success");
-		} else if (o->result) {
-			fprintf(stderr, "%s:%d: batch operation %zu: %s\n",
-				s->file, s->line, i, errstr(o->result));
-			ret = o->result;
-		}
-		if (!o->result && b->bind)
-			bind(s, b->bind, refslab_batch_handle(&s->batch, i));
-		if (!o->result && o->op == REFSLAB_OP_READ)
-			printf("batch read = "), print_escaped(stdout, b->buf,
-							       o->args.io.len),
-			putchar('\n');
-		if (!o->result && o->op == REFSLAB_OP_STAT)
-			print_stat(stdout, "batch stat", &o->args.stat);
-	}
-	s->line = line;
-	/* The ioctl's own failure (count, flags, faults) with no op result. */
-	if (err && !ret && s->batch.done == 0 && !s->bops[0].expect_err) {
-		fprintf(stderr, "%s:%d: batch: %s\n", s->file, s->line, errstr(err));
-		ret = err;
-	}
-	batch_clear(s);
 	return ret;
 }
 
-/* ---- dispatch ---- */
-
-static int run_cmd(struct script *s, int argc, char **argv, size_t *lens)
+int script_run(struct ctl *s, const char *path)
 {
-	const char *c = argv[0];
-
-	if (!strcmp(c, "create"))
-		return cmd_create(s, argc, argv);
-	if (!strcmp(c, "dup"))
-		return cmd_dup(s, argc, argv);
-	if (!strcmp(c, "drop"))
-		return cmd_drop(s, argc, argv);
-	if (!strcmp(c, "link"))
-		return cmd_link(s, argc, argv, false);
-	if (!strcmp(c, "unlink"))
-		return cmd_link(s, argc, argv, true);
-	if (!strcmp(c, "get"))
-		return cmd_get(s, argc, argv);
-	if (!strcmp(c, "write"))
-		return cmd_write(s, argc, argv, lens);
-	if (!strcmp(c, "read"))
-		return cmd_read(s, argc, argv);
-	if (!strcmp(c, "stat"))
-		return cmd_stat(s, argc, argv);
-	if (!strcmp(c, "collect"))
-		return cmd_collect(s, argc, argv);
-	if (!strcmp(c, "heap"))
-		return cmd_heap(s, argc);
-	if (!strcmp(c, "limits"))
-		return cmd_limits(s, argc, argv);
-	if (!strcmp(c, "cache"))
-		return cmd_cache(s, argc, argv);
-	if (!strcmp(c, "gc"))
-		return cmd_gc(s, argc, argv);
-	if (!strcmp(c, "freeze") && argc == 1)
-		return cmd_freeze(s, false);
-	if (!strcmp(c, "unfreeze") && argc == 1)
-		return cmd_freeze(s, true);
-	if (!strcmp(c, "expect"))
-		return cmd_expect(s, argc, argv, lens);
-	if (!strcmp(c, "stats")) {
-		char *av[] = { "stats", NULL };
-
-		if (argc != 1)
-			return serr(s, "usage: stats");
-		fflush(stdout);
-		return stats_main(1, av) ? serr(s, "stats: debugfs not readable") : 0;
-	}
-	if (!strcmp(c, "print")) {
-		int i;
-
-		for (i = 1; i < argc; i++)
-			printf("%s%s", i > 1 ? " " : "", argv[i]);
-		putchar('\n');
-		return 0;
-	}
-	return serr(s, "unknown command '%s' (see refslabctl run --help)", c);
-}
-
-int script_run(refslab_heap *h, const char *path, bool verbose)
-{
-	struct script s = { .h = h, .verbose = verbose };
-	FILE *f;
-	char *line = NULL;
+	const char *file = s->file;
+	char *line = NULL, **lines = NULL;
+	int nlines = 0, caplines = 0, i, ret = 0;
 	size_t cap = 0;
 	ssize_t n;
-	int ret = 0;
+	FILE *f;
 
 	if (!strcmp(path, "-")) {
 		f = stdin;
-		s.file = "<stdin>";
 	} else {
 		f = fopen(path, "r");
-		if (!f) {
-			fprintf(stderr, "refslabctl run: %s: %s\n", path, strerror(errno));
-			return EXIT_USAGE;
-		}
-		s.file = path;
+		if (!f)
+			return serr(s, "run: %s: %s", path, strerror(errno));
 	}
-	refslab_batch_init(&s.batch);
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		char *tok[MAXTOK];
-		size_t lens[MAXTOK];
-		int argc, err;
-
-		s.line++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[n - 1] = '\0';
-		if (verbose)
-			fprintf(stdout, "%s:%d: %s\n", s.file, s.line, line);
-		argc = tokenize(&s, line, tok, lens);
-		if (argc < 0) {
-			ret = EXIT_USAGE;
+		if (nlines == caplines) {
+			void *p = realloc(lines, (caplines ? caplines * 2 : 64) * sizeof(*lines));
+
+			if (!p)
+				break;
+			lines = p;
+			caplines = caplines ? caplines * 2 : 64;
+		}
+		lines[nlines] = strdup(line);
+		if (!lines[nlines])
 			break;
-		}
-		if (!argc)
-			continue;
-		if (s.in_batch) {
-			if (!strcmp(tok[0], "end") && argc == 1)
-				err = batch_end(&s);
-			else
-				err = batch_line(&s, argc, tok, lens);
-		} else if (!strcmp(tok[0], "batch")) {
-			if (argc > 2 || (argc == 2 && strcmp(tok[1], "continue"))) {
-				err = serr(&s, "usage: batch [continue] ... end");
-			} else {
-				s.in_batch = true;
-				s.batch_line = s.line;
-				s.batch_flags = argc == 2 ? REFSLAB_BATCH_CONTINUE : 0;
-				err = 0;
-			}
-		} else if (!strcmp(tok[0], "end")) {
-			err = serr(&s, "'end' without 'batch'");
-		} else {
-			err = run_cmd(&s, argc, tok, lens);
-		}
-		fflush(stdout);
-		if (err == ESYNTAX) {
-			ret = EXIT_USAGE;
-			break;
-		}
-		if (err) {
-			ret = EXIT_FAIL;
-			break;
-		}
+		nlines++;
 	}
-	if (!ret && s.in_batch) {
-		s.line = s.batch_line;
-		serr(&s, "batch without 'end'");
-		ret = EXIT_USAGE;
-	}
-	batch_clear(&s);
-	refslab_batch_free(&s.batch);
-	free(s.bops);
-	free(line);
-	while (s.nnames)
-		free(s.names[--s.nnames].name);
-	free(s.names);
 	if (f != stdin)
 		fclose(f);
-	if (s.failed) {
-		fprintf(stderr, "%s: %d expectation%s failed\n", s.file, s.failed,
-			s.failed == 1 ? "" : "s");
-		if (!ret)
-			ret = EXIT_FAIL;
+	free(line);
+	s->file = f == stdin ? "<stdin>" : path;
+	if (n >= 0)
+		ret = serr(s, "out of memory");
+	else
+		ret = script_check(s, lines, nlines);
+	for (s->line = 1; !ret && s->line <= nlines; s->line++) {
+		char *tok[MAXTOK];
+		size_t lens[MAXTOK];
+		int argc;
+
+		if (s->verbose)
+			fprintf(stdout, "%s:%d: %s\n", s->file, s->line, lines[s->line - 1]);
+		argc = tokenize(s, lines[s->line - 1], tok, lens);
+		if (argc < 0)
+			ret = ESYNTAX;
+		else if (argc)
+			ret = do_cmd(s, argc, tok, lens);
+		fflush(stdout);
+		if (ret)
+			break;
 	}
+	if (!ret && s->in_batch) {
+		s->line = s->batch_line;
+		ret = serr(s, "batch without 'end'");
+	}
+	batch_clear(s);
+	for (i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+	if (s->failed) {
+		fprintf(stderr, "%s: %d expectation%s failed\n", s->file, s->failed,
+			s->failed == 1 ? "" : "s");
+		s->failed = 0;
+		if (!ret)
+			ret = EREPORTED;
+	}
+	s->file = file;
 	return ret;
+}
+
+void ctl_free(struct ctl *s)
+{
+	batch_clear(s);
+	refslab_batch_free(&s->batch);
+	free(s->bops);
+	while (s->nnames)
+		free(s->names[--s->nnames].name);
+	free(s->names);
 }

@@ -3,65 +3,30 @@
  * refslabctl stats: the debugfs views under /sys/kernel/debug/refslab as a
  * readable report or as JSON.
  *
- * "slabinfo" (the /proc/slabinfo format) is parsed into a table.  Every
- * other readable entry is walked in name order: a directory whose children
- * are directories of one-number files (per-cache counters, per-heap
- * figures) is shown as a table with one row per child; other files are
- * shown as they are, and in JSON parsed as a number, as "key: value" /
- * "key value" lines into an object, or kept as a string.  Entries whose
- * name starts with "bench" are skipped: reading them runs benchmarks.
+ * The report walks every readable entry in name order ("slabinfo" first):
+ * a directory of directories of one-number files (per-cache counters) is
+ * a table with one row per child; other files are shown as they are.
+ * Entries whose name starts with "bench" are skipped: reading them runs
+ * benchmarks.
+ *
+ * The JSON reads only the files whose format is fixed, each with its own
+ * parser, and refuses (exit 1, nothing printed) what does not match it:
+ *   {"slabinfo": [row...], "heaps": [row...],
+ *    "gc": {"global": {...}, "heaps": [{"id", "pid", "closed", ...}...]},
+ *    "caches": {NAME: {counter: N, ..., fail_alloc: {...}}...}}
+ * Every figure is a number; a heap is told apart by its id (pids repeat:
+ * one process may open many heaps).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "ctl.h"
 #include "rsdbg.h"
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static bool is_number(const char *s)
-{
-	char *end;
-
-	if (!*s)
-		return false;
-	if (*s == '-')
-		strtoll(s, &end, 10);
-	else
-		strtoull(s, &end, 10);
-	return *end == '\0';
-}
-
-/* A value token: a JSON number if it is one, else a string. */
-static void json_val(FILE *f, const char *s)
-{
-	if (is_number(s))
-		fputs(s, f);
-	else
-		json_str(f, s);
-}
 
 static char *trim(char *s)
 {
@@ -73,69 +38,6 @@ static char *trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
-}
-
-/* ---- table files (slabinfo, heaps): a "# name <col> ..." header ---- */
-
-/* "# name <active_objs> ... : tunables <limit> ... : slabdata <x> ..."
- * gives the column names; the rows follow in the same shape. */
-static int split_cols(char *line, char **cols, int max)
-{
-	int n = 0;
-	char *save = NULL, *t;
-
-	for (t = strtok_r(line, " \t", &save); t && n < max;
-	     t = strtok_r(NULL, " \t", &save)) {
-		if (!strcmp(t, ":") || !strcmp(t, "#"))
-			continue;
-		if (!strcmp(t, "tunables") || !strcmp(t, "slabdata"))
-			continue;
-		if (t[0] == '<') {
-			size_t l = strlen(t);
-
-			t++;
-			if (l > 1 && t[l - 2] == '>')
-				t[l - 2] = '\0';
-		}
-		cols[n++] = t;
-	}
-	return n;
-}
-
-static void table_json(FILE *f, char *text)
-{
-	char *names[32], *vals[32], *save = NULL, *line;
-	char *hdr = NULL;
-	int nnames = 0, first = 1, i, n;
-
-	fputs("[", f);
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "slabinfo", 8))
-			continue;
-		if (line[0] == '#') {
-			hdr = line;
-			nnames = split_cols(hdr, names, 32);
-			continue;
-		}
-		n = split_cols(line, vals, 32);
-		if (!n)
-			continue;
-		fputs(first ? "\n    {" : ",\n    {", f);
-		first = 0;
-		for (i = 0; i < n; i++) {
-			if (i)
-				fputs(", ", f);
-			if (i < nnames)
-				json_str(f, names[i]);
-			else
-				fprintf(f, "\"col%d\"", i);
-			fputs(": ", f);
-			json_val(f, vals[i]);
-		}
-		fputs("}", f);
-	}
-	fputs(first ? "]" : "\n  ]", f);
 }
 
 /* ---- the generic walk ---- */
@@ -218,9 +120,9 @@ static bool table_dir(const char *dir)
 /*
  * A table dir: one row per subdirectory, one column per readable file
  * (its first word).  In text, rows whose figures are all zero are left
- * out (and counted); in JSON every row is there.
+ * out (and counted).
  */
-static void print_table(FILE *f, const char *dir, const char *rel, bool json)
+static void print_table(FILE *f, const char *dir, const char *rel)
 {
 	struct dirent **rows, **cols = NULL;
 	int nr, nc = 0, r, c, hidden = 0, *w;
@@ -254,27 +156,6 @@ static void print_table(FILE *f, const char *dir, const char *rel, bool json)
 			if (val[r][c] && (int)strlen(val[r][c]) > w[c])
 				w[c] = (int)strlen(val[r][c]);
 		}
-	}
-	if (json) {
-		fputs("{", f);
-		for (r = 0; r < nr; r++) {
-			fputs(r ? ",\n    " : "\n    ", f);
-			json_str(f, rows[r]->d_name);
-			fputs(": {", f);
-			for (c = 0; c < nc; c++) {
-				if (c)
-					fputs(", ", f);
-				json_str(f, cols[c]->d_name);
-				fputs(": ", f);
-				if (val[r][c])
-					json_val(f, val[r][c]);
-				else
-					fputs("null", f);
-			}
-			fputs("}", f);
-		}
-		fputs("\n  }", f);
-		goto out;
 	}
 	fprintf(f, "%s:\n  %-*s", rel, w[nc], "name");
 	for (c = 0; c < nc; c++)
@@ -316,116 +197,41 @@ out:
 	free(rows);
 }
 
-/* A file's content as JSON: number, object of key/value lines, or text. */
-static void file_json(FILE *f, char *text)
-{
-	char *t = trim(text), *copy, *line, *save = NULL;
-	bool kv = true;
-	int first = 1;
+static void walk(FILE *f, const char *dir, const char *rel, int depth);
 
-	if (is_number(t)) {
-		fputs(t, f);
-		return;
-	}
-	/* "# col col ..." header then rows (slabinfo, heaps): array */
-	if (t[0] == '#' || strstr(t, "\n#")) {
-		table_json(f, t);
-		return;
-	}
-	copy = strdup(t);
-	if (!copy) {
-		json_str(f, t);
-		return;
-	}
-	for (line = strtok_r(copy, "\n", &save); line && kv;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *l = trim(line), *sep;
-
-		if (!*l)
-			continue;
-		sep = strpbrk(l, ":= \t");
-		if (!sep || sep == l)
-			kv = false;
-	}
-	free(copy);
-	if (!kv || !*t) {
-		json_str(f, t);
-		return;
-	}
-	fputs("{", f);
-	for (line = strtok_r(t, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *l = trim(line), *sep, *v;
-
-		if (!*l)
-			continue;
-		sep = strpbrk(l, ":= \t");
-		*sep = '\0';
-		v = trim(sep + 1);
-		while (*v == ':' || *v == '=')
-			v = trim(v + 1);
-		fputs(first ? " " : ", ", f);
-		first = 0;
-		json_str(f, trim(l));
-		fputs(": ", f);
-		json_val(f, v);
-	}
-	fputs(" }", f);
-}
-
-static void walk(FILE *f, const char *dir, const char *rel, bool json,
-		 int depth);
-
-static void entry(FILE *f, const char *path, const char *rel, const char *name,
-		  bool json, int depth, bool first)
+static void entry(FILE *f, const char *path, const char *rel, int depth)
 {
 	struct stat st;
-	char *text;
+	char *text, *t;
 
 	if (!readable(path, &st))
 		return;
-	if (json) {
-		fprintf(f, "%s\n%*s", first ? "" : ",", 2 * depth + 2, "");
-		json_str(f, name);
-		fputs(": ", f);
-	}
 	if (S_ISDIR(st.st_mode)) {
 		if (depth > 8)
-			fputs(json ? "null" : "", f);
-		else if (table_dir(path))
-			print_table(f, path, rel, json);
+			return;
+		if (table_dir(path))
+			print_table(f, path, rel);
 		else
-			walk(f, path, rel, json, depth + 1);
+			walk(f, path, rel, depth + 1);
 		return;
 	}
-	if (rsdbg_read(path, &text, NULL)) {
-		if (json)
-			fputs("null", f);
+	if (rsdbg_read(path, &text, NULL))
 		return;
-	}
-	if (json) {
-		file_json(f, text);
-	} else {
-		char *t = trim(text);
-
-		if (strchr(t, '\n'))
-			fprintf(f, "%s:\n%s\n\n", rel, t);
-		else
-			fprintf(f, "%s: %s\n", rel, t);
-	}
+	t = trim(text);
+	if (strchr(t, '\n'))
+		fprintf(f, "%s:\n%s\n\n", rel, t);
+	else
+		fprintf(f, "%s: %s\n", rel, t);
 	free(text);
 }
 
-static void walk(FILE *f, const char *dir, const char *rel, bool json,
-		 int depth)
+static void walk(FILE *f, const char *dir, const char *rel, int depth)
 {
 	struct dirent **ents;
-	int n, i, first = 1;
+	int n, i;
 	char path[4096], r2[4096];
 
 	n = scandir(dir, &ents, keep_entry, alphasort);
-	if (json)
-		fputs("{", f);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 		if (*rel)
@@ -433,68 +239,345 @@ static void walk(FILE *f, const char *dir, const char *rel, bool json,
 		else
 			snprintf(r2, sizeof(r2), "%s", ents[i]->d_name);
 		/* slabinfo first at the top: done by the caller */
-		if (*rel || strcmp(ents[i]->d_name, "slabinfo")) {
-			struct stat st;
+		if (*rel || strcmp(ents[i]->d_name, "slabinfo"))
+			entry(f, path, r2, depth);
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+}
 
-			if (readable(path, &st)) {
-				entry(f, path, r2, ents[i]->d_name, json, depth,
-				      first);
-				first = 0;
+/* ---- JSON: each known file by its own fixed format ---- */
+
+struct jout {
+	FILE *f;
+	const char *file;	/* what is being parsed, for errors */
+	int err;		/* set by the first parse error */
+};
+
+__attribute__((format(printf, 2, 3)))
+static void jerr(struct jout *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (j->err)
+		return;
+	j->err = 1;
+	fprintf(stderr, "%s stats: %s/%s: ", prog, rsdbg_root(), j->file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A decimal integer (fault knobs such as "times" may be -1). */
+static bool is_int(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A token that must be a decimal number. */
+static void jnum(struct jout *j, const char *tok)
+{
+	if (!is_int(tok)) {
+		jerr(j, "'%s' is not a number", tok);
+		return;
+	}
+	fputs(tok, j->f);
+}
+
+static int split(char *line, char **tok, int max)
+{
+	char *save = NULL, *t;
+	int n = 0;
+
+	for (t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == max)
+			return -1;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/* slabinfo, in /proc/slabinfo's version 2.1 format: an array of rows. */
+static void json_slabinfo(struct jout *j, char *text)
+{
+	static const char *const keys[] = {
+		"name", "active_objs", "num_objs", "objsize", "objperslab",
+		"pagesperslab", ":", "tunables", "limit", "batchcount",
+		"sharedfactor", ":", "slabdata", "active_slabs", "num_slabs",
+		"sharedavail",
+	};
+	char *save = NULL, *line, *tok[20];
+	int nrows = 0, n, i, first;
+
+	line = strtok_r(text, "\n", &save);
+	if (!line || strcmp(line, "slabinfo - version: 2.1")) {
+		jerr(j, "not slabinfo version 2.1");
+		return;
+	}
+	fputc('[', j->f);
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (line[0] == '#')
+			continue;
+		n = split(line, tok, 20);
+		if (n != 16 || strcmp(tok[6], ":") || strcmp(tok[7], "tunables") ||
+		    strcmp(tok[11], ":") || strcmp(tok[12], "slabdata")) {
+			jerr(j, "a row not in the 2.1 format");
+			break;
+		}
+		fputs(nrows++ ? ",\n  {" : "\n  {", j->f);
+		for (i = 0, first = 1; i < n; i++) {
+			if (!strcmp(keys[i], ":") || i == 7 || i == 12)
+				continue;
+			fprintf(j->f, "%s\"%s\": ", first ? "" : ", ", keys[i]);
+			first = 0;
+			if (i == 0)
+				json_str(j->f, tok[0]);
+			else
+				jnum(j, tok[i]);
+		}
+		fputc('}', j->f);
+	}
+	fputc(']', j->f);
+}
+
+/* heaps: a "# col col ..." header, then one row of numbers per heap. */
+static void json_heaps(struct jout *j, char *text)
+{
+	char *save = NULL, *line, *cols[32], *tok[32];
+	int ncols = -1, nrows = 0, n, i, k;
+
+	fputc('[', j->f);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#') {
+			ncols = split(line + 1, cols, 32);
+			for (i = 0; i < ncols; i++)
+				for (k = 0; k < i; k++)
+					if (!strcmp(cols[i], cols[k]))
+						jerr(j, "column '%s' twice", cols[i]);
+			continue;
+		}
+		n = split(line, tok, 32);
+		if (ncols <= 0 || n != ncols) {
+			jerr(j, "a row of %d figures under %d columns", n, ncols);
+			break;
+		}
+		fputs(nrows++ ? ",\n  {" : "\n  {", j->f);
+		for (i = 0; i < n; i++) {
+			fprintf(j->f, "%s", i ? ", " : "");
+			json_str(j->f, cols[i]);
+			fputs(": ", j->f);
+			jnum(j, tok[i]);
+		}
+		fputc('}', j->f);
+	}
+	if (ncols < 0)
+		jerr(j, "no header");
+	fputc(']', j->f);
+}
+
+/*
+ * gc: a "global:" section, then "heap PID id ID[ (closed)]:" sections; in
+ * each, "  key N" (a number), "  pauses N..." (an array: lock holds per
+ * length bucket) and "  last_phase_ns PHASE=N..." (an object).
+ */
+static void json_gc_line(struct jout *j, char *line, bool first)
+{
+	char *tok[32];
+	int n = split(line, tok, 32), i;
+
+	if (n < 2) {
+		jerr(j, "line '%s' has no value", n ? tok[0] : "");
+		return;
+	}
+	fprintf(j->f, "%s\"%s\": ", first ? "" : ", ", tok[0]);
+	if (!strcmp(tok[0], "pauses")) {
+		fputc('[', j->f);
+		for (i = 1; i < n; i++) {
+			fputs(i > 1 ? ", " : "", j->f);
+			jnum(j, tok[i]);
+		}
+		fputc(']', j->f);
+	} else if (strchr(tok[1], '=')) {
+		fputc('{', j->f);
+		for (i = 1; i < n; i++) {
+			char *eq = strchr(tok[i], '=');
+
+			if (!eq) {
+				jerr(j, "'%s' in %s is not NAME=N", tok[i], tok[0]);
+				return;
+			}
+			*eq = '\0';
+			fputs(i > 1 ? ", " : "", j->f);
+			json_str(j->f, tok[i]);
+			fputs(": ", j->f);
+			jnum(j, eq + 1);
+		}
+		fputc('}', j->f);
+	} else if (n == 2) {
+		jnum(j, tok[1]);
+	} else {
+		jerr(j, "'%s' has %d values", tok[0], n - 1);
+	}
+}
+
+static void json_gc(struct jout *j, char *text)
+{
+	char *save = NULL, *line;
+	int section = 0, nheaps = 0;	/* 1: global, 2: a heap */
+	bool first = true;
+
+	fputc('{', j->f);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "global:")) {
+			if (section) {
+				jerr(j, "'global:' not first");
+				break;
+			}
+			fputs("\n  \"global\": {", j->f);
+			section = 1;
+			first = true;
+		} else if (!strncmp(line, "heap ", 5)) {
+			char pid[24], id[24], rest[24] = "";
+			int n = sscanf(line, "heap %23[0-9] id %23[0-9]%23[^\n]", pid, id, rest);
+
+			if (n < 2 || (strcmp(rest, ":") && strcmp(rest, " (closed):"))) {
+				jerr(j, "'%s' is not 'heap PID id ID[ (closed)]:'", line);
+				break;
+			}
+			fputs(section == 1 ? "},\n  \"heaps\": [\n   {" :
+			      section == 2 ? "},\n   {" : "\"heaps\": [\n   {", j->f);
+			fprintf(j->f, "\"id\": %s, \"pid\": %s, \"closed\": %s", id, pid,
+				strcmp(rest, ":") ? "true" : "false");
+			section = 2;
+			first = false;
+			nheaps++;
+		} else if (line[0] == ' ' && section) {
+			json_gc_line(j, line, first);
+			first = false;
+		} else if (*line) {
+			jerr(j, "unexpected line '%s'", line);
+			break;
+		}
+	}
+	if (!section)
+		jerr(j, "no 'global:' section");
+	fputs(section == 2 ? "}]" : section == 1 ? "},\n  \"heaps\": [" : "", j->f);
+	if (section == 1)
+		fputc(']', j->f);
+	fputc('}', j->f);
+}
+
+/* caches/: a directory per cache, its figures one file each ("N" or "N
+ * C0=.. C1=..": the total first), fault knobs in subdirectories. */
+static void json_dir(struct jout *j, const char *dir, int depth)
+{
+	struct dirent **ents;
+	char path[4096], *w;
+	struct stat st;
+	int n, i, k = 0;
+
+	n = scandir(dir, &ents, keep_entry, alphasort);
+	fputc('{', j->f);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		if (readable(path, &st) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) &&
+		    depth < 4) {
+			fputs(k++ ? ", " : "", j->f);
+			if (depth == 0)
+				fputs("\n  ", j->f);
+			json_str(j->f, ents[i]->d_name);
+			fputs(": ", j->f);
+			if (S_ISDIR(st.st_mode)) {
+				json_dir(j, path, depth + 1);
+			} else if ((w = first_word(path))) {
+				jnum(j, w);
+				free(w);
+			} else {
+				fputs("null", j->f);
 			}
 		}
 		free(ents[i]);
 	}
 	if (n > 0)
 		free(ents);
-	if (json)
-		fprintf(f, "\n%*s}", 2 * depth, "");
+	fputc('}', j->f);
 }
 
-int stats_main(int argc, char **argv)
+static int stats_json(const char *root)
+{
+	static const struct {
+		const char *name;
+		void (*parse)(struct jout *j, char *text);
+	} files[] = {
+		{ "slabinfo", json_slabinfo },
+		{ "heaps", json_heaps },
+		{ "gc", json_gc },
+	};
+	struct jout j = { .file = "" };
+	char *buf = NULL, *text, path[4096];
+	size_t len = 0, i;
+	int err;
+
+	j.f = open_memstream(&buf, &len);
+	if (!j.f)
+		return -ENOMEM;
+	fputc('{', j.f);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !j.err; i++) {
+		j.file = files[i].name;
+		err = rsdbg_read(files[i].name, &text, NULL);
+		if (err) {
+			jerr(&j, "%s", strerror(-err));
+			break;
+		}
+		fprintf(j.f, "%s\n\"%s\": ", i ? "," : "", files[i].name);
+		files[i].parse(&j, text);
+		free(text);
+	}
+	if (!j.err) {
+		j.file = "caches";
+		snprintf(path, sizeof(path), "%s/caches", root);
+		fputs(",\n\"caches\": ", j.f);
+		json_dir(&j, path, 0);
+	}
+	fputs("}\n", j.f);
+	fclose(j.f);
+	if (!j.err)
+		fputs(buf, stdout);
+	free(buf);
+	return j.err ? EREPORTED : 0;
+}
+
+int c_stats(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	const char *root = rsdbg_root();
-	bool json = false;
 	char path[4096];
 	struct stat st;
-	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else {
-			fprintf(stderr, "usage: refslabctl stats [--json]\n");
-			return EXIT_USAGE;
-		}
-	}
+	(void)argv;
+	(void)lens;
+	if (argc != 1)
+		return serr(s, "usage: stats [--json]");
 	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "refslabctl stats: %s: %s (is the module loaded, debugfs mounted, and are you root?)\n",
-			root, strerror(errno ? errno : ENOTDIR));
-		return EXIT_FAIL;
+		fprintf(stderr, "%s stats: %s: %s (is the module loaded, debugfs mounted, and are you root?)\n",
+			prog, root, strerror(errno ? errno : ENOTDIR));
+		return EREPORTED;
 	}
+	fflush(stdout);
+	if (s->json_now)
+		return stats_json(root);
 	snprintf(path, sizeof(path), "%s/slabinfo", root);
-	if (json) {
-		fputs("{", stdout);
-		if (!stat(path, &st)) {
-			char *text;
-
-			fputs("\n  \"slabinfo\": ", stdout);
-			if (!rsdbg_read(path, &text, NULL)) {
-				table_json(stdout, text);
-				free(text);
-			} else {
-				fputs("null", stdout);
-			}
-			fputs(",\n  \"debugfs\": ", stdout);
-		} else {
-			fputs("\n  \"debugfs\": ", stdout);
-		}
-		walk(stdout, root, "", true, 1);
-		fputs("\n}\n", stdout);
-	} else {
-		if (!stat(path, &st))
-			entry(stdout, path, "slabinfo", "slabinfo", false, 0, true);
-		walk(stdout, root, "", false, 0);
-	}
+	if (!stat(path, &st))
+		entry(stdout, path, "slabinfo", 0);
+	walk(stdout, root, "", 0);
 	fflush(stdout);
 	return 0;
 }

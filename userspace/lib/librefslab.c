@@ -96,6 +96,15 @@ int refslab_release(refslab_heap *h)
 	return fd;
 }
 
+#define RS_STR2(x) #x
+#define RS_STR(x) RS_STR2(x)
+
+const char *refslab_library_version(void)
+{
+	return RS_STR(LIBREFSLAB_VERSION_MAJOR) "." RS_STR(LIBREFSLAB_VERSION_MINOR)
+	       "." RS_STR(LIBREFSLAB_VERSION_PATCH);
+}
+
 int refslab_version(refslab_heap *h, struct refslab_version *v)
 {
 	memset(v, 0, sizeof(*v));

@@ -30,6 +30,15 @@
 extern "C" {
 #endif
 
+/* The library's version: its file name is librefslab.so.MAJOR.MINOR.PATCH
+ * and its soname librefslab.so.MAJOR (a new MAJOR breaks the ABI). */
+#define LIBREFSLAB_VERSION_MAJOR	0
+#define LIBREFSLAB_VERSION_MINOR	1
+#define LIBREFSLAB_VERSION_PATCH	0
+/* The version of the library the program runs with ("0.1.0"), which may be
+ * newer than the one it was built with (the macros above). */
+const char *refslab_library_version(void);
+
 /* An open heap (opaque: refslab_fd() gives its descriptor). */
 typedef struct refslab_heap refslab_heap;
 
