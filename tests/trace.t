@@ -5,7 +5,7 @@ tests/run-tests.sh under prove, in the VM or with make check HOST=1):
 
  1. every event is in tracefs (/sys/kernel/tracing, mounted if it is not)
     with its fields;
- 2. with refslab:* enabled, `refslabctl run tests/scenarios/trace.rs` must
+ 2. with refslab:* enabled, `refslabctl run tests/scenarios/trace.refslab` must
     show exactly what the scenario does: 5 obj_create, 3 obj_free
     by=refcount, the 2-cycle freed by=collector, one collection whose
     gc_start/gc_phase/gc_end say 2 candidates, 2 scanned, 2 collected, its
@@ -129,7 +129,7 @@ def main():
     put(TR + "/events/refslab/enable", "1")
     put(TR + "/tracing_on", "1")
     try:
-        p, ev = run_traced([ctl, "run", "trace.rs"],
+        p, ev = run_traced([ctl, "run", "trace.refslab"],
                            lambda p, f: f.get("heap") == str(p.pid) or
                            f.get("cache") == "traced",
                            cwd=os.path.join(REPO, "tests/scenarios"))
@@ -137,7 +137,7 @@ def main():
         put(TR + "/events/refslab/enable", "0")
     pid = str(p.pid)
     result(p.returncode == 0,
-           "refslabctl run trace.rs (pid %s) with refslab:* enabled" % pid,
+           "refslabctl run trace.refslab (pid %s) with refslab:* enabled" % pid,
            "status %d" % p.returncode, p.stdout_text)
 
     # Which object is which: the creates, in order a b c d e.  The general
