@@ -16,19 +16,34 @@
 #                     line) and checkpatch --strict
 #   make selftest     the VM runner's full self-test
 #   make vm-soak      boot the debug VM SOAK_N (30) times: failures, boot times
+#   make install      refslabctl, librefslab, headers, refslab.pc, man pages
+#                     and the udev rule under DESTDIR/PREFIX (builds only those)
+#   make modules_install  refslab.ko for KDIR's kernel into
+#                     INSTALL_MOD_PATH/lib/modules/RELEASE/extra, then depmod
+#   make uninstall    removes what install and modules_install put in place
+#   make dkms-install register, build and install the module with DKMS
+#                     (dkms-remove undoes it); make dkms-test tests that on
+#                     every installed kernel line (root; CI runs it)
+#   make man          the man pages (build/man)
 #   make clean
 #
 # Variables: KDIR (kernel build tree), KERNEL (VM kernel: stock, debug, 6.12,
 # 6.12-rt, a release or an image path; see tests/vm/kernel.sh), VM_TIMEOUT,
 # VM_APPEND (see tests/vm/run), REFSLAB_PARAMS (module parameters for the tests),
 # REFSLAB_ASAN=0 (make check: skip the ASan/UBSan build of the tests, which it
-# runs by default), W=1 and C=1 (passed to Kbuild).
+# runs by default), W=1 and C=1 (passed to Kbuild), PREFIX (/usr/local),
+# DESTDIR, INSTALL_MOD_PATH (defaults to DESTDIR).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 TOP := $(CURDIR)
 B := $(TOP)/build
+
+# The module's version: the uapi header's (modinfo, the DKMS package).
+# The library has its own (LIB_VERSION, in librefslab.h; refslab.pc).
+uapi_ver = $(shell sed -n 's/^\#define REFSLAB_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' $(TOP)/uapi/refslab.h)
+VERSION := $(call uapi_ver,MAJOR).$(call uapi_ver,MINOR)
 
 # --- kernel trees ----------------------------------------------------------
 # The VM's stock kernel: the newest Debian 6.1 image installed (generic,
@@ -106,9 +121,10 @@ REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
 	check-debug harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench lint \
-	checkpatch clean install help
+	checkpatch clean install help man modules_install uninstall dkms-src dkms-install \
+	dkms-remove dkms-test FORCE
 
-all: module userspace uapi-check
+all: module userspace uapi-check man
 
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -168,7 +184,8 @@ $(B)/librefslab.so: $(B)/librefslab.so.$(LIB_VERSION)
 	ln -sf librefslab.so.$(LIB_VERSION) $(B)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $@
 
-$(B)/refslab.pc: Makefile
+# Written each time: it carries PREFIX, which install may be given anew.
+$(B)/refslab.pc: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: refslab' 'Description: userspace library for the refslab kernel module (/dev/refslab)' \
@@ -198,15 +215,96 @@ $(B)/bench/%: tests/bench/%.c $(B)/librefslab.a $(HDRS)
 $(B)/gc_bench: tests/bench/gc_bench.c $(HDRS)
 	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
 
-install: userspace
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/refslab $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(B)/librefslab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/librefslab.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf librefslab.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
-	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/librefslab.so
-	install -m 644 uapi/refslab.h userspace/lib/librefslab.h $(DESTDIR)$(PREFIX)/include/refslab/
-	install -m 644 $(B)/refslab.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(B)/refslabctl $(DESTDIR)$(PREFIX)/bin/
+# --- installing --------------------------------------------------------------
+# make install builds only what it installs: no test programs, so neither
+# gcc-multilib nor cmocka is needed.  The udev rule goes under
+# PREFIX/lib/udev/rules.d, which udev reads for /usr and for /usr/local.
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+INSTALL_MOD_PATH ?= $(DESTDIR)
+
+MAN_SRC := $(wildcard man/*.scd)
+MAN_PAGES := $(MAN_SRC:man/%.scd=$(B)/man/%)
+
+# Everything make install puts in place, relative to DESTDIR; make
+# uninstall removes exactly this list.
+INSTALLED := $(BINDIR)/refslabctl \
+	$(LIBDIR)/librefslab.a $(LIBDIR)/librefslab.so.$(LIB_VERSION) \
+	$(LIBDIR)/$(LIB_SONAME) $(LIBDIR)/librefslab.so \
+	$(LIBDIR)/pkgconfig/refslab.pc \
+	$(INCLUDEDIR)/refslab/refslab.h $(INCLUDEDIR)/refslab/librefslab.h \
+	$(UDEVRULESDIR)/60-refslab.rules \
+	$(foreach m,$(notdir $(MAN_PAGES)),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m))
+
+man: $(MAN_PAGES)
+
+# No hyphenation or justification: identifiers such as REFSLAB_IOC_GC_STATS
+# must not be split.
+$(B)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc <$< | sed '/^\.TH /a .nh\n.ad l' >$@.tmp && mv $@.tmp $@
+
+install: $(B)/refslabctl $(B)/librefslab.a $(B)/librefslab.so $(B)/refslab.pc $(MAN_PAGES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/refslab $(DESTDIR)$(UDEVRULESDIR)
+	install -m 755 $(B)/refslabctl $(DESTDIR)$(BINDIR)/
+	install -m 644 $(B)/librefslab.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/librefslab.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf librefslab.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/librefslab.so
+	install -m 644 $(B)/refslab.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 uapi/refslab.h userspace/lib/librefslab.h $(DESTDIR)$(INCLUDEDIR)/refslab/
+	install -m 644 udev/60-refslab.rules $(DESTDIR)$(UDEVRULESDIR)/
+	@for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "install -m 644 $$m $$d/"; install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+
+# The module for KDIR's kernel, outside DKMS.  depmod runs when the module
+# goes into the running system; under INSTALL_MOD_PATH (DESTDIR: a package
+# being built) the package's own scripts run it.  Not signed: on a machine
+# with Secure Boot use DKMS, which signs with the machine's MOK key.
+MOD_DEST = $(INSTALL_MOD_PATH)/lib/modules/$(KTAG)/extra
+
+modules_install: module
+	install -D -m 644 $(KOBJ)/refslab.ko $(MOD_DEST)/refslab.ko
+	$(if $(INSTALL_MOD_PATH),,depmod -a $(KTAG))
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@[ ! -d $(DESTDIR)$(INCLUDEDIR)/refslab ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(INCLUDEDIR)/refslab
+	@if [ -f $(MOD_DEST)/refslab.ko ]; then \
+		echo "rm -f $(MOD_DEST)/refslab.ko"; rm -f $(MOD_DEST)/refslab.ko; \
+		rmdir --ignore-fail-on-non-empty $(MOD_DEST); \
+		$(if $(INSTALL_MOD_PATH),:,echo "depmod -a $(KTAG)"; depmod -a $(KTAG)); \
+	fi
+
+# --- DKMS ----------------------------------------------------------------------
+# The DKMS source tree is what Kbuild needs and nothing else: Kbuild,
+# module/, uapi/ and dkms.conf with the version filled in.  dkms add copies
+# it to /usr/src/refslab-VERSION.
+DKMS_SRC := $(B)/dkms/refslab-$(VERSION)
+DKMS_KVER ?= $(KTAG)
+
+dkms-src:
+	@rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	@rsync -a $(KO_EXCLUDES) $(TOP)/Kbuild $(TOP)/module $(TOP)/uapi $(DKMS_SRC)/
+	@sed 's/@VERSION@/$(VERSION)/' $(TOP)/dkms.conf >$(DKMS_SRC)/dkms.conf
+	@echo "dkms: source tree $(DKMS_SRC)"
+
+dkms-install: dkms-src
+	dkms add $(DKMS_SRC)
+	dkms install refslab/$(VERSION) -k $(DKMS_KVER)
+
+dkms-remove:
+	dkms remove refslab/$(VERSION) --all
+	rm -rf /usr/src/refslab-$(VERSION)
+
+dkms-test:
+	prove -v tests/harness/dkms.t
 
 # --- the uapi header on its own ----------------------------------------------
 # It must compile alone (C and C++, 32- and 64-bit) and every struct must have
@@ -271,12 +369,14 @@ harness-selftest: harness-unit
 	KDIR=/lib/modules/$(SELFTEST_KVER)/build KERNEL=$(SELFTEST_KERNEL) SELFTEST_KASAN=$(SELFTEST_KASAN) \
 		prove tests/harness/selftest.t
 
-# The harness's own tests that need no VM nor root, a second or two:
-# scripts/deps.sh against stand-in dpkg/apt-get on fake machines, and the
-# reading of KERNEL= over a fake /boot.
+# The harness's own tests that need no VM nor root, a few seconds:
+# scripts/deps.sh against stand-in dpkg/apt-get on fake machines, the
+# reading of KERNEL= over a fake /boot, make install/uninstall under
+# DESTDIR from a fresh copy of the sources, the man pages' rendering.
 harness-unit:
-	@echo "== deps.sh on fake machines, KERNEL= names (tests/harness/*.t)"
-	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/librefslab.t
+	@echo "== deps.sh on fake machines, KERNEL= names, the library's symbols, install, man pages (tests/harness/*.t)"
+	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/librefslab.t \
+		tests/harness/install.t tests/harness/man.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
@@ -393,3 +493,5 @@ checkpatch:
 
 clean:
 	rm -rf $(B)
+
+FORCE:

@@ -8,6 +8,8 @@
 
 #include <linux/module.h>
 #include <linux/debugfs.h>
+#include <linux/stringify.h>
+#include "uapi/refslab.h"
 #include "slab.h"
 #include "heap.h"
 #include "gc.h"
@@ -66,4 +68,5 @@ module_init(refslab_init);
 module_exit(refslab_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("refslab: slab caches, refcounted objects and a cycle collector for user processes");
-MODULE_VERSION("0.1");
+/* The uapi version is the module's: the DKMS package reads it too. */
+MODULE_VERSION(__stringify(REFSLAB_VERSION_MAJOR) "." __stringify(REFSLAB_VERSION_MINOR));

@@ -47,6 +47,11 @@ libcmocka-dev|the test library of tests/user
 libcmocka-dev:i386|the test library for the 32-bit test build
 perl|prove and checkpatch.pl
 python3|the collector benchmark against CPython; tests/python.t (the Python binding)
+dkms|make dkms-install, and make dkms-test, which CI runs
+openssl|dkms makes and uses its module signing key with it (make dkms-test)
+scdoc|the man pages (man/*.scd)
+man-db|man -l: the man pages must render without a warning
+udev|udevadm and systemd-udevd: the test of the udev rule in the VM
 linux-perf|perf: tests/trace.t runs the README perf stat line over the refslab tracepoints
 tmux|drives the live refslabctl top in tests/top-live.t
 graphviz|dot: renders refslabctl graph (the make demo pictures, tests/graph.t)
