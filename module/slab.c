@@ -1704,8 +1704,10 @@ struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
  */
 static void rs_cache_release(struct rs_cache *c)
 {
+	struct rs_shrink_snap snap;
 	int cpu, nid;
 
+	rs_shrink_begin(c, &snap);
 	for_each_possible_cpu(cpu)
 		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
 	for_each_possible_cpu(cpu)
@@ -1726,6 +1728,7 @@ static void rs_cache_release(struct rs_cache *c)
 		spin_unlock(&n->list_lock);
 		rs_free_slab_list(c, &all);
 	}
+	rs_shrink_end(c, &snap, false);
 }
 
 /* Take @c off the list, then its debugfs files (waits for their users). */
