@@ -1707,9 +1707,9 @@ static void rs_cache_release(struct rs_cache *c)
 	struct rs_shrink_snap snap;
 	int cpu, nid;
 
+	rs_shrink_begin(c, &snap);
 	for_each_possible_cpu(cpu)
 		flush_work(&per_cpu_ptr(c->cpu, cpu)->drain_work);
-	rs_shrink_begin(c, &snap);
 	for_each_possible_cpu(cpu)
 		rs_drain_cpu_arrays(c, per_cpu_ptr(c->cpu, cpu), true);
 	for_each_node(nid)

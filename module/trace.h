@@ -10,9 +10,10 @@
  * when the event is on, or behind trace_<event>_enabled().
  *
  * Identities a user can match to debugfs (/sys/kernel/debug/refslab/):
- *   heap   the tgid of the process that opened the heap: the "pid" column
- *	    of "heaps" and the "heap PID:" sections of "gc" (a process with
- *	    several heaps open has several rows of the same pid);
+ *   heap   the heap's id: the "id" column of "heaps" and the "heap PID id
+ *	    ID:" sections of "gc", unique for the module's life;
+ *   pid    the tgid of the process that opened the heap (the "pid" column
+ *	    of "heaps"; a process may have several heaps open);
  *   id     an object's index in its heap's object table (REFSLAB_IOC_STAT
  *	    reports it); unique among the heap's live objects, reused after
  *	    the object is freed;
@@ -53,7 +54,8 @@
 TRACE_EVENT(obj_create,
 	    TP_PROTO(struct rs_heap *h, struct rs_obj *o, u32 handle),
 	    TP_ARGS(h, o, handle),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u32, id)
 			     __field(u32, handle)
 			     __field(u32, nslots)
@@ -62,15 +64,16 @@ TRACE_EVENT(obj_create,
 			     __array(char, cache, RS_CACHE_NAME_MAX)),
 	    TP_fast_assign(struct rs_cache *c = rs_obj_cache(h, o);
 
-			   __entry->heap = h->owner;
+			   __entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->id = o->id;
 			   __entry->handle = handle;
 			   __entry->nslots = o->nslots;
 			   __entry->payload = o->payload_size;
 			   __entry->size = rs_cache_object_size(c);
 			   strscpy(__entry->cache, rs_cache_name(c), RS_CACHE_NAME_MAX);),
-	    TP_printk("heap=%d id=%u handle=%u nslots=%u payload=%u size=%u cache=%s",
-		      __entry->heap, __entry->id, __entry->handle,
+	    TP_printk("heap=%llu pid=%d id=%u handle=%u nslots=%u payload=%u size=%u cache=%s",
+		      __entry->heap, __entry->pid, __entry->id, __entry->handle,
 		      __entry->nslots, __entry->payload, __entry->size,
 		      __entry->cache)
 );
@@ -86,7 +89,8 @@ TRACE_EVENT(obj_create,
 TRACE_EVENT(obj_free,
 	    TP_PROTO(struct rs_heap *h, struct rs_obj *o, u32 by),
 	    TP_ARGS(h, o, by),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u32, id)
 			     __field(u32, by)
 			     __field(u32, nslots)
@@ -95,15 +99,16 @@ TRACE_EVENT(obj_free,
 			     __array(char, cache, RS_CACHE_NAME_MAX)),
 	    TP_fast_assign(struct rs_cache *c = rs_obj_cache(h, o);
 
-			   __entry->heap = h->owner;
+			   __entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->id = o->id;
 			   __entry->by = by;
 			   __entry->nslots = o->nslots;
 			   __entry->payload = o->payload_size;
 			   __entry->size = rs_cache_object_size(c);
 			   strscpy(__entry->cache, rs_cache_name(c), RS_CACHE_NAME_MAX);),
-	    TP_printk("heap=%d id=%u nslots=%u payload=%u size=%u cache=%s by=%s",
-		      __entry->heap, __entry->id, __entry->nslots,
+	    TP_printk("heap=%llu pid=%d id=%u nslots=%u payload=%u size=%u cache=%s by=%s",
+		      __entry->heap, __entry->pid, __entry->id, __entry->nslots,
 		      __entry->payload, __entry->size, __entry->cache,
 		      __print_symbolic(__entry->by,
 				       { RS_FREED_REFCOUNT, "refcount" },
@@ -119,20 +124,22 @@ TRACE_EVENT(obj_free,
 TRACE_EVENT(gc_start,
 	    TP_PROTO(struct rs_heap *h, u32 epoch, bool full, bool kthread),
 	    TP_ARGS(h, epoch, full, kthread),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u32, epoch)
 			     __field(u64, candidates)
 			     __field(u64, objects)
 			     __field(u8, full)
 			     __field(u8, kthread)),
-	    TP_fast_assign(__entry->heap = h->owner;
+	    TP_fast_assign(__entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->epoch = epoch;
 			   __entry->candidates = h->gc.nbuffered;
 			   __entry->objects = h->nobjects;
 			   __entry->full = full;
 			   __entry->kthread = kthread;),
-	    TP_printk("heap=%d epoch=%u candidates=%llu objects=%llu full=%u kthread=%u",
-		      __entry->heap, __entry->epoch, __entry->candidates,
+	    TP_printk("heap=%llu pid=%d epoch=%u candidates=%llu objects=%llu full=%u kthread=%u",
+		      __entry->heap, __entry->pid, __entry->epoch, __entry->candidates,
 		      __entry->objects, __entry->full, __entry->kthread)
 );
 
@@ -145,20 +152,22 @@ TRACE_EVENT(gc_phase,
 	    TP_PROTO(struct rs_heap *h, u32 epoch, const char *phase, u64 ns,
 		     u32 members, u32 kept),
 	    TP_ARGS(h, epoch, phase, ns, members, kept),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u32, epoch)
 			     __array(char, phase, 8)
 			     __field(u64, ns)
 			     __field(u32, members)
 			     __field(u32, kept)),
-	    TP_fast_assign(__entry->heap = h->owner;
+	    TP_fast_assign(__entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->epoch = epoch;
 			   strscpy(__entry->phase, phase, sizeof(__entry->phase));
 			   __entry->ns = ns;
 			   __entry->members = members;
 			   __entry->kept = kept;),
-	    TP_printk("heap=%d epoch=%u phase=%s ns=%llu members=%u kept=%u",
-		      __entry->heap, __entry->epoch, __entry->phase, __entry->ns,
+	    TP_printk("heap=%llu pid=%d epoch=%u phase=%s ns=%llu members=%u kept=%u",
+		      __entry->heap, __entry->pid, __entry->epoch, __entry->phase, __entry->ns,
 		      __entry->members, __entry->kept)
 );
 
@@ -176,7 +185,8 @@ TRACE_EVENT(gc_end,
 		     u64 max_hold_ns, u32 slices, bool aborted),
 	    TP_ARGS(h, epoch, candidates, scanned, collected, deferred, ns,
 		    held_ns, max_hold_ns, slices, aborted),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u32, epoch)
 			     __field(u64, candidates)
 			     __field(u64, scanned)
@@ -187,7 +197,8 @@ TRACE_EVENT(gc_end,
 			     __field(u64, max_hold_ns)
 			     __field(u32, slices)
 			     __field(u8, aborted)),
-	    TP_fast_assign(__entry->heap = h->owner;
+	    TP_fast_assign(__entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->epoch = epoch;
 			   __entry->candidates = candidates;
 			   __entry->scanned = scanned;
@@ -198,8 +209,8 @@ TRACE_EVENT(gc_end,
 			   __entry->max_hold_ns = max_hold_ns;
 			   __entry->slices = slices;
 			   __entry->aborted = aborted;),
-	    TP_printk("heap=%d epoch=%u candidates=%llu scanned=%llu collected=%llu deferred=%llu ns=%llu held_ns=%llu max_hold_ns=%llu slices=%u aborted=%u",
-		      __entry->heap, __entry->epoch, __entry->candidates,
+	    TP_printk("heap=%llu pid=%d epoch=%u candidates=%llu scanned=%llu collected=%llu deferred=%llu ns=%llu held_ns=%llu max_hold_ns=%llu slices=%u aborted=%u",
+		      __entry->heap, __entry->pid, __entry->epoch, __entry->candidates,
 		      __entry->scanned, __entry->collected, __entry->deferred,
 		      __entry->ns, __entry->held_ns, __entry->max_hold_ns,
 		      __entry->slices, __entry->aborted)
@@ -213,11 +224,13 @@ TRACE_EVENT(gc_end,
 TRACE_EVENT(mutator_wait,
 	    TP_PROTO(struct rs_heap *h, u64 ns),
 	    TP_ARGS(h, ns),
-	    TP_STRUCT__entry(__field(pid_t, heap)
+	    TP_STRUCT__entry(__field(u64, heap)
+			     __field(pid_t, pid)
 			     __field(u64, ns)),
-	    TP_fast_assign(__entry->heap = h->owner;
+	    TP_fast_assign(__entry->heap = h->id;
+			   __entry->pid = h->owner;
 			   __entry->ns = ns;),
-	    TP_printk("heap=%d ns=%llu", __entry->heap, __entry->ns)
+	    TP_printk("heap=%llu pid=%d ns=%llu", __entry->heap, __entry->pid, __entry->ns)
 );
 
 /*
