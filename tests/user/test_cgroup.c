@@ -364,15 +364,31 @@ static void test_memcg_follows_heap(void **state)
 	assert_true(cur >= 0 && cur < (1LL << 20));
 	assert_ok(rmdir(fh_child) ? -errno : 0);
 	fh_child[0] = '\0';
-	/* dying memcgs go away asynchronously (RCU, workqueues) */
+	/*
+	 * Dying memcgs go away asynchronously (RCU, workqueues), and the
+	 * child's heap may still be on its way out: its last reference can be
+	 * the collector's, which on the debug kernel (gc_verify, KASAN) takes
+	 * seconds over a heap this size.  A minute, then say what refslab
+	 * still keeps of that cgroup.
+	 */
 	snprintf(path, sizeof(path), "%s/cgroup.stat", fh_parent);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 1200; i++) {
 		dying = read_num(path, "nr_dying_descendants");
 		if (dying == 0)
 			break;
 		usleep(50000);
 	}
 	print_message("# nr_dying_descendants after %d ms: %lld\n", i * 50, dying);
+	if (dying) {
+		char *text = NULL, *line, *save = NULL;
+
+		if (!rsdbg_read("slabinfo", &text, NULL))
+			for (line = strtok_r(text, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				if (strchr(line, '@'))
+					print_message("# still: %s\n", line);
+		free(text);
+	}
 	assert_int_equal(dying, 0);
 	assert_ok(rmdir(fh_parent) ? -errno : 0);
 	fh_parent[0] = '\0';
