@@ -572,6 +572,7 @@ struct churn {
 	refslab_heap *h;
 	uint32_t a, b;
 	volatile int stop;
+	volatile unsigned int delay_us;	/* between rounds */
 	unsigned long ops;
 };
 
@@ -590,7 +591,7 @@ static void *churn_fn(void *arg)
 		    !refslab_set_slot(c->h, c->b, 0, REFSLAB_NONE) &&
 		    !refslab_set_slot(c->h, c->a, 0, REFSLAB_NONE))
 			c->ops++;
-		usleep(300);
+		usleep(c->delay_us);
 	}
 	return NULL;
 }
@@ -598,12 +599,15 @@ static void *churn_fn(void *arg)
 /*
  * Each dump the library returns is one snapshot (refcounts match handles
  * and edges) though another thread changes the heap all along; a change
- * between its pages makes it start over.
+ * between its pages makes it start over.  How often the mutator gets in
+ * depends on how fast a dump is (KASAN makes it ten times slower), so the
+ * mutator backs off each time a dump gives up: the test needs dumps that
+ * succeed under a mutator, not a race won at one speed.
  */
 static void test_retry(void **state)
 {
 	refslab_heap *h = open_heap();
-	struct churn c = { .h = h };
+	struct churn c = { .h = h, .delay_us = 300 };
 	pthread_t th;
 	unsigned int ok = 0, again = 0, retried = 0, i;
 
@@ -619,6 +623,8 @@ static void test_retry(void **state)
 
 		if (err == -EAGAIN) {
 			again++;
+			if (c.delay_us < 200000)
+				c.delay_us *= 2;
 			continue;
 		}
 		assert_ok(err);
@@ -631,8 +637,8 @@ static void test_retry(void **state)
 	}
 	c.stop = 1;
 	pthread_join(th, NULL);
-	print_message("# %u dumps, %u after a retry, %u gave up; %lu mutator rounds\n",
-		      ok, retried, again, c.ops);
+	print_message("# %u dumps, %u after a retry, %u gave up; %lu mutator rounds, %u us apart at the end\n",
+		      ok, retried, again, c.ops, c.delay_us);
 	assert_true(ok > 0);
 	assert_true(c.ops > 0);
 	refslab_close(h);
