@@ -447,22 +447,6 @@ static void render_text(FILE *f, const struct top_sample *s, double interval,
 
 /* ---- JSON ---- */
 
-static void json_name(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void render_json(FILE *f, const struct top_sample *s, double interval)
 {
 	struct timespec wall;
@@ -499,7 +483,7 @@ static void render_json(FILE *f, const struct top_sample *s, double interval)
 		const struct top_cache *c = &s->caches[i];
 
 		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_name(f, c->name);
+		json_str(f, c->name);
 		fprintf(f, ", \"active_objs\": %llu, \"num_objs\": %llu, \"objsize\": %llu, \"objperslab\": %llu, \"pagesperslab\": %llu, \"active_slabs\": %llu, \"num_slabs\": %llu, \"pages\": %llu}",
 			U(c->active), U(c->total), U(c->objsize),
 			U(c->objperslab), U(c->pagesperslab),
