@@ -119,7 +119,7 @@ struct rs_cache *rs_memcg_class_get(struct rs_memcg *m, size_t bytes)
 	c = READ_ONCE(m->classes[idx]);
 	if (likely(c))
 		return c;
-	/* "rs-<size>@<cgroup inode>", as in slabinfo; no debugfs directory */
+	/* slabinfo shows "rs-<size>@<cgroup inode>@<cache id>"; no debugfs dir */
 	snprintf(name, sizeof(name), "rs-%u@%llu", rs_size_class_bytes(idx),
 		 (unsigned long long)cgroup_ino(m->memcg->css.cgroup));
 	c = rs_cache_create_charged(name, rs_size_class_bytes(idx), 0,
