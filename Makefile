@@ -372,11 +372,13 @@ harness-selftest: harness-unit
 # The harness's own tests that need no VM nor root, a few seconds:
 # scripts/deps.sh against stand-in dpkg/apt-get on fake machines, the
 # reading of KERNEL= over a fake /boot, make install/uninstall under
-# DESTDIR from a fresh copy of the sources, the man pages' rendering.
+# DESTDIR from a fresh copy of the sources, the man pages' rendering, and
+# that slab.c is built without KASAN and the rest with it on every installed
+# kernel line (a dry run of Kbuild with CONFIG_KASAN forced).
 harness-unit:
-	@echo "== deps.sh on fake machines, KERNEL= names, the library's symbols, install, man pages (tests/harness/*.t)"
+	@echo "== deps.sh on fake machines, KERNEL= names, the library's symbols, install, man pages, KASAN_SANITIZE (tests/harness/*.t)"
 	prove tests/harness/deps.t tests/harness/kernel.t tests/harness/librefslab.t \
-		tests/harness/install.t tests/harness/man.t
+		tests/harness/install.t tests/harness/man.t tests/harness/kasan.t
 
 selftest:
 	KDIR=/lib/modules/$(STOCK_KVER)/build KERNEL=stock SELFTEST_FULL=1 prove -v tests/harness/selftest.t
