@@ -10,13 +10,18 @@
  * one collection with a few operations can be enumerated.  The kthread's
  * collections never stop.  Protocol:
  *
- *   write "arm"     stop the opener's collections (disarmed at close)
+ *   write "arm"     stop the writer's collections (disarmed at close)
  *   read            by the file that armed it: blocks until a collection
  *                   stops or ends, then "wait N PHASE" (at point N, PHASE
  *                   runs next) or "end N" (it ended after N points); any
  *                   other reader gets "off" or "armed" at once
  *   write "step"    let the stopped collection go on to its next point
  *   write "disarm"
+ *
+ * Stepping is armed for the writer's process as a struct pid, referenced
+ * until it is disarmed, never for a pid number: if that process exits
+ * while the file that armed it lives on (in a child, or passed over a
+ * socket), no process that gets the number later is ever stopped.
  *
  * Locking: rs_step_lock (a spinlock, taken alone) guards the state; the
  * collector waits for "step" on rs_step_wq without any lock of its own
@@ -25,6 +30,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -37,7 +43,7 @@ enum rs_step_state { RS_STEP_IDLE, RS_STEP_RUNNING, RS_STEP_WAITING, RS_STEP_END
 static DEFINE_SPINLOCK(rs_step_lock);
 static DECLARE_WAIT_QUEUE_HEAD(rs_step_wq);
 static struct {
-	pid_t tgid;			/* armed for this process; 0: off */
+	struct pid *tgid;		/* armed for this process (a reference); NULL: off */
 	struct file *owner;		/* the file that armed it */
 	enum rs_step_state state;
 	u32 point;
@@ -50,10 +56,10 @@ bool rs_step_begin(void)
 {
 	bool on = false;
 
-	if (READ_ONCE(rs_step.tgid) != task_tgid_nr(current))
+	if (READ_ONCE(rs_step.tgid) != task_tgid(current))
 		return false;
 	spin_lock(&rs_step_lock);
-	if (rs_step.tgid == task_tgid_nr(current)) {
+	if (rs_step.tgid == task_tgid(current)) {
 		on = true;
 		rs_step.state = RS_STEP_RUNNING;
 		rs_step.point = 0;
@@ -62,14 +68,14 @@ bool rs_step_begin(void)
 	return on;
 }
 
-static bool rs_step_released(pid_t tgid)
+static bool rs_step_released(struct pid *tgid)
 {
 	return READ_ONCE(rs_step.go) || READ_ONCE(rs_step.tgid) != tgid;
 }
 
 bool rs_step_point(const char *next)
 {
-	pid_t tgid = task_tgid_nr(current);
+	struct pid *tgid = task_tgid(current);
 
 	spin_lock(&rs_step_lock);
 	if (rs_step.tgid != tgid) {
@@ -88,7 +94,7 @@ bool rs_step_point(const char *next)
 void rs_step_end(void)
 {
 	spin_lock(&rs_step_lock);
-	if (rs_step.tgid == task_tgid_nr(current))
+	if (rs_step.tgid == task_tgid(current))
 		rs_step.state = RS_STEP_ENDED;
 	spin_unlock(&rs_step_lock);
 	wake_up_all(&rs_step_wq);
@@ -133,16 +139,21 @@ static ssize_t rs_step_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, &pos, line, n);
 }
 
-static void rs_step_disarm(void)
+/* rs_step_lock held; returns the reference to put once it is dropped. */
+static struct pid *rs_step_disarm(void)
 {
-	rs_step.tgid = 0;
+	struct pid *tgid = rs_step.tgid;
+
+	rs_step.tgid = NULL;
 	rs_step.owner = NULL;
 	rs_step.state = RS_STEP_IDLE;
+	return tgid;
 }
 
 static ssize_t rs_step_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
+	struct pid *put = NULL;
 	char cmd[16];
 	ssize_t err = count;
 
@@ -157,7 +168,8 @@ static ssize_t rs_step_write(struct file *file, const char __user *ubuf,
 		if (rs_step.tgid && rs_step.owner != file) {
 			err = -EBUSY;
 		} else {
-			rs_step.tgid = task_tgid_nr(current);
+			put = rs_step.tgid;
+			rs_step.tgid = get_pid(task_tgid(current));
 			rs_step.owner = file;
 			rs_step.state = RS_STEP_IDLE;
 		}
@@ -170,21 +182,25 @@ static ssize_t rs_step_write(struct file *file, const char __user *ubuf,
 		}
 	} else if (!strcmp(cmd, "disarm")) {
 		if (rs_step.owner == file)
-			rs_step_disarm();
+			put = rs_step_disarm();
 	} else {
 		err = -EINVAL;
 	}
 	spin_unlock(&rs_step_lock);
+	put_pid(put);
 	wake_up_all(&rs_step_wq);
 	return err;
 }
 
 static int rs_step_release(struct inode *inode, struct file *file)
 {
+	struct pid *put = NULL;
+
 	spin_lock(&rs_step_lock);
 	if (rs_step.owner == file)
-		rs_step_disarm();
+		put = rs_step_disarm();
 	spin_unlock(&rs_step_lock);
+	put_pid(put);
 	wake_up_all(&rs_step_wq);
 	return 0;
 }

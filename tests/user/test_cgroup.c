@@ -20,6 +20,15 @@
  * exited and its cgroup is removed nothing keeps the cgroup alive
  * (cgroup.stat nr_dying_descendants of the parent back to 0).
  *
+ * test_memcg_new_classes: the reproducer of issue 22, point 2.  A child in
+ * a cgroup with memory.max 24 MiB and no swap fills it with objects of
+ * three size classes until each says ENOMEM, then creates one object in
+ * each of 30 classes it has not used yet: each of those makes the cgroup's
+ * instance of the class (its metadata, charged to the cgroup), which must
+ * fail with ENOMEM like any other allocation a user can trigger, never run
+ * the cgroup's OOM killer (the child must not be killed, and oom_kill in
+ * memory.events must not rise).
+ *
  * Without cgroup2 or its memory controller the tests fail inside the VM
  * (which mounts them) and are skipped elsewhere (see rs_require()).
  */
@@ -416,12 +425,15 @@ static void test_memcg_follows_heap(void **state)
 	fh_parent[0] = '\0';
 }
 
+static void nc_cleanup(void);
+
 static int teardown(void **state)
 {
 	(void)state;
 	if (cg[0])
 		rmdir(cg);
 	fh_cleanup();
+	nc_cleanup();
 	return 0;
 }
 
@@ -528,9 +540,144 @@ static void test_memcg_enomem(void **state)
 	cg[0] = '\0';
 }
 
+/* ---- a full cgroup gets ENOMEM for a new class (issue 22) ---- */
+
+#define NC_MAX		(24UL << 20)
+#define NC_NEW		30
+
+/* payloads of the three classes that fill the cgroup (32768, 1024, 128) */
+static const uint32_t nc_fill[] = { 30000, 1000, 100 };
+/* 30 classes never used before (the payload is the size minus the header) */
+static const uint32_t nc_new[NC_NEW] = {
+	24, 32, 40, 48, 56, 64, 80, 96, 112, 160, 192, 224, 256, 320, 384,
+	448, 512, 640, 768, 896, 1280, 1536, 1792, 2048, 2560, 3072, 3584,
+	4096, 5120, 6144,
+};
+
+struct nc_result {
+	int setup;			/* step that failed, 0: none */
+	int fill_err[3];		/* what stopped each fill */
+	long filled[3];			/* objects of each fill class */
+	int new_err[NC_NEW];		/* each new class's create */
+};
+
+/*
+ * The child: static, touched before the cgroup is full, so that writing a
+ * result needs no new page (that charge would be the child's own, not the
+ * module's, and could call the OOM killer on its own account).
+ */
+static struct nc_result nc;
+static char nc_cg[300];		/* its own cgroup: memory.events counts on */
+
+static char *nc_path(const char *file)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", nc_cg, file);
+	return path;
+}
+
+static void nc_cleanup(void)
+{
+	int i;
+
+	/* the child's charge may take a moment to leave */
+	for (i = 0; nc_cg[0] && i < 50 && rmdir(nc_cg) && errno == EBUSY; i++)
+		usleep(100000);
+	nc_cg[0] = '\0';
+}
+
+static void nc_child(int fd)
+{
+	char num[32];
+	refslab_heap *h;
+	uint32_t hd;
+	int i;
+
+	memset(&nc, 0, sizeof(nc));
+	snprintf(num, sizeof(num), "%d", getpid());
+	if (write_file(nc_path("cgroup.procs"), num))
+		nc.setup = 1;
+	else if (refslab_open(&h))
+		nc.setup = 2;
+	else if (refslab_gc_set_enabled(h, false) ||
+		 refslab_set_limits(h, UINT64_MAX / 4, UINT64_MAX / 4,
+				    UINT64_MAX / 4, 0))
+		nc.setup = 3;
+	for (i = 0; !nc.setup && i < 3; i++) {
+		while (!(nc.fill_err[i] = refslab_create(h, 0, nc_fill[i], 0, &hd)))
+			if (++nc.filled[i] > 1000000)
+				break;	/* nothing charged: the parent says so */
+	}
+	for (i = 0; !nc.setup && i < NC_NEW; i++)
+		nc.new_err[i] = refslab_create(h, 0, nc_new[i] - 16, 0, &hd);
+	if (!nc.setup)
+		refslab_close(h);	/* room for the pipe's page */
+	_exit(write(fd, &nc, sizeof(nc)) == sizeof(nc) ? 0 : 1);
+}
+
+static void test_memcg_new_classes(void **state)
+{
+	long long oom0, oom1;
+	struct nc_result r;
+	int res[2], status, i, enomem = 0;
+	char num[64];
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	rs_require(cg[0], "%s", why);
+	snprintf(nc_cg, sizeof(nc_cg), "%s-nc", cg);
+	assert_ok(mkdir(nc_cg, 0755) && errno != EEXIST ? -errno : 0);
+	rs_require(!access(nc_path("memory.max"), W_OK), "%s: %s",
+		   nc_path("memory.max"), strerror(errno));
+	snprintf(num, sizeof(num), "%lu", NC_MAX);
+	assert_ok(write_file(nc_path("memory.max"), num));
+	write_file(nc_path("memory.swap.max"), "0");	/* if there is swap */
+	oom0 = read_num(nc_path("memory.events"), "oom_kill");
+	assert_true(oom0 >= 0);
+	assert_ok(pipe(res));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(res[0]);
+		nc_child(res[1]);
+	}
+	close(res[1]);
+	n = read(res[0], &r, sizeof(r));
+	close(res[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	oom1 = read_num(nc_path("memory.events"), "oom_kill");
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d (memory.events oom_kill %lld -> %lld): "
+			 "an allocation it triggered ran the OOM killer instead of failing with ENOMEM",
+			 WTERMSIG(status), oom0, oom1);
+	assert_int_equal(n, (ssize_t)sizeof(r));
+	if (r.setup)
+		fail_msg("child setup step %d failed", r.setup);
+	for (i = 0; i < 3; i++) {
+		print_message("# fill %u-byte payloads: %ld objects, then %s\n",
+			      nc_fill[i], r.filled[i], strerror(-r.fill_err[i]));
+		assert_int_equal(r.fill_err[i], -ENOMEM);
+	}
+	for (i = 0; i < NC_NEW; i++) {
+		if (r.new_err[i] != 0 && r.new_err[i] != -ENOMEM)
+			fail_msg("new class of %u bytes: %s", nc_new[i], strerror(-r.new_err[i]));
+		enomem += r.new_err[i] == -ENOMEM;
+	}
+	print_message("# %d of %d new classes: ENOMEM; oom_kill %lld -> %lld\n",
+		      enomem, NC_NEW, oom0, oom1);
+	assert_int_equal(oom1, oom0);
+	assert_true(enomem > 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	nc_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memcg_new_classes),
 		cmocka_unit_test(test_memcg_enomem),
 		cmocka_unit_test(test_memcg_follows_heap),
 	};

@@ -23,7 +23,9 @@
  * collection, over a set of small shapes, each built on a stale candidate
  * id (an entry freed after it was buffered and reused at once).  Then
  * seeded random graphs with up to three operations at random points.
- * Also the reproducer of issue 9, without stepping.
+ * Also the reproducer of issue 9, without stepping, and that stepping
+ * armed by a process that has exited stops no process that gets its pid
+ * number later (issue 22: it was armed for the number).
  *
  *   REFSLAB_STEP_SEEDS  random cases (default 300; 500 on the debug
  *                       kernel; 30 for the 32-bit and ASan builds, which
@@ -35,6 +37,10 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include "rs_test.h"
 
 #define STEP_FILE	"/sys/kernel/debug/refslab/gc_step"
@@ -882,6 +888,123 @@ static void test_issue9_reuse(void **state)
 		fail_msg("the mutator never ran inside the collection: the sequence was not exercised");
 }
 
+/*
+ * A process that armed stepping exits while the file that armed it lives
+ * on in its child; a new process is then made with the pid number it had
+ * (clone3() with set_tid, root) and collects a 2-cycle.  Its collection
+ * must not stop: it is not the process that armed it.  The child holding
+ * the file must not be stopped either.  Armed for the pid number, the new
+ * process waited at point 1 for a "step" nobody would write.
+ */
+static int collect_cycle(void)
+{
+	struct refslab_gc_collect out;
+	refslab_heap *h = NULL;
+	uint32_t a = 0, b = 0;
+
+	if (refslab_open(&h) || refslab_create(h, 1, 8, REFSLAB_GENERAL_CACHE, &a) ||
+	    refslab_create(h, 1, 8, REFSLAB_GENERAL_CACHE, &b) ||
+	    refslab_set_slot(h, a, 0, b) || refslab_set_slot(h, b, 0, a) ||
+	    refslab_drop(h, a) || refslab_drop(h, b) ||
+	    refslab_gc_collect(h, 0, &out))
+		return 2;
+	refslab_close(h);
+	return out.collected == 2 ? 0 : 3;
+}
+
+/* Waits up to @secs for @pid; its status, or -1 (then it is killed). */
+static int wait_for(pid_t pid, int secs)
+{
+	int st, i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+static void test_armer_gone(void **state)
+{
+	int holder[2], gate[2], st, rc = -1, tries;
+	pid_t armer = 0;
+	char c;
+
+	(void)state;
+	stepping_teardown(NULL);	/* disarm ours; keep budget 1 */
+	param_write(BUDGET_PARAM, "1");
+	for (tries = 0; tries < 5 && rc < 0; tries++) {
+		struct clone_args ca = { .exit_signal = SIGCHLD };
+		pid_t pid, reused;
+
+		assert_int_equal(pipe(holder), 0);
+		assert_int_equal(pipe(gate), 0);
+		armer = fork();
+		assert_true(armer >= 0);
+		if (armer == 0) {
+			int fd = open(STEP_FILE, O_RDWR);
+
+			if (fd < 0 || write(fd, "arm", 3) != 3)
+				_exit(1);
+			/* the file lives on in the child, which collects
+			 * too once told (it is not the armer either)
+			 */
+			if (fork() == 0) {
+				close(holder[0]);
+				close(gate[1]);
+				if (read(gate[0], &c, 1) != 1)
+					_exit(4);
+				rc = collect_cycle();
+				if (write(holder[1], &rc, sizeof(rc)) != sizeof(rc))
+					_exit(5);
+				(void)read(gate[0], &c, 1);	/* EOF: done */
+				_exit(0);
+			}
+			_exit(0);
+		}
+		close(holder[1]);
+		close(gate[0]);
+		assert_int_equal(waitpid(armer, &st, 0), armer);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		/* the armer is gone; its number is free: take it */
+		ca.set_tid = uptr(&armer);
+		ca.set_tid_size = 1;
+		reused = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (reused == 0)
+			_exit(collect_cycle());
+		if (reused < 0) {
+			/* someone else took the number meanwhile: again */
+			close(holder[0]);
+			close(gate[1]);
+			printf("# clone3(set_tid=%d): %s; again\n", armer, strerror(errno));
+			continue;
+		}
+		pid = reused;
+		assert_int_equal(pid, armer);
+		rc = wait_for(pid, 20);
+		if (rc == -1)
+			fail_msg("pid %d, reused after the process that armed gc_step exited, was stopped by it", pid);
+		assert_int_equal(rc, 0);
+		/* now the child that holds the armed file collects */
+		assert_int_equal(write(gate[1], "g", 1), 1);
+		alarm(20);
+		st = read(holder[0], &rc, sizeof(rc));
+		alarm(0);
+		if (st != sizeof(rc))
+			fail_msg("the child holding the armed file was stopped by it");
+		assert_int_equal(rc, 0);
+		close(gate[1]);
+		close(holder[0]);
+	}
+	if (rc < 0)
+		fail_msg("could not reuse a pid in %d tries", tries);
+	/* the holder exits on EOF (it was its parent's child, not ours) */
+	stepping_setup(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustive),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_issue9_reuse),
+		cmocka_unit_test(test_armer_gone),
 	};
 
 	rs_test_init();
