@@ -53,7 +53,7 @@ static void rs_default_limits(struct rs_heap_limits *l)
 
 struct rs_heap *rs_heap_create(void)
 {
-	struct rs_heap *h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	struct rs_heap *h = kzalloc(sizeof(*h), RS_GFP_USER);
 
 	if (!h)
 		return NULL;

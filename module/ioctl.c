@@ -424,7 +424,7 @@ static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
 	if (l->entry_size < sizeof(struct refslab_cache_info))
 		return -EINVAL;
 
-	all = kcalloc(RS_MAX_NAMED_CACHES, sizeof(*all), GFP_KERNEL);
+	all = kcalloc(RS_MAX_NAMED_CACHES, sizeof(*all), RS_GFP_USER);
 	if (!all)
 		return -ENOMEM;
 	total = rs_heap_cache_list(h, all, RS_MAX_NAMED_CACHES);
@@ -459,7 +459,7 @@ static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a)
 	if (d->entry_size < esize || d->entry_size > REFSLAB_DUMP_ENTRY_MAX)
 		return -EINVAL;
 	if (room) {
-		buf = kvmalloc_array(room, esize, GFP_KERNEL);
+		buf = kvmalloc_array(room, esize, RS_GFP_USER);
 		if (!buf)
 			return -ENOMEM;
 	}

@@ -68,7 +68,7 @@ int rs_memcg_open(struct mem_cgroup **memcgp, struct rs_memcg **setp)
 		}
 	}
 	old = rs_charge_begin(memcg);
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	m = kzalloc(sizeof(*m), RS_GFP_USER);
 	rs_charge_end(old);
 	if (!m) {
 		mutex_unlock(&rs_memcgs_lock);

@@ -743,7 +743,7 @@ int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write)
 	if (a->len > REFSLAB_MAX_PAYLOAD || a->offset > REFSLAB_MAX_PAYLOAD)
 		return -ERANGE;	/* cannot fit any payload; also no overflow */
 	if (a->len > sizeof(stackbuf)) {
-		buf = kvmalloc(a->len, GFP_KERNEL);
+		buf = kvmalloc(a->len, RS_GFP_USER);
 		if (!buf)
 			return -ENOMEM;
 	}

@@ -1591,7 +1591,12 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 			      (256 * 1024) / (c->array_cap * c->plain.stride),
 			      4, 16);
 
-	c->cpu = alloc_percpu_gfp(struct rs_cpu, gfp);
+	/*
+	 * The percpu allocator drops __GFP_RETRY_MAYFAIL when it populates
+	 * a chunk; __GFP_NORETRY is what keeps it from the OOM killer.
+	 */
+	c->cpu = alloc_percpu_gfp(struct rs_cpu,
+				  gfp & __GFP_RETRY_MAYFAIL ? gfp | __GFP_NORETRY : gfp);
 	if (!c->cpu)
 		goto err;
 	for_each_possible_cpu(cpu) {
@@ -1656,7 +1661,25 @@ static void rs_cache_register(struct rs_cache *c, bool general)
 		strscpy(c->dname, c->name, sizeof(c->dname));
 	else
 		snprintf(c->dname, sizeof(c->dname), "%s@%lu", c->name, c->id);
-	rs_debugfs_add(c);
+	if (c->memcg) {
+		/*
+		 * debugfs allocates its inodes and dentries with GFP_KERNEL
+		 * from accounted caches: charged to a cgroup at its limit,
+		 * that would run its OOM killer.  A user's cache is made
+		 * for a heap, so they are charged to nobody (the root
+		 * cgroup), as the kernel's own debugfs files are; at most
+		 * RS_DEBUGFS_CACHES_MAX caches get them.
+		 */
+		struct mem_cgroup *root = c->memcg, *old;
+
+		while (parent_mem_cgroup(root))
+			root = parent_mem_cgroup(root);
+		old = set_active_memcg(root);
+		rs_debugfs_add(c);
+		set_active_memcg(old);
+	} else {
+		rs_debugfs_add(c);
+	}
 	mutex_lock(&rs_caches_mutex);
 	list_add_tail(&c->list, &rs_caches);
 	mutex_unlock(&rs_caches_mutex);
@@ -1672,6 +1695,11 @@ struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 	return c;
 }
 
+/*
+ * A cache a user process asks for (a heap's named cache, its cgroup's
+ * instance of a class): its metadata fails with ENOMEM rather than run
+ * the OOM killer (RS_GFP_USER), like everything a user can trigger.
+ */
 struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
 					 unsigned int align,
 					 struct mem_cgroup *memcg,
@@ -1680,11 +1708,16 @@ struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
 	struct mem_cgroup *old;
 	struct rs_cache *c;
 
-	if (!memcg)
-		return rs_cache_create(name, size, align, NULL);
+	if (!memcg) {
+		/* no memory controller: nobody to charge */
+		c = rs_cache_new(name, size, align, NULL, RS_GFP_MAYFAIL);
+		if (c)
+			rs_cache_register(c, false);
+		return c;
+	}
 	/* the metadata too: a cgroup that makes caches pays for them */
 	old = set_active_memcg(memcg);
-	c = rs_cache_new(name, size, align, NULL, GFP_KERNEL_ACCOUNT);
+	c = rs_cache_new(name, size, align, NULL, RS_GFP_USER);
 	set_active_memcg(old);
 	if (!c)
 		return NULL;

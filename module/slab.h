@@ -18,10 +18,14 @@ struct mem_cgroup;
 #define RS_MAX_CLASS_SIZE	(80U * 1024)	/* largest general size class */
 
 /*
- * gfp for allocations made on behalf of a user process: charged to its
- * memory cgroup, fails (ENOMEM) rather than invoking the OOM killer.
+ * gfp for every allocation a user process can trigger: it fails (ENOMEM)
+ * rather than invoking the OOM killer, global or of a memory cgroup
+ * (__GFP_RETRY_MAYFAIL; the memcg charge then fails instead of killing).
+ * RS_GFP_USER is also charged to the memory cgroup set_active_memcg()
+ * names (memcg.h), else the caller's; RS_GFP_MAYFAIL charges nobody.
  */
-#define RS_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define RS_GFP_MAYFAIL	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define RS_GFP_USER	(RS_GFP_MAYFAIL | __GFP_ACCOUNT)
 
 struct rs_cache *rs_cache_create(const char *name, unsigned int size,
 				 unsigned int align, void (*ctor)(void *));

@@ -209,8 +209,9 @@ void rs_heap_verify(struct rs_heap *h, const char *when)
 		mutex_lock(&h->lock);
 		cap = h->objs_cap;
 		mutex_unlock(&h->lock);
-		v.refs = kvcalloc(max(cap, 1u), sizeof(*v.refs), GFP_KERNEL);
-		v.seen = kvcalloc(BITS_TO_LONGS(max(cap, 1u)), sizeof(long), GFP_KERNEL);
+		v.refs = kvcalloc(max(cap, 1u), sizeof(*v.refs), RS_GFP_MAYFAIL);
+		v.seen = kvcalloc(BITS_TO_LONGS(max(cap, 1u)), sizeof(long),
+				  RS_GFP_MAYFAIL);
 		if (!v.refs || !v.seen) {
 			pr_warn_ratelimited("verify (%s): no memory for %u entries, skipped\n",
 					    when, cap);

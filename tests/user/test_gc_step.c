@@ -1001,7 +1001,21 @@ static void test_armer_gone(void **state)
 	}
 	if (rc < 0)
 		fail_msg("could not reuse a pid in %d tries", tries);
-	/* the holder exits on EOF (it was its parent's child, not ours) */
+	/*
+	 * The holder exits on EOF (it was its parent's child, not ours);
+	 * its file's release disarms stepping, a moment after.
+	 */
+	for (tries = 0; tries < 100; tries++) {
+		char buf[16] = "";
+		int fd = open(STEP_FILE, O_RDONLY);
+
+		assert_true(fd >= 0);
+		st = (int)read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (st > 0 && !strcmp(buf, "off\n"))
+			break;
+		usleep(50000);
+	}
 	stepping_setup(NULL);
 }
 
