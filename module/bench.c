@@ -441,6 +441,64 @@ out:
 	return x.err;
 }
 
+/*
+ * The shrinker's count with 10,000 caches against 100: it must not walk
+ * the caches (issue 22), so its time must not grow with them.
+ */
+#define RS_B_COUNT_CALLS	20000
+#define RS_B_CACHES_FEW		100
+#define RS_B_CACHES_MANY	10000
+
+static u64 rs_bench_count_ns(void)
+{
+	unsigned long i, sink = 0;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < RS_B_COUNT_CALLS; i++)
+		sink += rs_slab_shrink_count();
+	barrier_data(&sink);
+	return ktime_get_ns() - t0;
+}
+
+static int rs_bench_shrink_count(char *out, size_t cap, size_t *lenp)
+{
+	struct rs_cache **c;
+	u64 few = 0, many = 0;
+	char rb[RS_RATIO_LEN];
+	size_t len = *lenp;
+	int i, n = 0, err = 0;
+
+	c = vzalloc(array_size(RS_B_CACHES_MANY, sizeof(*c)));
+	if (!c)
+		return -ENOMEM;
+	while (n < RS_B_CACHES_MANY) {
+		c[n] = rs_cache_create("bench-count", 64, 0, NULL);
+		if (!c[n]) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+		if (n == RS_B_CACHES_FEW)
+			few = rs_bench_count_ns();
+		cond_resched();
+	}
+	if (!err) {
+		many = rs_bench_count_ns();
+		len += scnprintf(out + len, cap - len,
+				 "shrink_count_ns_%d %llu\nshrink_count_ns_%d %llu\n",
+				 RS_B_CACHES_FEW, div64_u64(few, RS_B_COUNT_CALLS),
+				 RS_B_CACHES_MANY, div64_u64(many, RS_B_COUNT_CALLS));
+		len += scnprintf(out + len, cap - len,
+				 "shrink_count_10k_vs_100 %s\n",
+				 rs_ratio(rb, many, few));
+	}
+	for (i = 0; i < n; i++)
+		rs_cache_destroy(c[i]);
+	vfree(c);
+	*lenp = len;
+	return err;
+}
+
 static ssize_t rs_bench_write(struct file *file, const char __user *ubuf,
 			      size_t len, loff_t *ppos)
 {
@@ -460,6 +518,9 @@ static ssize_t rs_bench_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	mutex_lock(&rs_bench_mutex);
 	err = rs_bench_slab(size, rs_bench_out, RS_B_OUT, &rs_bench_len);
+	if (!err)
+		err = rs_bench_shrink_count(rs_bench_out, RS_B_OUT,
+					    &rs_bench_len);
 	mutex_unlock(&rs_bench_mutex);
 	return err ? err : len;
 }

@@ -366,6 +366,21 @@ struct rs_class_lut rs_class_lut[RS_CLASS_LUT_MAX / 8 + 1];
 static void rs_debugfs_add(struct rs_cache *c);
 static void rs_debugfs_del(struct rs_cache *c);
 
+/*
+ * What the shrinker can give back, in objects, over every cache: each
+ * empty slab kept on a partial list counts its objects, each full array
+ * in a barn its capacity.  Kept per CPU where those counts change (under
+ * the node's list_lock or barn_lock), so that the shrinker's count is a
+ * sum over CPUs, not a walk over caches.  A CPU's figure may go negative;
+ * only the sum means anything.
+ */
+static DEFINE_PER_CPU(long, rs_reclaimable);
+
+static inline void rs_reclaimable_add(long objs)
+{
+	this_cpu_add(rs_reclaimable, objs);
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static inline void rs_stat(struct rs_cpu *pc, enum rs_cache_stat_id s)
@@ -763,6 +778,7 @@ static void rs_add_slab(struct rs_cache *c, struct rs_slab *s)
 	list_add(&s->list, &n->partial);
 	n->nr_partial++;
 	n->nr_empty++;
+	rs_reclaimable_add(s->objects);
 	n->nr_slabs++;
 	n->nr_pages += 1UL << s->order;
 	rs_node_hwm(n);
@@ -804,8 +820,10 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
 			objs[got++] = obj;
 		}
 		s->cpu = cpu;
-		if (!before)
+		if (!before) {
 			n->nr_empty--;
+			rs_reclaimable_add(-(long)s->objects);
+		}
 		n->inuse += s->inuse - before;
 		if (!s->freelist) {
 			list_move(&s->list, &n->full);
@@ -868,6 +886,7 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 				continue;
 			if (n->nr_empty < RS_MIN_EMPTY) {
 				n->nr_empty++;
+				rs_reclaimable_add(s->objects);
 				list_move_tail(&s->list, &n->partial);
 			} else {
 				list_move(&s->list, &to_free);
@@ -903,6 +922,7 @@ static unsigned long rs_node_free_empty(struct rs_cache *c, struct rs_node *n,
 		list_move(&s->list, &to_free);
 		n->nr_partial--;
 		n->nr_empty--;
+		rs_reclaimable_add(-(long)s->objects);
 		n->nr_slabs--;
 		n->nr_pages -= 1UL << s->order;
 		pages += 1UL << s->order;
@@ -938,10 +958,12 @@ static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
 	if (!list_empty(h)) {
 		a = list_first_entry(h, struct rs_array, list);
 		list_del(&a->list);
-		if (full)
+		if (full) {
 			n->nr_barn_full--;
-		else
+			rs_reclaimable_add(-(long)a->count);
+		} else {
 			n->nr_barn_empty--;
+		}
 	}
 	spin_unlock(&n->barn_lock);
 	return a;
@@ -959,6 +981,7 @@ static bool rs_barn_put(struct rs_cache *c, struct rs_node *n,
 	if (full && n->nr_barn_full < c->barn_max) {
 		list_add(&a->list, &n->barn_full);
 		n->nr_barn_full++;
+		rs_reclaimable_add(a->count);
 		ok = true;
 	} else if (!full && n->nr_barn_empty < c->barn_max) {
 		list_add(&a->list, &n->barn_empty);
@@ -1002,6 +1025,7 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 		a = list_first_entry(&n->barn_full, struct rs_array, list);
 		list_move(&a->list, &full);
 		n->nr_barn_full--;
+		rs_reclaimable_add(-(long)a->count);
 	}
 	list_splice_init(&n->barn_empty, &empty);
 	n->nr_barn_empty = 0;
@@ -1751,7 +1775,12 @@ static void rs_cache_release(struct rs_cache *c)
 		struct rs_node *n = c->node[nid];
 		LIST_HEAD(all);
 
+		struct rs_slab *s;
+
 		spin_lock(&n->list_lock);
+		list_for_each_entry(s, &n->partial, list)
+			if (!s->inuse)
+				rs_reclaimable_add(-(long)s->objects);
 		list_splice_init(&n->partial, &all);
 		list_splice_init(&n->full, &all);
 		n->nr_partial = 0;
@@ -1829,27 +1858,37 @@ unsigned int rs_size_class_bytes(unsigned int idx)
 
 /* ------------------------------------------------------ shrinker & reaper */
 
+/*
+ * Empty slabs and full barn arrays of every cache, from the per-CPU sums
+ * (rs_reclaimable): no walk over the caches, no lock.  With KASAN the
+ * quarantines count too, and those are walked (debug kernels only).
+ */
 static unsigned long rs_shrink_count(struct shrinker *sh,
 				     struct shrink_control *sc)
 {
-	struct rs_cache *c;
-	unsigned long count = 0;
+	long sum = 0;
+	int cpu;
 
-	if (!mutex_trylock(&rs_caches_mutex))
-		return 0;
-	list_for_each_entry(c, &rs_caches, list) {
-		int nid;
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(rs_reclaimable, cpu));
+	if (sum < 0)
+		sum = 0;
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) && mutex_trylock(&rs_caches_mutex)) {
+		struct rs_cache *c;
 
-		for_each_node(nid) {
-			struct rs_node *n = c->node[nid];
-
-			count += READ_ONCE(n->nr_barn_full) * c->array_cap;
-			count += READ_ONCE(n->nr_empty) * c->plain.objects;
-		}
-		count += rs_cache_quarantined(c);
+		list_for_each_entry(c, &rs_caches, list)
+			sum += rs_cache_quarantined(c);
+		mutex_unlock(&rs_caches_mutex);
 	}
-	mutex_unlock(&rs_caches_mutex);
-	return count ? count : SHRINK_EMPTY;
+	return sum ? sum : SHRINK_EMPTY;
+}
+
+/* For the bench: the shrinker's count, as memory pressure runs it. */
+unsigned long rs_slab_shrink_count(void)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+
+	return rs_shrink_count(rs_shrinker, &sc);
 }
 
 static unsigned long rs_shrink_scan(struct shrinker *sh,

@@ -158,6 +158,8 @@ void rs_cache_set_fault(struct rs_cache *c, bool page, unsigned int prob,
 void **rs_slab_test_freelist_slot(void *obj);
 void rs_slab_test_quarantine_flush(struct rs_cache *c);
 unsigned long rs_slab_test_shrinker(unsigned long nr);
+/* The shrinker's count (bench.c times it against the number of caches). */
+unsigned long rs_slab_shrink_count(void);
 
 /*
  * KUnit runs a module's suites before its init: the suites bring the slab

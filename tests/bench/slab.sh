@@ -35,6 +35,8 @@ printf '%-34s %12s %12s %8s\n' "alloc cpu0, free cpu1" \
 	"$(val slab_remote_ratio)"
 printf '2-CPU throughput / 1-CPU: refslab %s, SLUB %s\n' \
 	"$(val slab_2cpu_scaling)" "$(val slub_2cpu_scaling)"
+printf 'shrinker count: %s ns with 100 caches, %s ns with 10,000\n' \
+	"$(val shrink_count_ns_100)" "$(val shrink_count_ns_10000)"
 printf '%s %s (peak %s, retention bound %s, after shrink %s)\n' \
 	"pages after 1M objects allocated and freed:" \
 	"$(val slab_pages_after_free)" "$(val million_pages_peak)" \
@@ -42,7 +44,7 @@ printf '%s %s (peak %s, retention bound %s, after shrink %s)\n' \
 
 for k in slab_pair_ratio slab_bulk10k_ratio slab_2cpu_scaling \
 	slab_remote_ratio slab_pages_after_free slub_2cpu_scaling \
-	slab_pages_retention_bound; do
+	slab_pages_retention_bound shrink_count_10k_vs_100; do
 	v=$(val "$k")
 	[ -n "$v" ] && echo "bench: $k $v"
 done
