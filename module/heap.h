@@ -47,8 +47,10 @@
  *  5. rs_caches_mutex (mutex, slab.c): the list of caches.  O(1) work
  *     under it for create and destroy (list_add, list_del); walks of
  *     every cache (slabinfo, the hotplug callback, rs_slab_shrink_all;
- *     the shrinker and reaper only trylock).  Never held while debugfs
- *     files are removed [A: destroy].
+ *     the shrinker's scan only trylocks, its count takes nothing but on
+ *     KASAN kernels, where it trylocks; the reaper trylocks and holds it
+ *     for at most RS_REAP_BATCH caches per step).  Never held while
+ *     debugfs files are removed [A: destroy].
  *  6. cache->shrink_mutex (mutex, slab.c): one drain of a cache at a time
  *     [A]; the drain flushes per-CPU work under it, and that work takes
  *     only 7 and 8.  Destroy holds none of 5-6 [A].

@@ -54,6 +54,13 @@
  * fewer than RS_MIN_EMPTY empty slabs, otherwise its pages are freed at
  * once.  A shrinker (trylock only), a periodic reaper of idle barn stock and
  * rs_cache_shrink() (debugfs "shrink") give back arrays and empty slabs.
+ * The shrinker's count is a per-CPU sum kept where empty slabs and full
+ * barn arrays come and go (rs_reclaimable), not a walk over the caches;
+ * the reaper goes round the caches RS_REAP_BATCH at a time.  The shrinker
+ * is not memory-cgroup aware: a module cannot set its bit in a cgroup's
+ * shrinker map (set_shrinker_bit() is not exported; only a list_lru can),
+ * so reclaim inside one cgroup (memory.high, memory.reclaim) does not call
+ * it, global reclaim and the reaper do.
  *
  * Accounting.  Event counters are per CPU, summed when read (debugfs
  * caches/<name>/, "<sum> C<cpu>=n", writing 0 resets them).  "objects" is
@@ -338,6 +345,14 @@ static struct dentry *rs_caches_dir;
 static struct dentry *rs_slabinfo_file;
 static struct workqueue_struct *rs_wq;
 static struct delayed_work rs_reap_work;
+/*
+ * Where the reaper goes on (under rs_caches_mutex; NULL: at the start of
+ * rs_caches).  It reaps RS_REAP_BATCH caches per hold of the mutex, so
+ * creates and destroys never wait behind a walk of every cache; a
+ * destroy of the cache it points at moves it to the next one.
+ */
+static struct rs_cache *rs_reap_next;
+#define RS_REAP_BATCH		64
 static struct shrinker *rs_shrinker;
 /*
  * Caches with a debugfs directory (about 20 inodes each): any heap can
@@ -1797,6 +1812,9 @@ static void rs_cache_release(struct rs_cache *c)
 static void rs_cache_unregister(struct rs_cache *c)
 {
 	mutex_lock(&rs_caches_mutex);
+	if (rs_reap_next == c)
+		rs_reap_next = list_is_last(&c->list, &rs_caches) ? NULL :
+			       list_next_entry(c, list);
 	list_del(&c->list);
 	mutex_unlock(&rs_caches_mutex);
 	rs_debugfs_del(c);
@@ -1974,9 +1992,15 @@ unsigned long rs_slab_test_shrinker(unsigned long nr)
 	return rs_shrink_scan(rs_shrinker, &sc);
 }
 
+/*
+ * Each step reaps at most RS_REAP_BATCH caches and goes on at the next
+ * tick until it has been round them all; then it sleeps RS_REAP_INTERVAL.
+ */
 static void rs_reap_fn(struct work_struct *w)
 {
+	unsigned long delay = RS_REAP_INTERVAL;
 	struct rs_cache *c;
+	int done = 0;
 
 	/*
 	 * trylock: rs_caches_mutex is held around flushes of work on rs_wq
@@ -1984,9 +2008,13 @@ static void rs_reap_fn(struct work_struct *w)
 	 */
 	if (!mutex_trylock(&rs_caches_mutex))
 		goto out;
-	list_for_each_entry(c, &rs_caches, list) {
+	c = rs_reap_next ?: list_first_entry(&rs_caches, struct rs_cache, list);
+	for (; !list_entry_is_head(c, &rs_caches, list);
+	     c = list_next_entry(c, list)) {
 		int nid;
 
+		if (done++ == RS_REAP_BATCH)
+			break;
 		if (!mutex_trylock(&c->shrink_mutex))
 			continue;
 		for_each_node(nid) {
@@ -2002,9 +2030,12 @@ static void rs_reap_fn(struct work_struct *w)
 		}
 		mutex_unlock(&c->shrink_mutex);
 	}
+	rs_reap_next = list_entry_is_head(c, &rs_caches, list) ? NULL : c;
+	if (rs_reap_next)
+		delay = 1;
 	mutex_unlock(&rs_caches_mutex);
 out:
-	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
+	queue_delayed_work(rs_wq, &rs_reap_work, delay);
 }
 
 /* ---------------------------------------------------------------- debugfs */
