@@ -325,6 +325,8 @@ struct rs_cache {
 	struct rs_fault fail_page;
 
 	struct mem_cgroup *memcg;	/* charged to (memcg.c); NULL: nobody */
+	struct rs_lru_token *token;	/* on rs_lru while registered */
+	bool root_lru;			/* counted in rs_reclaimable */
 	bool no_debugfs;
 
 	struct rs_cpu __percpu *cpu;
@@ -382,18 +384,40 @@ static void rs_debugfs_add(struct rs_cache *c);
 static void rs_debugfs_del(struct rs_cache *c);
 
 /*
- * What the shrinker can give back, in objects, over every cache: each
- * empty slab kept on a partial list counts its objects, each full array
- * in a barn its capacity.  Kept per CPU where those counts change (under
- * the node's list_lock or barn_lock), so that the shrinker's count is a
- * sum over CPUs, not a walk over caches.  A CPU's figure may go negative;
- * only the sum means anything.
+ * The shrinker is memory-cgroup aware.  The kernel calls a memcg-aware
+ * shrinker for a cgroup only once its bit is set in that cgroup's shrinker
+ * map, and a module can set it only through a list_lru: so each cache has
+ * a token on rs_lru, allocated (kmem_cache_alloc_lru()) under the cache's
+ * cgroup, which puts it on that cgroup's list.  Reclaim inside a cgroup
+ * (memory.high, memory.reclaim) counts and scans the caches on its list;
+ * the root cgroup's reclaim (global reclaim) uses rs_reclaimable below and
+ * walks every cache.  Tokens are added and removed under rs_caches_mutex
+ * (register/unregister), so a scan that holds it finds only live caches.
+ */
+struct rs_lru_token {
+	struct list_head lru;
+	struct rs_cache *cache;
+};
+
+static struct kmem_cache *rs_token_cache;
+static struct list_lru rs_lru;
+static bool rs_lru_ready;
+
+/*
+ * What the shrinker can give back, in objects, over the caches of the
+ * root cgroup (the general classes, caches of root heaps): each empty slab
+ * kept on a partial list counts its objects, each full array in a barn
+ * its objects.  Kept per CPU where those counts change (under the node's
+ * list_lock or barn_lock), so that the shrinker's count for global
+ * reclaim is a sum over CPUs, not a walk over caches.  A CPU's figure may
+ * go negative; only the sum means anything.
  */
 static DEFINE_PER_CPU(long, rs_reclaimable);
 
-static inline void rs_reclaimable_add(long objs)
+static inline void rs_reclaimable_add(struct rs_cache *c, long objs)
 {
-	this_cpu_add(rs_reclaimable, objs);
+	if (c->root_lru)
+		this_cpu_add(rs_reclaimable, objs);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -793,7 +817,7 @@ static void rs_add_slab(struct rs_cache *c, struct rs_slab *s)
 	list_add(&s->list, &n->partial);
 	n->nr_partial++;
 	n->nr_empty++;
-	rs_reclaimable_add(s->objects);
+	rs_reclaimable_add(c, s->objects);
 	n->nr_slabs++;
 	n->nr_pages += 1UL << s->order;
 	rs_node_hwm(n);
@@ -837,7 +861,7 @@ static unsigned int rs_refill(struct rs_cache *c, struct rs_node *n,
 		s->cpu = cpu;
 		if (!before) {
 			n->nr_empty--;
-			rs_reclaimable_add(-(long)s->objects);
+			rs_reclaimable_add(c, -(long)s->objects);
 		}
 		n->inuse += s->inuse - before;
 		if (!s->freelist) {
@@ -901,7 +925,7 @@ static void rs_flush_objs(struct rs_cache *c, void **objs, unsigned int nr)
 				continue;
 			if (n->nr_empty < RS_MIN_EMPTY) {
 				n->nr_empty++;
-				rs_reclaimable_add(s->objects);
+				rs_reclaimable_add(c, s->objects);
 				list_move_tail(&s->list, &n->partial);
 			} else {
 				list_move(&s->list, &to_free);
@@ -937,7 +961,7 @@ static unsigned long rs_node_free_empty(struct rs_cache *c, struct rs_node *n,
 		list_move(&s->list, &to_free);
 		n->nr_partial--;
 		n->nr_empty--;
-		rs_reclaimable_add(-(long)s->objects);
+		rs_reclaimable_add(c, -(long)s->objects);
 		n->nr_slabs--;
 		n->nr_pages -= 1UL << s->order;
 		pages += 1UL << s->order;
@@ -962,7 +986,8 @@ static struct rs_array *rs_array_new(struct rs_cache *c, gfp_t gfp)
 	return a;
 }
 
-static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
+static struct rs_array *rs_barn_get(struct rs_cache *c, struct rs_node *n,
+				    bool full)
 {
 	struct rs_array *a = NULL;
 	struct list_head *h = full ? &n->barn_full : &n->barn_empty;
@@ -975,7 +1000,7 @@ static struct rs_array *rs_barn_get(struct rs_node *n, bool full)
 		list_del(&a->list);
 		if (full) {
 			n->nr_barn_full--;
-			rs_reclaimable_add(-(long)a->count);
+			rs_reclaimable_add(c, -(long)a->count);
 		} else {
 			n->nr_barn_empty--;
 		}
@@ -996,7 +1021,7 @@ static bool rs_barn_put(struct rs_cache *c, struct rs_node *n,
 	if (full && n->nr_barn_full < c->barn_max) {
 		list_add(&a->list, &n->barn_full);
 		n->nr_barn_full++;
-		rs_reclaimable_add(a->count);
+		rs_reclaimable_add(c, a->count);
 		ok = true;
 	} else if (!full && n->nr_barn_empty < c->barn_max) {
 		list_add(&a->list, &n->barn_empty);
@@ -1040,7 +1065,7 @@ static unsigned long rs_barn_drain(struct rs_cache *c, struct rs_node *n,
 		a = list_first_entry(&n->barn_full, struct rs_array, list);
 		list_move(&a->list, &full);
 		n->nr_barn_full--;
-		rs_reclaimable_add(-(long)a->count);
+		rs_reclaimable_add(c, -(long)a->count);
 	}
 	list_splice_init(&n->barn_empty, &empty);
 	n->nr_barn_empty = 0;
@@ -1095,7 +1120,7 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 			continue;
 		}
 		n = c->node[numa_mem_id()];
-		a = rs_barn_get(n, true);
+		a = rs_barn_get(c, n, true);
 		if (a) {
 			if (pc->main) {
 				if (!pc->spare)
@@ -1107,7 +1132,7 @@ static void *rs_alloc_slow(struct rs_cache *c, gfp_t gfp)
 			continue;
 		}
 		if (!pc->main) {
-			a = rs_barn_get(n, false);
+			a = rs_barn_get(c, n, false);
 			if (!a) {
 				local_unlock(&c->cpu->lock);
 				a = rs_array_new(c, gfp);
@@ -1200,7 +1225,7 @@ static void rs_free_slow(struct rs_cache *c, struct rs_cpu *pc, void *obj)
 		}
 		pc->main = NULL;
 	}
-	a = rs_barn_get(n, false);
+	a = rs_barn_get(c, n, false);
 	if (!a)
 		a = rs_array_new(c, GFP_NOWAIT);
 	if (!a) {
@@ -1611,6 +1636,13 @@ static struct rs_cache *rs_cache_new(const char *name, unsigned int size,
 	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return NULL;
+	c->root_lru = true;
+	/* under the cache's cgroup (set_active_memcg()): on its list */
+	c->token = kmem_cache_alloc_lru(rs_token_cache, &rs_lru, gfp);
+	if (!c->token)
+		goto err;
+	INIT_LIST_HEAD(&c->token->lru);
+	c->token->cache = c;
 	strscpy(c->name, name, sizeof(c->name));
 	c->size = size;
 	c->align = align;
@@ -1670,6 +1702,8 @@ err:
 			kfree(c->node[nid]);
 	kfree(c->node);
 	free_percpu(c->cpu);
+	if (c->token)
+		kmem_cache_free(rs_token_cache, c->token);
 	kfree(c);
 	return NULL;
 }
@@ -1682,6 +1716,7 @@ static void rs_cache_free_meta(struct rs_cache *c)
 		kfree(c->node[nid]);
 	kfree(c->node);
 	free_percpu(c->cpu);
+	kmem_cache_free(rs_token_cache, c->token);
 	kfree(c);
 }
 
@@ -1721,6 +1756,7 @@ static void rs_cache_register(struct rs_cache *c, bool general)
 	}
 	mutex_lock(&rs_caches_mutex);
 	list_add_tail(&c->list, &rs_caches);
+	rs_list_lru_add_obj(&rs_lru, &c->token->lru);
 	mutex_unlock(&rs_caches_mutex);
 }
 
@@ -1761,6 +1797,7 @@ struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
 	if (!c)
 		return NULL;
 	c->memcg = memcg;
+	c->root_lru = !parent_mem_cgroup(memcg);
 	c->no_debugfs = flags & RS_CACHE_NO_DEBUGFS;
 	rs_cache_register(c, false);
 	return c;
@@ -1795,7 +1832,7 @@ static void rs_cache_release(struct rs_cache *c)
 		spin_lock(&n->list_lock);
 		list_for_each_entry(s, &n->partial, list)
 			if (!s->inuse)
-				rs_reclaimable_add(-(long)s->objects);
+				rs_reclaimable_add(c, -(long)s->objects);
 		list_splice_init(&n->partial, &all);
 		list_splice_init(&n->full, &all);
 		n->nr_partial = 0;
@@ -1816,6 +1853,7 @@ static void rs_cache_unregister(struct rs_cache *c)
 		rs_reap_next = list_is_last(&c->list, &rs_caches) ? NULL :
 			       list_next_entry(c, list);
 	list_del(&c->list);
+	rs_list_lru_del_obj(&rs_lru, &c->token->lru);
 	mutex_unlock(&rs_caches_mutex);
 	rs_debugfs_del(c);
 }
@@ -1876,10 +1914,63 @@ unsigned int rs_size_class_bytes(unsigned int idx)
 
 /* ------------------------------------------------------ shrinker & reaper */
 
+/* What the shrinker can give back from @c, in objects (racy peeks). */
+static unsigned long rs_cache_reclaimable(struct rs_cache *c)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_node(nid) {
+		n += READ_ONCE(c->node[nid]->nr_barn_full) * c->array_cap;
+		n += READ_ONCE(c->node[nid]->nr_empty) * c->plain.objects;
+	}
+	return n + rs_cache_quarantined(c);
+}
+
+static bool rs_shrink_in_memcg(struct shrink_control *sc)
+{
+	return sc->memcg && parent_mem_cgroup(sc->memcg);
+}
+
+/* list_lru walk callbacks, under the list's lock: the cache is live. */
+static enum lru_status rs_count_one(struct list_head *item,
+				    struct list_lru_one *list,
+				    spinlock_t *lock, void *arg)
+{
+	struct rs_lru_token *t = container_of(item, struct rs_lru_token, lru);
+
+	*(unsigned long *)arg += rs_cache_reclaimable(t->cache);
+	return LRU_SKIP;
+}
+
+#define RS_SCAN_BATCH	32	/* caches of a cgroup per scan call */
+
+struct rs_scan_batch {
+	unsigned int n;
+	struct rs_cache *c[RS_SCAN_BATCH];
+};
+
+static enum lru_status rs_scan_one(struct list_head *item,
+				   struct list_lru_one *list,
+				   spinlock_t *lock, void *arg)
+{
+	struct rs_lru_token *t = container_of(item, struct rs_lru_token, lru);
+	struct rs_scan_batch *b = arg;
+
+	if (b->n == RS_SCAN_BATCH)
+		return LRU_SKIP;
+	b->c[b->n++] = t->cache;
+	return LRU_ROTATE;	/* the next scan starts with another cache */
+}
+
 /*
- * Empty slabs and full barn arrays of every cache, from the per-CPU sums
- * (rs_reclaimable): no walk over the caches, no lock.  With KASAN the
- * quarantines count too, and those are walked (debug kernels only).
+ * Global reclaim (the root cgroup): the per-CPU sums of the root
+ * cgroup's caches (rs_reclaimable), no walk and no lock (with KASAN the
+ * quarantines count too, and those are walked: debug kernels only).
+ * Reclaim inside a cgroup: the caches on its list of rs_lru, that is
+ * its class instances and its heaps' named caches, not all of them.
+ * Never SHRINK_EMPTY for a cgroup: the kernel would clear the cgroup's
+ * bit, which only a token's arrival on an empty list sets again.
  */
 static unsigned long rs_shrink_count(struct shrinker *sh,
 				     struct shrink_control *sc)
@@ -1887,6 +1978,14 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 	long sum = 0;
 	int cpu;
 
+	if (rs_shrink_in_memcg(sc)) {
+		unsigned long n = 0, walk = ULONG_MAX;
+
+		if (READ_ONCE(rs_lru_ready))
+			list_lru_walk_one(&rs_lru, sc->nid, sc->memcg,
+					  rs_count_one, &n, &walk);
+		return n;
+	}
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(per_cpu(rs_reclaimable, cpu));
 	if (sum < 0)
@@ -1901,7 +2000,7 @@ static unsigned long rs_shrink_count(struct shrinker *sh,
 	return sum ? sum : SHRINK_EMPTY;
 }
 
-/* For the bench: the shrinker's count, as memory pressure runs it. */
+/* For the bench: the shrinker's count, as global reclaim runs it. */
 unsigned long rs_slab_shrink_count(void)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
@@ -1909,52 +2008,75 @@ unsigned long rs_slab_shrink_count(void)
 	return rs_shrink_count(rs_shrinker, &sc);
 }
 
+/*
+ * Give back what @c keeps: barns and empty slabs now, CPU arrays and
+ * quarantines through each CPU's drain work.  rs_caches_mutex held (the
+ * cache stays).  Returns objects given back, 0 if @c is being drained.
+ */
+static unsigned long rs_shrink_cache(struct rs_cache *c)
+{
+	struct rs_shrink_snap snap;
+	unsigned long freed = 0;
+	int cpu, nid;
+
+	lockdep_assert_held(&rs_caches_mutex);
+	if (!mutex_trylock(&c->shrink_mutex))
+		return 0;
+	rs_shrink_begin(c, &snap);
+	for_each_node(nid) {
+		struct rs_node *n = c->node[nid];
+
+		freed += rs_barn_drain(c, n, true, false);
+		freed += rs_node_free_empty(c, n, true) * c->plain.objects;
+	}
+	/*
+	 * CPU arrays and quarantines: ask each CPU that has some,
+	 * asynchronously, to give them back (a racy peek is enough).
+	 * Not under cpus_read_lock() (reclaim must not wait for a
+	 * hotplug that may be allocating): work queued on a CPU
+	 * going offline runs on another one, which drains its own
+	 * arrays instead, harmlessly; the offline CPU's are drained
+	 * by rs_slab_cpu_dead(), and destroy flushes the work on
+	 * every possible CPU before the cache goes.
+	 */
+	for_each_online_cpu(cpu) {
+		struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
+
+		if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare) &&
+		    !rs_quarantine_count(&pc->quar))
+			continue;
+		WRITE_ONCE(pc->drain_free_arrays, true);
+		queue_work_on(cpu, rs_wq, &pc->drain_work);
+	}
+	rs_shrink_end(c, &snap, true);
+	mutex_unlock(&c->shrink_mutex);
+	return freed;
+}
+
 static unsigned long rs_shrink_scan(struct shrinker *sh,
 				    struct shrink_control *sc)
 {
-	struct rs_shrink_snap snap;
-	struct rs_cache *c;
 	unsigned long freed = 0;
-	int cpu;
+	struct rs_cache *c;
 
 	if (!mutex_trylock(&rs_caches_mutex))
 		return SHRINK_STOP;
-	list_for_each_entry(c, &rs_caches, list) {
-		int nid;
+	if (rs_shrink_in_memcg(sc)) {
+		/* up to RS_SCAN_BATCH caches of the cgroup, in turn */
+		struct rs_scan_batch b = { .n = 0 };
+		unsigned long walk = ULONG_MAX;
+		unsigned int i;
 
-		if (!mutex_trylock(&c->shrink_mutex))
-			continue;
-		rs_shrink_begin(c, &snap);
-		for_each_node(nid) {
-			struct rs_node *n = c->node[nid];
-
-			freed += rs_barn_drain(c, n, true, false);
-			freed += rs_node_free_empty(c, n, true) *
-				 c->plain.objects;
+		list_lru_walk_one(&rs_lru, sc->nid, sc->memcg, rs_scan_one,
+				  &b, &walk);
+		for (i = 0; i < b.n && freed < sc->nr_to_scan; i++)
+			freed += rs_shrink_cache(b.c[i]);
+	} else {
+		list_for_each_entry(c, &rs_caches, list) {
+			freed += rs_shrink_cache(c);
+			if (freed >= sc->nr_to_scan)
+				break;
 		}
-		/*
-		 * CPU arrays and quarantines: ask each CPU that has some,
-		 * asynchronously, to give them back (a racy peek is enough).
-		 * Not under cpus_read_lock() (reclaim must not wait for a
-		 * hotplug that may be allocating): work queued on a CPU
-		 * going offline runs on another one, which drains its own
-		 * arrays instead, harmlessly; the offline CPU's are drained
-		 * by rs_slab_cpu_dead(), and destroy flushes the work on
-		 * every possible CPU before the cache goes.
-		 */
-		for_each_online_cpu(cpu) {
-			struct rs_cpu *pc = per_cpu_ptr(c->cpu, cpu);
-
-			if (!READ_ONCE(pc->main) && !READ_ONCE(pc->spare) &&
-			    !rs_quarantine_count(&pc->quar))
-				continue;
-			WRITE_ONCE(pc->drain_free_arrays, true);
-			queue_work_on(cpu, rs_wq, &pc->drain_work);
-		}
-		rs_shrink_end(c, &snap, true);
-		mutex_unlock(&c->shrink_mutex);
-		if (freed >= sc->nr_to_scan)
-			break;
 	}
 	mutex_unlock(&rs_caches_mutex);
 	return freed ? freed : SHRINK_STOP;
@@ -2339,6 +2461,18 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		rs_caches_dir = debugfs_create_dir("caches", debugfs_root);
 		rs_kasan_knob_add(debugfs_root);
 	}
+	rs_shrinker = rs_shrinker_create("refslab", SHRINKER_MEMCG_AWARE,
+					 rs_shrink_count, rs_shrink_scan);
+	rs_token_cache = KMEM_CACHE(rs_lru_token, 0);
+	if (!rs_shrinker || !rs_token_cache) {
+		err = -ENOMEM;
+		goto err;
+	}
+	err = list_lru_init_memcg(&rs_lru, rs_shrinker);
+	if (err)
+		goto err;
+	WRITE_ONCE(rs_lru_ready, true);
+	INIT_DELAYED_WORK(&rs_reap_work, rs_reap_fn);
 	for (i = 0; i < RS_NR_CLASSES; i++) {
 		char name[RS_CACHE_NAME_MAX];
 
@@ -2359,13 +2493,6 @@ int rs_slab_setup(struct dentry *debugfs_root)
 		rs_class_lut[i].stride = rs_cache_object_size(c);
 		rs_class_lut[i].index = rs_size_class_index_search(i * 8);
 	}
-	rs_shrinker = rs_shrinker_create("refslab", rs_shrink_count,
-					 rs_shrink_scan);
-	if (!rs_shrinker) {
-		err = -ENOMEM;
-		goto err;
-	}
-	INIT_DELAYED_WORK(&rs_reap_work, rs_reap_fn);
 	queue_delayed_work(rs_wq, &rs_reap_work, RS_REAP_INTERVAL);
 	return 0;
 err:
@@ -2381,8 +2508,9 @@ void rs_slab_exit(void)
 	if (rs_shrinker) {
 		rs_shrinker_destroy(rs_shrinker);
 		rs_shrinker = NULL;
-		cancel_delayed_work_sync(&rs_reap_work);
 	}
+	if (rs_lru_ready)
+		cancel_delayed_work_sync(&rs_reap_work);
 	/* A CPU going offline from here keeps its arrays: release takes them. */
 	if (rs_cpuhp_state > 0) {
 		cpuhp_remove_state_nocalls(rs_cpuhp_state);
@@ -2414,6 +2542,12 @@ void rs_slab_exit(void)
 		destroy_workqueue(rs_wq);
 		rs_wq = NULL;
 	}
+	if (rs_lru_ready) {
+		WRITE_ONCE(rs_lru_ready, false);
+		list_lru_destroy(&rs_lru);
+	}
+	kmem_cache_destroy(rs_token_cache);
+	rs_token_cache = NULL;
 	if (atomic_long_read(&rs_pages_total))
 		pr_err("%ld pages still held at exit\n",
 		       atomic_long_read(&rs_pages_total));
