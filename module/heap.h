@@ -51,6 +51,11 @@
  *     KASAN kernels, where it trylocks; the reaper trylocks and holds it
  *     for at most RS_REAP_BATCH caches per step).  Never held while
  *     debugfs files are removed [A: destroy].
+ *  5a. the lock of a list of rs_lru (the kernel's list_lru spinlock,
+ *     slab.c): the caches' shrinker tokens of one cgroup and node.  Taken
+ *     under 5 (register, unregister, the shrinker's scan) or alone (the
+ *     shrinker's count for a cgroup); nothing is taken under it (the
+ *     walk callbacks only read a cache's counts or collect it).
  *  6. cache->shrink_mutex (mutex, slab.c): one drain of a cache at a time
  *     [A]; the drain flushes per-CPU work under it, and that work takes
  *     only 7 and 8.  Destroy holds none of 5-6 [A].

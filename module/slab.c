@@ -54,13 +54,12 @@
  * fewer than RS_MIN_EMPTY empty slabs, otherwise its pages are freed at
  * once.  A shrinker (trylock only), a periodic reaper of idle barn stock and
  * rs_cache_shrink() (debugfs "shrink") give back arrays and empty slabs.
- * The shrinker's count is a per-CPU sum kept where empty slabs and full
- * barn arrays come and go (rs_reclaimable), not a walk over the caches;
- * the reaper goes round the caches RS_REAP_BATCH at a time.  The shrinker
- * is not memory-cgroup aware: a module cannot set its bit in a cgroup's
- * shrinker map (set_shrinker_bit() is not exported; only a list_lru can),
- * so reclaim inside one cgroup (memory.high, memory.reclaim) does not call
- * it, global reclaim and the reaper do.
+ * The shrinker is memory-cgroup aware (rs_lru, "shrinker & reaper"
+ * below): reclaim inside a cgroup (memory.high, memory.reclaim) gives
+ * back that cgroup's arrays and empty slabs.  Its count for global reclaim
+ * is a per-CPU sum kept where empty slabs and full barn arrays come and
+ * go (rs_reclaimable), not a walk over the caches; the reaper goes round
+ * the caches RS_REAP_BATCH at a time.
  *
  * Accounting.  Event counters are per CPU, summed when read (debugfs
  * caches/<name>/, "<sum> C<cpu>=n", writing 0 resets them).  "objects" is
@@ -132,7 +131,7 @@
  *
  * Locking (rules 4-8 of heap.h's order, which has them all):
  *   cpus_read_lock (drains)
- *     -> rs_caches_mutex (cache list)
+ *     -> rs_caches_mutex (cache list) [-> rs_lru's list lock, a leaf]
  *       -> cache->shrink_mutex (one drain of a cache at a time)
  *         -> per-CPU local_lock -> node barn_lock | node list_lock
  * barn_lock and list_lock are never held together.  The CPU hotplug
