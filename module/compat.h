@@ -76,7 +76,6 @@ static inline void rs_shrinker_destroy(struct shrinker *sh)
 }
 #endif
 
-
 /*
  * list_lru: up to 6.7 list_lru_add()/list_lru_del() find the node and the
  * memory cgroup of an item from the memory it sits in; 6.8 made those
