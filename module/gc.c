@@ -127,8 +127,8 @@
  * loop waits for a slice that ends with the work stack empty; if mutators
  * keep it busy the budget doubles every 16 slices, which bounds the number
  * of slices at the price of a longer hold only under that contention.
- * The clock is read once per RS_GC_CLOCK_UNITS units, to end a hold at
- * gc_slice_us.
+ * FREE never takes the doubled budget (rs_gc_reserve()).  The clock is
+ * read once per RS_GC_CLOCK_UNITS units, to end a hold at gc_slice_us.
  *
  * Heap dumps.  From the decision to the end of the collection, gc.doomed
  * holds its mark, so that REFSLAB_IOC_HEAP_DUMP (dump.c) skips the white
@@ -173,6 +173,7 @@
 #define RS_GC_EPOCH_MAX		(U32_MAX >> RS_GC_EPOCH_SHIFT)
 
 #define RS_GC_CLOCK_UNITS	64	/* budget units between clock reads */
+#define RS_GC_FREE_BUDGET_MAX	(1L << 20)	/* see rs_gc_reserve() */
 
 #define RS_GC_THRESHOLD_MIN	256u
 #define RS_GC_THRESHOLD_MAX	BIT(24)
@@ -1057,17 +1058,24 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 /*
  * Make sure the candidate buffer has room for the puts of one FREE slice,
  * so that rs_gc_decref() never allocates under the collector's hold.
- * Called with heap->lock held; may drop and retake it.
+ * A FREE slice spends at most the base budget, never the one SCAN doubled
+ * under contention (up to gc_slice_budget << 16), and at most
+ * RS_GC_FREE_BUDGET_MAX: its puts (one per unit, plus one object's slots
+ * past the end, for the members and for the teardown) stay within a
+ * bounded reservation.  Called with heap->lock held; may drop and retake
+ * it.
  */
 static void rs_gc_reserve(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
-	u32 room = (u32)r->budget + 2 * REFSLAB_MAX_SLOTS;
+	const long most = min_t(long, max(READ_ONCE(gc_slice_budget), 1u),
+				RS_GC_FREE_BUDGET_MAX);
+	u32 room = most + 2 * REFSLAB_MAX_SLOTS;
 	u32 cap, *buf;
 
 	if (g->cand_cap - g->ncand >= room)
-		return;
+		goto out;
 	cap = rs_gc_cand_want(g->ncand + room);
 	rs_gc_unlock(r);
 	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
@@ -1081,6 +1089,11 @@ static void rs_gc_reserve(struct rs_gc_run *r)
 			rs_gc_step(r);
 			rs_gc_lock(r);
 		}
+	}
+out:
+	if (r->budget > most) {
+		r->budget = most;
+		r->clock_at = most - RS_GC_CLOCK_UNITS;
 	}
 }
 
