@@ -401,7 +401,7 @@ void rs_gc_created(struct rs_heap *h, struct rs_obj *o)
 	rs_gc_maybe_kick(h);
 }
 
-void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
+void __rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
 {
 	struct rs_gc_heap *g = &h->gc;
 
@@ -413,8 +413,6 @@ void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
 		o->flags &= ~RS_OBJ_FROZEN;
 		g->nfrozen--;
 	}
-	if (o->id < h->objs_cap && h->objs[o->id].obj == o)
-		h->objs[o->id].gc_mark = 0;
 }
 
 /*
@@ -596,11 +594,12 @@ static void rs_gc_step_end(struct rs_gc_run *r)
 
 /* Mark @o (entry @e, id @id) a member and append it to the queue. */
 static inline bool rs_gc_enqueue(struct rs_gc_run *r, u32 *q, u32 *qn,
-				 struct rs_entry *e, struct rs_obj *o, u32 id)
+				 u32 qcap, struct rs_entry *e,
+				 struct rs_obj *o, u32 id)
 {
 	if ((o->flags & RS_OBJ_FROZEN) || rs_gc_immortal(o))
 		return false;
-	if (*qn == r->qcap) {
+	if (*qn == qcap) {
 		r->lost = true;	/* not followed: its targets stay rooted */
 		return false;
 	}
@@ -617,6 +616,7 @@ static void rs_gc_cands(struct rs_gc_run *r)
 	const u32 cap = h->objs_cap, mark = r->mark;
 	const u32 end = r->full ? cap : r->ncand;
 	u32 *q = r->q, *cand = r->full ? NULL : q;
+	const u32 qcap = r->qcap;
 	u32 cur = r->cur, qn = r->qn, unbuffered = 0;
 	long budget = r->budget, clock_at = r->clock_at;
 	u64 examined = 0;
@@ -626,7 +626,7 @@ static void rs_gc_cands(struct rs_gc_run *r)
 		struct rs_entry *e;
 		struct rs_obj *o;
 
-		if (qn == r->qcap && !r->nogrow) {
+		if (qn == qcap && !r->nogrow) {
 			r->grow = true;
 			break;
 		}
@@ -649,7 +649,7 @@ static void rs_gc_cands(struct rs_gc_run *r)
 			continue;	/* stale id */
 		}
 		examined++;
-		rs_gc_enqueue(r, q, &qn, e, o, id);
+		rs_gc_enqueue(r, q, &qn, qcap, e, o, id);
 	}
 	h->gc.nbuffered -= unbuffered;
 	r->examined += examined;
@@ -669,6 +669,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 	struct rs_entry *objs = h->objs;
 	const u32 cap = h->objs_cap, mark = r->mark;
 	u32 *q = r->q, cur = r->cur, qn = r->qn;
+	const u32 qcap = r->qcap;
 	long budget = r->budget, clock_at = r->clock_at;
 	u64 scanned = 0;
 
@@ -684,7 +685,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 		}
 		e = &objs[id];
 		o = e->obj;
-		if (o && r->qcap - qn < o->nslots && !r->nogrow) {
+		if (o && qcap - qn < o->nslots && !r->nogrow) {
 			r->grow = true;	/* room for every target first */
 			break;
 		}
@@ -707,7 +708,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 			if (rs_gc_member(te, mark)) {
 				if (te->gc_refs)
 					te->gc_refs--;
-			} else if (rs_gc_enqueue(r, q, &qn, te, t, t->id)) {
+			} else if (rs_gc_enqueue(r, q, &qn, qcap, te, t, t->id)) {
 				te->gc_refs--;
 			}
 		}
@@ -805,14 +806,17 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 	const u32 cap = h->objs_cap, mark = r->mark, qn = r->qn;
 	const u32 *q = r->q;
 	u32 cur = r->cur;
+	long budget, clock_at;
 
 	rs_gc_drain(r);
-	while (cur < qn && !rs_gc_spent(r, &r->budget, &r->clock_at)) {
+	budget = r->budget;
+	clock_at = r->clock_at;
+	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
 		u32 id = q[cur++];
 		struct rs_entry *e;
 		u32 m;
 
-		r->budget--;
+		budget--;
 		if (id >= cap)
 			continue;
 		e = &objs[id];
@@ -822,11 +826,17 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 		if ((m & RS_GC_PENDING) ||
 		    (!(m & RS_GC_BLACK) && e->gc_refs)) {
 			e->gc_mark = m | RS_GC_PENDING;
+			r->budget = budget;
+			r->clock_at = clock_at;
 			rs_gc_follow(r, e);
 			rs_gc_drain(r);
+			budget = r->budget;
+			clock_at = r->clock_at;
 		}
 	}
 	r->cur = cur;
+	r->budget = budget;
+	r->clock_at = clock_at;
 	if (cur < qn || g->ndirty) {
 		if (r->sweeps)
 			r->late_slices++;
