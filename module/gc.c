@@ -173,7 +173,7 @@
 #define RS_GC_EPOCH_MAX		(U32_MAX >> RS_GC_EPOCH_SHIFT)
 
 #define RS_GC_CLOCK_UNITS	64	/* budget units between clock reads */
-#define RS_GC_FREE_BUDGET_MAX	(1L << 20)	/* see rs_gc_reserve() */
+#define RS_GC_FREE_BUDGET_MAX	BIT(20)	/* see rs_gc_reserve() */
 
 #define RS_GC_THRESHOLD_MIN	256u
 #define RS_GC_THRESHOLD_MAX	BIT(24)
