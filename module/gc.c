@@ -48,8 +48,10 @@
  *  5. FREE.  For each white member: clear its slots, putting those that
  *     point at non-white objects (rs_obj_put_deferred: what dies of it is
  *     torn down a budget at a time, rs_obj_teardown, so freeing is bounded
- *     per hold too); then detach every white member (rs_obj_detach) and
- *     give the memory back after dropping the lock.
+ *     per hold too); then detach every white member (rs_obj_detach_many:
+ *     the heap's counters once per slice) and give the memory back after
+ *     dropping the lock (rs_obj_free_list: in bulk, a batch per cache
+ *     straight into the slabs, rs_cache_free_bulk).
  *
  * Identity.  The collector keeps object ids, never pointers, across its
  * lock drops: the queue, the work stack and the candidate buffer hold
@@ -125,6 +127,8 @@
  * loop waits for a slice that ends with the work stack empty; if mutators
  * keep it busy the budget doubles every 16 slices, which bounds the number
  * of slices at the price of a longer hold only under that contention.
+ * FREE never takes the doubled budget (rs_gc_reserve()).  The clock is
+ * read once per RS_GC_CLOCK_UNITS units, to end a hold at gc_slice_us.
  *
  * Heap dumps.  From the decision to the end of the collection, gc.doomed
  * holds its mark, so that REFSLAB_IOC_HEAP_DUMP (dump.c) skips the white
@@ -167,6 +171,9 @@
 #define RS_GC_FLAGS		0xfu
 #define RS_GC_EPOCH_SHIFT	4
 #define RS_GC_EPOCH_MAX		(U32_MAX >> RS_GC_EPOCH_SHIFT)
+
+#define RS_GC_CLOCK_UNITS	64	/* budget units between clock reads */
+#define RS_GC_FREE_BUDGET_MAX	BIT(20)	/* see rs_gc_reserve() */
 
 #define RS_GC_THRESHOLD_MIN	256u
 #define RS_GC_THRESHOLD_MAX	BIT(24)
@@ -243,7 +250,7 @@ struct rs_gc_run {
 	u32 sweeps;		/* SCAN sweeps of the member list */
 	u32 late_slices;	/* SCAN slices after the first sweep */
 	long budget;
-	unsigned int tick;	/* objects until the next clock check */
+	long clock_at;		/* read the clock when budget reaches it */
 	u64 t_lock;
 	u64 deadline;		/* end of this hold by the clock */
 	u64 held, max_hold;	/* lock held: in all, longest hold */
@@ -394,7 +401,7 @@ void rs_gc_created(struct rs_heap *h, struct rs_obj *o)
 	rs_gc_maybe_kick(h);
 }
 
-void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
+void __rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
 {
 	struct rs_gc_heap *g = &h->gc;
 
@@ -406,8 +413,6 @@ void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
 		o->flags &= ~RS_OBJ_FROZEN;
 		g->nfrozen--;
 	}
-	if (o->id < h->objs_cap && h->objs[o->id].obj == o)
-		h->objs[o->id].gc_mark = 0;
 }
 
 /*
@@ -470,24 +475,27 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
 	r->budget = (long)max(gc_slice_budget, 1u) << shift;
-	r->tick = 64;
+	r->clock_at = r->budget - RS_GC_CLOCK_UNITS;
 	r->deadline = U64_MAX;
 	if (gc_slice_us && !shift)
 		r->deadline = r->t_lock + (u64)gc_slice_us * NSEC_PER_USEC;
 }
 
 /*
- * One object's worth of budget; the clock ends the hold early when the
- * machine is slow (emulation, a loaded host), checked every 64 objects.
+ * Is the slice's budget spent?  The clock ends the hold early when the
+ * machine is slow (emulation, a loaded host); it is read once per
+ * RS_GC_CLOCK_UNITS units of budget.  The phases keep @budget and
+ * @clock_at in locals for their loops (see "Slice-local state").
  */
-static inline void rs_gc_tick(struct rs_gc_run *r)
+static inline bool rs_gc_spent(const struct rs_gc_run *r, long *budget,
+			       long *clock_at)
 {
-	r->budget--;
-	if (unlikely(!--r->tick)) {
-		r->tick = 64;
+	if (unlikely(*budget <= *clock_at)) {
+		*clock_at = *budget - RS_GC_CLOCK_UNITS;
 		if (ktime_get_ns() > r->deadline)
-			r->budget = 0;
+			*budget = 0;
 	}
+	return *budget <= 0;
 }
 
 static void rs_gc_unlock(struct rs_gc_run *r)
@@ -575,58 +583,81 @@ static void rs_gc_step_end(struct rs_gc_run *r)
 
 /* ---- the phases; each runs with heap->lock held and spends r->budget ---- */
 
-static bool rs_gc_enqueue(struct rs_gc_run *r, struct rs_entry *e,
-			  struct rs_obj *o, u32 id)
+/*
+ * Slice-local state.  Each phase copies what its loop changes (cursor,
+ * queue length, budget, counters) into locals and writes them back when
+ * the slice ends: the loops store into u32 arrays (the queue, gc_mark,
+ * gc_refs), which the compiler must otherwise assume may be the run's own
+ * u32 fields, reloading them at every step.  The table (h->objs) may move
+ * between slices when it grows, never within one.
+ */
+
+/* Mark @o (entry @e, id @id) a member and append it to the queue. */
+static inline bool rs_gc_enqueue(struct rs_gc_run *r, u32 *q, u32 *qn,
+				 u32 qcap, struct rs_entry *e,
+				 struct rs_obj *o, u32 id)
 {
 	if ((o->flags & RS_OBJ_FROZEN) || rs_gc_immortal(o))
 		return false;
-	if (r->qn == r->qcap) {
+	if (*qn == qcap) {
 		r->lost = true;	/* not followed: its targets stay rooted */
 		return false;
 	}
 	e->gc_mark = r->mark;
 	e->gc_refs = refcount_read(&o->ref);
-	r->q[r->qn++] = id;
+	q[(*qn)++] = id;
 	return true;
 }
 
 static void rs_gc_cands(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
-	u32 end = r->full ? h->objs_cap : r->ncand;
-	u32 *cand = r->full ? NULL : r->q;
+	struct rs_entry *objs = h->objs;
+	const u32 cap = h->objs_cap, mark = r->mark;
+	const u32 end = r->full ? cap : r->ncand;
+	u32 *q = r->q, *cand = r->full ? NULL : q;
+	const u32 qcap = r->qcap;
+	u32 cur = r->cur, qn = r->qn, unbuffered = 0;
+	long budget = r->budget, clock_at = r->clock_at;
+	u64 examined = 0;
 
-	while (r->cur < end && r->budget > 0) {
-		u32 id = cand ? cand[r->cur] : r->cur;
+	while (cur < end && !rs_gc_spent(r, &budget, &clock_at)) {
+		u32 id = cand ? cand[cur] : cur;
 		struct rs_entry *e;
 		struct rs_obj *o;
 
-		if (r->qn == r->qcap && !r->nogrow) {
+		if (qn == qcap && !r->nogrow) {
 			r->grow = true;
-			return;
+			break;
 		}
-		r->cur++;
-		rs_gc_tick(r);
-		if (id >= h->objs_cap)
+		cur++;
+		budget--;
+		if (id >= cap)
 			continue;
-		e = &h->objs[id];
+		e = &objs[id];
 		o = e->obj;
 		/*
 		 * A member's BUFFERED flag was set by a decrement after it was
 		 * marked (this id is a duplicate): it is the next collection's.
 		 */
-		if (!o || rs_gc_member(e, r->mark))
+		if (!o || rs_gc_member(e, mark))
 			continue;
 		if (o->flags & RS_OBJ_BUFFERED) {
 			o->flags &= ~RS_OBJ_BUFFERED;
-			h->gc.nbuffered--;
-		} else if (!r->full) {
+			unbuffered++;
+		} else if (cand) {
 			continue;	/* stale id */
 		}
-		r->examined++;
-		rs_gc_enqueue(r, e, o, id);
+		examined++;
+		rs_gc_enqueue(r, q, &qn, qcap, e, o, id);
 	}
-	if (r->cur >= end) {
+	h->gc.nbuffered -= unbuffered;
+	r->examined += examined;
+	r->cur = cur;
+	r->qn = qn;
+	r->budget = budget;
+	r->clock_at = clock_at;
+	if (cur >= end) {
 		r->phase = RS_GC_MARK;
 		r->cur = 0;
 	}
@@ -635,99 +666,117 @@ static void rs_gc_cands(struct rs_gc_run *r)
 static void rs_gc_mark(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
+	struct rs_entry *objs = h->objs;
+	const u32 cap = h->objs_cap, mark = r->mark;
+	u32 *q = r->q, cur = r->cur, qn = r->qn;
+	const u32 qcap = r->qcap;
+	long budget = r->budget, clock_at = r->clock_at;
+	u64 scanned = 0;
 
-	while (r->cur < r->qn && r->budget > 0) {
-		u32 id = r->q[r->cur];
+	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
+		u32 id = q[cur];
 		struct rs_entry *e;
 		struct rs_obj *o, **slots;
-		unsigned int i;
+		unsigned int i, n;
 
-		if (id >= h->objs_cap) {
-			r->cur++;
+		if (id >= cap) {
+			cur++;
 			continue;
 		}
-		e = &h->objs[id];
+		e = &objs[id];
 		o = e->obj;
-		if (o && r->qcap - r->qn < o->nslots && !r->nogrow) {
+		if (o && qcap - qn < o->nslots && !r->nogrow) {
 			r->grow = true;	/* room for every target first */
-			return;
+			break;
 		}
-		r->cur++;
-		rs_gc_tick(r);
-		if (!o || !rs_gc_member(e, r->mark))
+		cur++;
+		budget--;
+		if (!o || !rs_gc_member(e, mark))
 			continue;	/* died meanwhile */
 		if (e->gc_mark & RS_GC_PENDING)
 			continue;	/* changed: a root, no need to look */
-		r->scanned++;
+		scanned++;
+		n = o->nslots;
 		slots = rs_obj_slots(o);
-		for (i = 0; i < o->nslots; i++) {
+		for (i = 0; i < n; i++) {
 			struct rs_obj *t = slots[i];
 			struct rs_entry *te;
 
 			if (!t)
 				continue;
-			te = &h->objs[t->id];
-			if (rs_gc_member(te, r->mark)) {
+			te = &objs[t->id];
+			if (rs_gc_member(te, mark)) {
 				if (te->gc_refs)
 					te->gc_refs--;
-			} else if (rs_gc_enqueue(r, te, t, t->id)) {
+			} else if (rs_gc_enqueue(r, q, &qn, qcap, te, t, t->id)) {
 				te->gc_refs--;
 			}
 		}
-		r->budget -= o->nslots;
+		budget -= n;
 	}
-	if (r->cur >= r->qn) {
+	r->scanned += scanned;
+	r->cur = cur;
+	r->qn = qn;
+	r->budget = budget;
+	r->clock_at = clock_at;
+	if (cur >= qn) {
 		r->phase = RS_GC_SCAN;
 		r->cur = 0;
 	}
 }
 
 /*
- * Blacken the PENDING member @e and mark PENDING the members its slots
- * reach: all but the last are pushed, the last is returned to be
- * blackened next, so that a chain needs no stack traffic.
+ * Blacken the PENDING member @e and what it leads to while the budget
+ * lasts: each blackened member marks PENDING the members its slots reach;
+ * all but the last are pushed on the work stack, the last is blackened
+ * next, so that a chain needs no stack traffic.  A member left when the
+ * budget is spent is pushed too.
  */
-static struct rs_entry *rs_gc_blacken(struct rs_gc_run *r, struct rs_entry *e)
-{
-	struct rs_heap *h = r->h;
-	struct rs_obj *o = e->obj, **slots = rs_obj_slots(o);
-	struct rs_entry *next = NULL;
-	unsigned int i;
-
-	if (!(e->gc_mark & RS_GC_BLACK))
-		r->nblack++;
-	e->gc_mark = (e->gc_mark & ~RS_GC_PENDING) | RS_GC_BLACK;
-	for (i = 0; i < o->nslots; i++) {
-		struct rs_obj *t = slots[i];
-		struct rs_entry *te;
-
-		if (!t)
-			continue;
-		te = &h->objs[t->id];
-		if (!rs_gc_member(te, r->mark) ||
-		    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
-			continue;
-		te->gc_mark |= RS_GC_BLACK | RS_GC_PENDING;
-		r->nblack++;
-		if (next)
-			rs_gc_push(&h->gc, next - h->objs);
-		next = te;
-	}
-	r->budget -= o->nslots;
-	rs_gc_tick(r);
-	return next;
-}
-
-/* Blacken @e and what it leads to while the budget lasts. */
 static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
 {
+	struct rs_gc_heap *g = &r->h->gc;
+	struct rs_entry *objs = r->h->objs;
+	const u32 mark = r->mark;
+	long budget = r->budget, clock_at = r->clock_at;
+	u32 nblack = r->nblack;
+
 	while (e) {
-		if (r->budget <= 0) {
-			rs_gc_push(&r->h->gc, e - r->h->objs);
-			return;
+		struct rs_obj *o, **slots;
+		struct rs_entry *next = NULL;
+		unsigned int i, n;
+
+		if (rs_gc_spent(r, &budget, &clock_at)) {
+			rs_gc_push(g, e - objs);
+			break;
 		}
-		e = rs_gc_blacken(r, e);
+		if (!(e->gc_mark & RS_GC_BLACK))
+			nblack++;
+		e->gc_mark = (e->gc_mark & ~RS_GC_PENDING) | RS_GC_BLACK;
+		o = e->obj;
+		n = o->nslots;
+		slots = rs_obj_slots(o);
+		for (i = 0; i < n; i++) {
+			struct rs_obj *t = slots[i];
+			struct rs_entry *te;
+
+			if (!t)
+				continue;
+			te = &objs[t->id];
+			if (!rs_gc_member(te, mark) ||
+			    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
+				continue;
+			te->gc_mark |= RS_GC_BLACK | RS_GC_PENDING;
+			nblack++;
+			if (next)
+				rs_gc_push(g, next - objs);
+			next = te;
+		}
+		budget -= 1 + n;
+		e = next;
 	}
+	r->nblack = nblack;
+	r->budget = budget;
+	r->clock_at = clock_at;
 }
 
 static void rs_gc_drain(struct rs_gc_run *r)
@@ -753,28 +802,42 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
+	struct rs_entry *objs = h->objs;
+	const u32 cap = h->objs_cap, mark = r->mark, qn = r->qn;
+	const u32 *q = r->q;
+	u32 cur = r->cur;
+	long budget, clock_at;
 
 	rs_gc_drain(r);
-	while (r->cur < r->qn && r->budget > 0) {
-		u32 id = r->q[r->cur++];
+	budget = r->budget;
+	clock_at = r->clock_at;
+	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
+		u32 id = q[cur++];
 		struct rs_entry *e;
 		u32 m;
 
-		rs_gc_tick(r);
-		if (id >= h->objs_cap)
+		budget--;
+		if (id >= cap)
 			continue;
-		e = &h->objs[id];
+		e = &objs[id];
 		m = e->gc_mark;
-		if (!e->obj || !rs_gc_member(e, r->mark))
+		if ((m & ~RS_GC_FLAGS) != mark || !e->obj)
 			continue;
 		if ((m & RS_GC_PENDING) ||
 		    (!(m & RS_GC_BLACK) && e->gc_refs)) {
-			e->gc_mark |= RS_GC_PENDING;
+			e->gc_mark = m | RS_GC_PENDING;
+			r->budget = budget;
+			r->clock_at = clock_at;
 			rs_gc_follow(r, e);
 			rs_gc_drain(r);
+			budget = r->budget;
+			clock_at = r->clock_at;
 		}
 	}
-	if (r->cur < r->qn || g->ndirty) {
+	r->cur = cur;
+	r->budget = budget;
+	r->clock_at = clock_at;
+	if (cur < qn || g->ndirty) {
 		if (r->sweeps)
 			r->late_slices++;
 		return false;
@@ -797,72 +860,77 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 static void rs_gc_free(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
+	struct rs_entry *objs = h->objs;
+	const u32 cap = h->objs_cap, mark = r->mark, qn = r->qn;
+	u32 *q = r->q, cur = r->cur, nwhite = r->nwhite;
+	long budget = r->budget, clock_at = r->clock_at;
 
-	while (r->budget > 0) {
+	while (!rs_gc_spent(r, &budget, &clock_at)) {
 		u32 id;
 		struct rs_entry *e;
 		struct rs_obj *o, **slots;
-		unsigned int i;
+		unsigned int i, n;
 
-		if (r->tear && !rs_obj_teardown(h, &r->tear, &r->fl, &r->budget))
+		if (r->tear && !rs_obj_teardown(h, &r->tear, &r->fl, &budget))
 			break;
-		if (r->cur >= r->qn)
+		if (cur >= qn)
 			break;
-		id = r->q[r->cur++];
-		rs_gc_tick(r);
-		if (id >= h->objs_cap)
+		id = q[cur++];
+		budget--;
+		if (id >= cap)
 			continue;
-		e = &h->objs[id];
+		e = &objs[id];
 		o = e->obj;
-		if (!o || !rs_gc_member(e, r->mark) ||
+		if (!o || !rs_gc_member(e, mark) ||
 		    (e->gc_mark & RS_GC_BLACK))
 			continue;
+		n = o->nslots;
 		slots = rs_obj_slots(o);
-		for (i = 0; i < o->nslots; i++) {
+		for (i = 0; i < n; i++) {
 			struct rs_obj *t = slots[i];
 			struct rs_entry *te;
 
 			if (!t)
 				continue;
-			te = &h->objs[t->id];
-			if (te->obj == t && rs_gc_member(te, r->mark) &&
+			te = &objs[t->id];
+			if (te->obj == t && rs_gc_member(te, mark) &&
 			    !(te->gc_mark & RS_GC_BLACK))
 				continue;	/* garbage too: no count to drop */
 			/*
 			 * Cleared before the put, which may kill t; slots into
-			 * garbage are left: rs_obj_detach() does not read
+			 * garbage are left: rs_obj_detach_many() does not read
 			 * them and nothing else can reach the object.  What
 			 * dies is torn down a budget at a time (r->tear).
 			 */
 			slots[i] = NULL;
 			rs_obj_put_deferred(h, t, &r->tear);
 		}
-		r->budget -= o->nslots;
-		r->q[r->nwhite++] = id;
+		budget -= n;
+		q[nwhite++] = id;
 	}
-	if (r->cur >= r->qn && !r->tear) {
+	r->cur = cur;
+	r->nwhite = nwhite;
+	r->budget = budget;
+	r->clock_at = clock_at;
+	if (cur >= qn && !r->tear) {
 		r->phase = RS_GC_DETACH;
 		r->cur = 0;
 	}
 }
 
+/*
+ * Detach the white members q[0..nwhite), a budget at a time.  FREE left
+ * only live white members there, and nothing can reach them since the
+ * decision: no check is needed before rs_obj_detach_many().
+ */
 static void rs_gc_detach(struct rs_gc_run *r)
 {
-	struct rs_heap *h = r->h;
+	long units = min_t(long, r->budget, r->nwhite - r->cur);
 
-	while (r->cur < r->nwhite && r->budget > 0) {
-		u32 id = r->q[r->cur++];
-		struct rs_entry *e;
-		struct rs_obj *o;
-
-		rs_gc_tick(r);
-		if (id >= h->objs_cap)
-			continue;
-		e = &h->objs[id];
-		o = e->obj;
-		if (o && rs_gc_member(e, r->mark) &&
-		    !(e->gc_mark & RS_GC_BLACK))
-			rs_obj_detach(h, o, &r->fl);
+	if (units > 0) {
+		rs_obj_detach_many(r->h, r->q + r->cur, units, &r->fl);
+		r->cur += units;
+		r->budget -= units;
 	}
 	if (r->cur >= r->nwhite)
 		r->phase = RS_GC_DONE;
@@ -1000,17 +1068,24 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 /*
  * Make sure the candidate buffer has room for the puts of one FREE slice,
  * so that rs_gc_decref() never allocates under the collector's hold.
- * Called with heap->lock held; may drop and retake it.
+ * A FREE slice spends at most the base budget, never the one SCAN doubled
+ * under contention (up to gc_slice_budget << 16), and at most
+ * RS_GC_FREE_BUDGET_MAX: its puts (one per unit, plus one object's slots
+ * past the end, for the members and for the teardown) stay within a
+ * bounded reservation.  Called with heap->lock held; may drop and retake
+ * it.
  */
 static void rs_gc_reserve(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
-	u32 room = (u32)r->budget + 2 * REFSLAB_MAX_SLOTS;
+	const long most = min_t(long, max(READ_ONCE(gc_slice_budget), 1u),
+				RS_GC_FREE_BUDGET_MAX);
+	u32 room = most + 2 * REFSLAB_MAX_SLOTS;
 	u32 cap, *buf;
 
 	if (g->cand_cap - g->ncand >= room)
-		return;
+		goto out;
 	cap = rs_gc_cand_want(g->ncand + room);
 	rs_gc_unlock(r);
 	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
@@ -1024,6 +1099,11 @@ static void rs_gc_reserve(struct rs_gc_run *r)
 			rs_gc_step(r);
 			rs_gc_lock(r);
 		}
+	}
+out:
+	if (r->budget > most) {
+		r->budget = most;
+		r->clock_at = most - RS_GC_CLOCK_UNITS;
 	}
 }
 

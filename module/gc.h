@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/mutex.h>
 #include "uapi/refslab.h"
+#include "object.h"
 
 struct rs_heap;
 struct rs_obj;
@@ -91,13 +92,22 @@ void rs_gc_heap_destroy(struct rs_heap *h);
  * rs_gc_touch() (inline in heap.h): @o's refcount or slots are about to
  *	change; calls __rs_gc_touch() while a collection is active.
  * rs_gc_decref(): @o's refcount dropped and is still above zero.
- * rs_gc_forget(): @o is being detached (it died).
+ * rs_gc_forget(): @o is being detached (it died); the caller clears its
+ *	table entry (gc_mark too).  Only a buffered or frozen object has
+ *	collector state elsewhere: the call is made for those alone, which
+ *	the collector's garbage never is.
  * rs_gc_created(): a new object was installed.
  */
 void __rs_gc_touch(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_decref(struct rs_heap *h, struct rs_obj *o);
-void rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
+void __rs_gc_forget(struct rs_heap *h, struct rs_obj *o);
 void rs_gc_created(struct rs_heap *h, struct rs_obj *o);
+
+static inline void rs_gc_forget(struct rs_heap *h, struct rs_obj *o)
+{
+	if (o->flags & (RS_OBJ_BUFFERED | RS_OBJ_FROZEN))
+		__rs_gc_forget(h, o);
+}
 
 /* heap->lock held: object table entry @id holds garbage the running
  * collection is freeing (it must not be reported, nor its slots read).

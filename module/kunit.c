@@ -30,6 +30,7 @@ RS_KUNIT_CASE(debug)
 RS_KUNIT_CASE(hardening)
 RS_KUNIT_CASE(shrink)
 RS_KUNIT_CASE(fault)
+RS_KUNIT_CASE(free_bulk)
 
 static struct kunit_case rs_slab_cases[] = {
 	KUNIT_CASE(rs_kunit_classes),
@@ -41,6 +42,7 @@ static struct kunit_case rs_slab_cases[] = {
 	KUNIT_CASE(rs_kunit_hardening),
 	KUNIT_CASE(rs_kunit_shrink),
 	KUNIT_CASE(rs_kunit_fault),
+	KUNIT_CASE(rs_kunit_free_bulk),
 	{}
 };
 

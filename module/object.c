@@ -128,33 +128,56 @@ void rs_objs_unhold(struct rs_heap *h)
 	h->objs_limbo = U32_MAX;
 }
 
-/* Take @o out of the table and the accounting; it must not be linked yet. */
-static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
+/*
+ * Take @o out of the table; returns its slab bytes, which the caller takes
+ * off the heap's accounting with the other counters (rs_obj_uncount()).
+ */
+static unsigned int rs_obj_unmap(struct rs_heap *h, struct rs_obj *o)
 {
 	struct rs_entry *e = &h->objs[o->id];
 
 	/* the collector frees only while it holds the lock (gc.c) */
 	trace_obj_free(h, o, h->gc.holding ? RS_FREED_COLLECTOR : RS_FREED_REFCOUNT);
 	rs_gc_forget(h, o);
-	rs_heap_changed(h);
 	o->flags |= RS_OBJ_DEAD;
 	e->obj = NULL;
 	e->gc_mark = 0;
 	rs_objs_release(h, o->id);
-	h->nobjects--;
-	h->nbytes -= rs_obj_slab_bytes(h, o);
-	h->freed++;
+	return rs_obj_slab_bytes(h, o);
+}
+
+static void rs_obj_uncount(struct rs_heap *h, u32 n, u64 bytes)
+{
+	rs_heap_changed(h);
+	h->nobjects -= n;
+	h->nbytes -= bytes;
+	h->freed += n;
 	/* A named cache stays pinned (caches[].objects) until the memory is
 	 * back in it: rs_obj_free_list() unpins.
 	 */
 }
 
-void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl)
+/* Take @o out of the table and the accounting; it must not be linked yet. */
+static void rs_obj_unlink(struct rs_heap *h, struct rs_obj *o)
 {
+	rs_obj_uncount(h, 1, rs_obj_unmap(h, o));
+}
+
+void rs_obj_detach_many(struct rs_heap *h, const u32 *ids, u32 n,
+			struct rs_freelist *fl)
+{
+	u64 bytes = 0;
+	u32 i;
+
 	lockdep_assert_held(&h->lock);
-	rs_obj_unlink(h, o);
-	rs_push(&fl->head, o);
-	fl->count++;
+	for (i = 0; i < n; i++) {
+		struct rs_obj *o = h->objs[ids[i]].obj;
+
+		bytes += rs_obj_unmap(h, o);
+		rs_push(&fl->head, o);
+	}
+	fl->count += n;
+	rs_obj_uncount(h, n, bytes);
 }
 
 void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o)
@@ -233,15 +256,71 @@ void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *
 	rs_obj_teardown(h, &work, fl, &unbounded);
 }
 
+/*
+ * A long list (the collector's garbage) goes back in bulk, a batch per
+ * cache (rs_cache_free_bulk()); a few batches fill at once, because
+ * garbage of mixed sizes comes interleaved.
+ */
+#define RS_FREE_BULK_MIN	256
+#define RS_FREE_BATCHES		8
+#define RS_FREE_BATCH		126
+
+struct rs_free_batch {
+	struct rs_cache *cache;
+	unsigned int n;
+	void *objs[RS_FREE_BATCH];
+};
+
+static void rs_free_batch_flush(struct rs_free_batch *b)
+{
+	rs_cache_free_bulk(b->cache, b->n, b->objs);
+	b->n = 0;
+}
+
+/* @o goes to its cache's batch, or to an empty one, or the fullest is freed. */
+static void rs_free_batched(struct rs_free_batch *b, struct rs_cache *c,
+			    void *o)
+{
+	struct rs_free_batch *t = NULL, *empty = NULL, *full = b;
+	int i;
+
+	for (i = 0; i < RS_FREE_BATCHES; i++) {
+		if (b[i].n && b[i].cache == c) {
+			t = &b[i];
+			break;
+		}
+		if (!b[i].n)
+			empty = empty ?: &b[i];
+		else if (b[i].n > full->n)
+			full = &b[i];
+	}
+	if (!t) {
+		t = empty;
+		if (!t) {
+			rs_free_batch_flush(full);
+			t = full;
+		}
+		t->cache = c;
+	}
+	t->objs[t->n++] = o;
+	if (t->n == RS_FREE_BATCH)
+		rs_free_batch_flush(t);
+}
+
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 {
 	u32 unpin[RS_MAX_NAMED_CACHES];
+	struct rs_free_batch *b = NULL;
 	struct rs_obj *o = fl->head;
 	unsigned long n = 0, named = 0;
 	int i;
 
+	if (fl->count >= RS_FREE_BULK_MIN)
+		b = kcalloc(RS_FREE_BATCHES, sizeof(*b),
+			    GFP_KERNEL | __GFP_NOWARN);
 	while (o) {
 		struct rs_obj *next = *rs_dead_link(o);
+		struct rs_cache *c = rs_obj_cache(h, o);
 
 		if (o->cls) {
 			/* cleared on first use: most lists hold no named object */
@@ -249,10 +328,19 @@ void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 				memset(unpin, 0, sizeof(unpin));
 			unpin[o->cls - 1]++;
 		}
-		rs_cache_free(rs_obj_cache(h, o), o);
+		if (b)
+			rs_free_batched(b, c, o);
+		else
+			rs_cache_free(c, o);
 		o = next;
 		if (!(++n & 1023))
 			cond_resched();
+	}
+	if (b) {
+		for (i = 0; i < RS_FREE_BATCHES; i++)
+			if (b[i].n)
+				rs_free_batch_flush(&b[i]);
+		kfree(b);
 	}
 	rs_freelist_init(fl);
 	if (!named)

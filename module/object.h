@@ -84,9 +84,11 @@ static inline void rs_freelist_init(struct rs_freelist *fl)
  *	out; it returns true when @work is empty.  Objects on @work are dead
  *	and unreachable, so @work may be kept across a drop of heap->lock
  *	(the collector bounds its frees per hold this way).
- * rs_obj_detach(): take @o out of the object table and the heap's
- *	accounting and append it to @fl, without looking at its slots (the
- *	collector uses it for garbage whose slots it has handled).
+ * rs_obj_detach_many(): take the objects of table entries @ids[0..n) out
+ *	of the table and the heap's accounting (counters updated once) and
+ *	append them to @fl, without looking at their slots or refcounts: the
+ *	collector's garbage, whose slots it has handled and which nothing can
+ *	reach any more (gc.c).
  */
 void rs_obj_get_locked(struct rs_heap *h, struct rs_obj *o);
 void rs_obj_put_locked(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
@@ -94,7 +96,8 @@ void rs_obj_put_deferred(struct rs_heap *h, struct rs_obj *o,
 			 struct rs_obj **work);
 bool rs_obj_teardown(struct rs_heap *h, struct rs_obj **work,
 		     struct rs_freelist *fl, long *budget);
-void rs_obj_detach(struct rs_heap *h, struct rs_obj *o, struct rs_freelist *fl);
+void rs_obj_detach_many(struct rs_heap *h, const u32 *ids, u32 n,
+			struct rs_freelist *fl);
 
 /*
  * The collector's hold on table entries (heap->lock held): between

@@ -1269,6 +1269,37 @@ void rs_cache_free(struct rs_cache *c, void *obj)
 	local_unlock(&c->cpu->lock);
 }
 
+/*
+ * Free @nr objects of @c at once, as kmem_cache_free_bulk() does: past the
+ * CPU arrays, straight back into their slabs (rs_flush_objs(): one
+ * list_lock hold per run of objects of one node, each object's memory
+ * written once, for its free pointer; empty slabs beyond the retention go
+ * back).  For a caller that frees many objects together (the collector's
+ * garbage), where the arrays would only overflow into the barn and be
+ * flushed there.  The counters see @nr slow-path frees.  Debug slabs and
+ * KASAN check and quarantine each free: they take rs_cache_free().
+ */
+void rs_cache_free_bulk(struct rs_cache *c, unsigned int nr, void **objs)
+{
+	struct rs_cpu *pc;
+	unsigned int i;
+
+	if (!nr)
+		return;
+	if (rs_kasan_on() || unlikely(READ_ONCE(c->debug) ||
+				      atomic_read(&c->debug_slabs))) {
+		for (i = 0; i < nr; i++)
+			rs_cache_free(c, objs[i]);
+		return;
+	}
+	local_lock(&c->cpu->lock);
+	pc = this_cpu_ptr(c->cpu);
+	pc->live -= nr;
+	pc->stat[RS_FREE_SLOWPATH] += nr;
+	local_unlock(&c->cpu->lock);
+	rs_flush_objs(c, objs, nr);
+}
+
 /* ---------------------------------------------------------------- drains */
 
 /* KASAN: the CPU's quarantine back to the slabs, oldest first. */

@@ -43,6 +43,8 @@ struct rs_cache *rs_cache_create_charged(const char *name, unsigned int size,
 					 unsigned int flags);
 void *rs_cache_alloc(struct rs_cache *c, gfp_t gfp);
 void rs_cache_free(struct rs_cache *c, void *obj);
+/* Many objects of @c at once, straight into their slabs (process context). */
+void rs_cache_free_bulk(struct rs_cache *c, unsigned int nr, void **objs);
 
 /* Bytes each object of @c occupies in its slab (size rounded up). */
 unsigned int rs_cache_object_size(const struct rs_cache *c);

@@ -24,6 +24,12 @@ struct dentry;
 
 #define RS_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
 
+/* Frees are checked and quarantined one object at a time. */
+static inline bool rs_kasan_on(void)
+{
+	return true;
+}
+
 /*
  * Shadow values that generic KASAN names in its reports.  Its own
  * definitions (mm/kasan/kasan.h) are private to mm/; these must stay equal
@@ -176,6 +182,11 @@ void rs_kasan_knob_remove(void);
 #else /* !CONFIG_KASAN_GENERIC */
 
 struct rs_quarantine {};
+
+static inline bool rs_kasan_on(void)
+{
+	return false;
+}
 
 static inline unsigned int rs_quarantine_cap(unsigned int stride)
 {

@@ -776,6 +776,85 @@ void rs_slab_test_fault(struct rs_test *t)
 	RS_EXPECT(t, rs_cache_destroy(c) == 0);
 }
 
+/* -------------------------------------------------------------- bulk free */
+
+static unsigned long rs_frees(struct rs_cache *c)
+{
+	return rs_cache_stat(c, RS_FREE_FASTPATH) +
+	       rs_cache_stat(c, RS_FREE_SLOWPATH);
+}
+
+/*
+ * rs_cache_free_bulk(): objects of many slabs, freed in an order unrelated
+ * to their slabs (every other one, then the rest backwards): the live
+ * count is exact after each call and each free counts once.  On a plain
+ * cache without KASAN they go straight back to their slabs (slow-path
+ * frees), so the slabs emptied beyond the retention are gone at once; on a
+ * debug cache (second pass) each free is checked on its own.  The objects
+ * can be allocated again.
+ */
+void rs_slab_test_free_bulk(struct rs_test *t)
+{
+	struct rs_cache *c;
+	unsigned int n, i, k, pass;
+	unsigned long frees, slow;
+	void **objs, **batch;
+
+	c = rs_cache_create("rs-t-bulk", 200, 0, NULL);
+	RS_EXPECT(t, c);
+	if (!c)
+		return;
+	n = ((rs_cache_retention_bound(c) >> rs_cache_order(c)) + 8) *
+	    rs_cache_objs_per_slab(c);
+	objs = kvmalloc_array(n, sizeof(*objs), GFP_KERNEL);
+	batch = kvmalloc_array(n, sizeof(*batch), GFP_KERNEL);
+	RS_EXPECT(t, objs && batch);
+	for (pass = 0; objs && batch && pass < 2; pass++) {
+		bool direct = !pass && !IS_ENABLED(CONFIG_KASAN_GENERIC);
+
+		rs_cache_set_debug(c, pass);
+		for (i = 0; i < n; i++) {
+			objs[i] = rs_cache_alloc(c, GFP_KERNEL);
+			if (!objs[i])
+				break;
+		}
+		RS_EXPECT(t, i == n);
+		if (i < n) {
+			while (i--)
+				rs_cache_free(c, objs[i]);
+			break;
+		}
+		frees = rs_frees(c);
+		slow = rs_cache_stat(c, RS_FREE_SLOWPATH);
+		for (i = 0, k = 0; i < n; i += 2)
+			batch[k++] = objs[i];
+		rs_cache_free_bulk(c, k, batch);
+		RS_EXPECT(t, rs_cache_live_objects(c) == n - k);
+		RS_EXPECT(t, rs_frees(c) - frees == k);
+		for (i = n - 1 - (n & 1), k = 0; i < n; i -= 2)
+			batch[k++] = objs[i];
+		RS_EXPECT(t, k == n / 2);
+		rs_cache_free_bulk(c, k, batch);
+		RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+		RS_EXPECT(t, rs_frees(c) - frees == n);
+		if (direct) {
+			RS_EXPECT(t, rs_cache_stat(c, RS_FREE_SLOWPATH) - slow == n);
+			RS_EXPECT(t, rs_cache_pages(c) <=
+				     rs_cache_retention_bound(c));
+		}
+		objs[0] = rs_cache_alloc(c, GFP_KERNEL);
+		RS_EXPECT(t, objs[0]);
+		rs_cache_free_bulk(c, 1, objs);
+		rs_cache_free_bulk(c, 0, objs);
+		RS_EXPECT(t, rs_cache_live_objects(c) == 0);
+	}
+	rs_cache_set_debug(c, false);
+	kvfree(batch);
+	kvfree(objs);
+	rs_expect_clean(t, c);
+	RS_EXPECT(t, rs_cache_destroy(c) == 0);
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static const struct rs_slab_test rs_slab_tests[] = {
@@ -788,6 +867,7 @@ static const struct rs_slab_test rs_slab_tests[] = {
 	{ "hardening", rs_slab_test_hardening },
 	{ "shrink", rs_slab_test_shrink },
 	{ "fault", rs_slab_test_fault },
+	{ "free_bulk", rs_slab_test_free_bulk },
 };
 
 int rs_slab_selftest_maybe(void)

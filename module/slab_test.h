@@ -38,5 +38,6 @@ void rs_slab_test_debug(struct rs_test *t);
 void rs_slab_test_hardening(struct rs_test *t);
 void rs_slab_test_shrink(struct rs_test *t);
 void rs_slab_test_fault(struct rs_test *t);
+void rs_slab_test_free_bulk(struct rs_test *t);
 
 #endif /* REFSLAB_SLAB_TEST_H */

@@ -14,12 +14,21 @@
 #                                   on the same heap (target <= 0.02)
 #   gc_extra_bytes_per_object       collector memory per tracked object
 #                                   (CPython: 16)
+#   gc_real_live_speedup_vs_cpython     the same two on a real program's
+#   gc_real_garbage_speedup_vs_cpython  graph shape (gc_bench --real: power-
+#                                   law out-degree, about 2 references per
+#                                   object, mixed sizes, 3% held from
+#                                   outside; CPython builds the same graph
+#                                   as lists).  Both sides must collect the
+#                                   same number of objects, or this fails.
 #
 #   GC_BENCH_N       objects (default 1000000)
+#   GC_BENCH_REAL_N  objects of the real graph (default 250000)
 #   GC_BENCH_ROUNDS  alternating rounds of each (default 3)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 n=${GC_BENCH_N:-1000000}
+rn=${GC_BENCH_REAL_N:-250000}
 rounds=${GC_BENCH_ROUNDS:-3}
 out=${REFSLAB_OUT:-$repo/build}/gc-bench
 mkdir -p "$out"
@@ -38,9 +47,25 @@ rm -f "$out"/*.txt
 for r in $(seq 1 "$rounds"); do
 	"$bench" "$n" > "$out/refslab.$r.txt"
 	python3 "$repo/tests/bench/gc_cpython.py" "$n" > "$out/cpython.$r.txt"
+	"$bench" --real "$rn" "$out/graph" > "$out/refslab-real.$r.txt"
+	python3 "$repo/tests/bench/gc_cpython.py" --real "$out/graph" > "$out/cpython-real.$r.txt"
 done
+rm -f "$out/graph"
 [ -n "$loaded" ] && rmmod refslab
-cat "$out"/refslab.*.txt | grep '^#' || true
+cat "$out"/refslab.*.txt "$out"/refslab-real.*.txt | grep '^#' || true
+
+# The real graph: both sides must find the same garbage, every round.
+key() { awk -v k="$2" '$1 == "bench:" && $2 == k { print $3 }' "$1"; }
+for r in $(seq 1 "$rounds"); do
+	for c in live garbage; do
+		a=$(key "$out/refslab-real.$r.txt" "gc_real_${c}_collected")
+		b=$(key "$out/cpython-real.$r.txt" "cpython_real_${c}_collected")
+		if [ -z "$a" ] || [ "$a" != "$b" ]; then
+			echo "gc.sh: real $c, round $r: refslab collected '$a', CPython '$b'" >&2
+			exit 1
+		fi
+	done
+done
 
 vals() { awk -v k="$1" '$1 == "bench:" && $2 == k { print $3 }' "$out"/*.txt | sort -g; }
 best() { vals "$1" | head -1; }
@@ -61,7 +86,19 @@ echo "bench: gc_live_scan_speedup_vs_cpython $(ratio "$cl" "$rl")"
 echo "bench: gc_max_pause_ms $rp"
 echo "bench: gc_pause_vs_cpython_full $(ratio "$rp" "$cpms")"
 echo "bench: gc_extra_bytes_per_object $(median gc_extra_bytes_per_object)"
+rrl=$(best gc_real_live_scan_s); crl=$(best cpython_real_live_scan_s)
+rrg=$(best gc_real_garbage_collect_s); crg=$(best cpython_real_garbage_collect_s)
+echo "bench: gc_real_objects $rn"
+echo "bench: gc_real_garbage_collected $(median gc_real_garbage_collected)"
+echo "bench: gc_real_live_scan_s $rrl"
+echo "bench: gc_real_garbage_collect_s $rrg"
+echo "bench: cpython_real_live_scan_s $crl"
+echo "bench: cpython_real_garbage_collect_s $crg"
+echo "bench: gc_real_live_speedup_vs_cpython $(ratio "$crl" "$rrl")"
+echo "bench: gc_real_garbage_speedup_vs_cpython $(ratio "$crg" "$rrg")"
 printf '\n%-34s %12s %12s\n' "$n objects, best of $rounds" refslab CPython
 printf '%-34s %12s %12s\n' "garbage 2-cycles: collect (s)" "$rg" "$cg"
 printf '%-34s %12s %12s\n' "live cycle: scan (s)" "$rl" "$cl"
 printf '%-34s %12s %12s\n' "longest mutator pause (ms)" "$rp" "$cpms"
+printf '%-34s %12s %12s\n' "real graph ($rn): live scan (s)" "$rrl" "$crl"
+printf '%-34s %12s %12s\n' "real graph: garbage collect (s)" "$rrg" "$crg"
