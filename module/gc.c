@@ -347,7 +347,7 @@ static bool rs_gc_cand_room(struct rs_heap *h)
 	if (g->no_alloc || g->cand_cap >= U32_MAX / 2)
 		return false;
 	cap = rs_gc_cand_want(g->cand_cap);
-	buf = kvmalloc_array(cap, sizeof(*buf), RS_GFP_USER);
+	buf = rs_heap_kvmalloc_array(h, cap, sizeof(*buf));
 	if (!buf)
 		return false;
 	kvfree(rs_gc_cand_install(h, buf, cap));

@@ -73,6 +73,8 @@
 #include <linux/mutex.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include "object.h"
 #include "slab.h"
 #include "gc.h"
@@ -230,6 +232,32 @@ static inline void rs_heap_unlock(struct rs_heap *h)
 static inline void rs_heap_changed(struct rs_heap *h)
 {
 	h->generation++;
+}
+
+/*
+ * The heap's own memory (its tables and bitmaps, the collector's candidate
+ * buffer) is charged to the heap's cgroup, whoever calls.  The scope is
+ * the allocation and nothing more, as in bpf_map_kvcalloc(): a page fault
+ * in a user copy allocates for the caller's mm and is the caller's charge,
+ * so no user memory is ever touched while the heap's cgroup is active.
+ */
+static inline void *rs_heap_kvcalloc(struct rs_heap *h, size_t n, size_t size)
+{
+	struct mem_cgroup *old = rs_charge_begin(h->memcg);
+	void *p = kvcalloc(n, size, RS_GFP_USER);
+
+	rs_charge_end(old);
+	return p;
+}
+
+static inline void *rs_heap_kvmalloc_array(struct rs_heap *h, size_t n,
+					   size_t size)
+{
+	struct mem_cgroup *old = rs_charge_begin(h->memcg);
+	void *p = kvmalloc_array(n, size, RS_GFP_USER);
+
+	rs_charge_end(old);
+	return p;
 }
 
 /* Write barrier for the collector: see gc.h. */

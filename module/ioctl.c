@@ -289,7 +289,6 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	void __user *arg = (void __user *)uarg;
 	unsigned int usize = _IOC_SIZE(cmd);
 	struct rs_heap *h = file->private_data;
-	struct mem_cgroup *charged;
 	const struct rs_cmd *c;
 	union rs_args a;
 	size_t ksize;
@@ -313,8 +312,11 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		memset(&a, 0, ksize);
 	}
 
-	/* The heap's memory is charged to its cgroup, whoever calls. */
-	charged = rs_charge_begin(h->memcg);
+	/*
+	 * No charge scope here: the heap's memory is charged to its cgroup
+	 * where it is allocated (rs_heap_kvcalloc(), the slab's rs_charge()),
+	 * and the page faults of the user copies are the caller's.
+	 */
 	err = c->fn(h, &a);
 	if (err && !(c->flags & RS_CMD_OUT_ERR))
 		goto out;
@@ -323,7 +325,6 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (!err)
 		rs_cmd_settle(h, c, &a, !out);
 out:
-	rs_charge_end(charged);
 	return err ?: out;
 }
 

@@ -285,7 +285,8 @@ void rs_obj_free_all(struct rs_heap *h)
 
 /* ---- table helpers (heap->lock held) ---- */
 
-static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
+static int rs_grow(struct rs_heap *h, void **table, u32 *cap, size_t esize,
+		   u64 want)
 {
 	u64 ncap = max_t(u64, *cap ? (u64)*cap * 2 : 64, want);
 	void *n;
@@ -294,7 +295,7 @@ static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
 		ncap = U32_MAX - 1;
 	if (ncap < want)
 		return -EDQUOT;
-	n = kvcalloc(ncap, esize, RS_GFP_USER);
+	n = rs_heap_kvcalloc(h, ncap, esize);
 	if (!n)
 		return -ENOMEM;
 	if (*table)
@@ -326,9 +327,10 @@ static int rs_grow(void **table, u32 *cap, size_t esize, u64 want)
  * skips 64 full words per handles_full bit.
  */
 
-static unsigned long *rs_bitmap_grow(unsigned long *old, u64 oldbits, u64 bits)
+static unsigned long *rs_bitmap_grow(struct rs_heap *h, unsigned long *old,
+				     u64 oldbits, u64 bits)
 {
-	unsigned long *n = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), RS_GFP_USER);
+	unsigned long *n = rs_heap_kvcalloc(h, BITS_TO_LONGS(bits), sizeof(long));
 
 	if (n && old)
 		bitmap_copy(n, old, oldbits);
@@ -346,11 +348,11 @@ static int rs_handles_grow(struct rs_heap *h, u64 want)
 	ncap = min_t(u64, round_up(ncap, BITS_PER_LONG), RS_HANDLES_MAX);
 	if (ncap <= want)
 		return -EDQUOT;
-	t = kvcalloc(ncap, sizeof(*t), RS_GFP_USER);
-	open = rs_bitmap_grow(h->handles_open, cap, ncap);
-	full = rs_bitmap_grow(h->handles_full, cap / BITS_PER_LONG,
+	t = rs_heap_kvcalloc(h, ncap, sizeof(*t));
+	open = rs_bitmap_grow(h, h->handles_open, cap, ncap);
+	full = rs_bitmap_grow(h, h->handles_full, cap / BITS_PER_LONG,
 			      ncap / BITS_PER_LONG);
-	pending = rs_bitmap_grow(h->handles_pending, cap, ncap);
+	pending = rs_bitmap_grow(h, h->handles_pending, cap, ncap);
 	if (!t || !open || !full || !pending) {
 		kvfree(t);
 		kvfree(open);
@@ -507,7 +509,7 @@ static int rs_objs_reserve(struct rs_heap *h)
 
 	if (h->objs_free != U32_MAX)
 		return 0;
-	err = rs_grow((void **)&h->objs, &h->objs_cap, sizeof(*h->objs),
+	err = rs_grow(h, (void **)&h->objs, &h->objs_cap, sizeof(*h->objs),
 		      (u64)old + 1);
 	if (err)
 		return err;

@@ -20,6 +20,14 @@
  * exited and its cgroup is removed nothing keeps the cgroup alive
  * (cgroup.stat nr_dying_descendants of the parent back to 0).
  *
+ * test_memcg_faults_are_callers: issue 22, point 1.  A heap is charged to
+ * the cgroup it was opened in, but only for what refslab allocates: a page
+ * fault inside a user copy of an ioctl is the caller's.  A child opens a
+ * heap in cgroup A, moves to its sibling B and makes 8192 WRITE calls,
+ * each with a 1-byte buffer at the start of its own untouched 2 MiB
+ * anonymous region, so that every copy-in read-faults a new page-table
+ * page (about 32 MiB of them).  B must grow by those, A must not.
+ *
  * Without cgroup2 or its memory controller the tests fail inside the VM
  * (which mounts them) and are skipped elsewhere (see rs_require()).
  */
@@ -416,12 +424,150 @@ static void test_memcg_follows_heap(void **state)
 	fh_parent[0] = '\0';
 }
 
+/* ---- a caller's page faults are the caller's (issue 22, point 1) ---- */
+
+#define FC_REGION	(2UL << 20)	/* one page-table page maps this */
+#define FC_REGIONS	8192
+#define FC_ROUND	512		/* regions mapped at a time (1 GiB: -m32) */
+
+struct fc_result {
+	int setup;			/* step that failed, 0: none */
+	int err;			/* the first WRITE that failed */
+	long long grow_a, grow_b;	/* memory.current rises over the writes */
+};
+
+static char fc_parent[256], fc_a[300], fc_b[300];
+
+static void fc_cleanup(void)
+{
+	if (fc_a[0] && !rmdir(fc_a))
+		fc_a[0] = '\0';
+	if (fc_b[0] && !rmdir(fc_b))
+		fc_b[0] = '\0';
+	if (fc_parent[0] && !rmdir(fc_parent))
+		fc_parent[0] = '\0';
+}
+
+static int fc_join(const char *cgdir)
+{
+	char path[512], num[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	snprintf(num, sizeof(num), "%d", getpid());
+	return write_file(path, num);
+}
+
+static long long fc_current(const char *cgdir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/memory.current", cgdir);
+	return read_num(path, NULL);
+}
+
+/*
+ * The child: a heap and its object made in A, then, from B, FC_REGIONS
+ * writes of one byte from fresh regions.  The regions are mapped
+ * FC_ROUND at a time (a 32-bit address space has no room for 16 GiB), and
+ * each round's rise of both cgroups is measured before it is unmapped.
+ */
+static void fc_child_run(struct fc_result *r)
+{
+	size_t span = FC_ROUND * FC_REGION + FC_REGION;
+	long long a0, b0;
+	refslab_heap *h;
+	uint32_t hd;
+	int round, i;
+
+	if (fc_join(fc_a)) {
+		r->setup = 1;
+		return;
+	}
+	if (refslab_open(&h) || refslab_create(h, 0, 64, 0, &hd)) {
+		r->setup = 2;
+		return;
+	}
+	if (fc_join(fc_b)) {
+		r->setup = 3;
+		return;
+	}
+	for (round = 0; round < FC_REGIONS / FC_ROUND && !r->err; round++) {
+		char *map = mmap(NULL, span, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+		char *base;
+
+		if (map == MAP_FAILED) {
+			r->setup = 4;
+			return;
+		}
+		base = (char *)(((uintptr_t)map + FC_REGION - 1) &
+				~(uintptr_t)(FC_REGION - 1));
+		a0 = fc_current(fc_a);
+		b0 = fc_current(fc_b);
+		for (i = 0; i < FC_ROUND && !r->err; i++)
+			r->err = refslab_write(h, hd, 0, base + i * FC_REGION, 1);
+		r->grow_a += fc_current(fc_a) - a0;
+		r->grow_b += fc_current(fc_b) - b0;
+		munmap(map, span);
+	}
+	refslab_close(h);
+}
+
+static void test_memcg_faults_are_callers(void **state)
+{
+	struct fc_result *r;
+	char path[600];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	rs_require(cg_ok, "%s", why);
+	snprintf(fc_parent, sizeof(fc_parent), CG_ROOT "/refslab-fault-%d", getpid());
+	assert_ok(mkdir(fc_parent, 0755) ? -errno : 0);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", fc_parent);
+	assert_ok(write_file(path, "+memory"));
+	snprintf(fc_a, sizeof(fc_a), "%s/a", fc_parent);
+	snprintf(fc_b, sizeof(fc_b), "%s/b", fc_parent);
+	assert_ok(mkdir(fc_a, 0755) ? -errno : 0);
+	assert_ok(mkdir(fc_b, 0755) ? -errno : 0);
+
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(r != MAP_FAILED);
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fc_child_run(r);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (r->setup)
+		fail_msg("child setup step %d failed", r->setup);
+	assert_ok(r->err);
+	print_message("# %d one-byte WRITEs from fresh 2 MiB regions: heap's cgroup A rose by %lld, caller's cgroup B by %lld\n",
+		      FC_REGIONS, r->grow_a, r->grow_b);
+	/* a page-table page per region: 32 MiB, less the charge batching */
+	if (r->grow_b < (long long)FC_REGIONS * 4096 * 3 / 4)
+		fail_msg("the caller's cgroup rose by %lld for %d page-table pages",
+			 r->grow_b, FC_REGIONS);
+	if (r->grow_a > 2LL << 20)
+		fail_msg("the heap's cgroup was charged %lld for the caller's page faults",
+			 r->grow_a);
+	munmap(r, sizeof(*r));
+	fc_cleanup();
+	assert_true(!fc_parent[0]);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
 	if (cg[0])
 		rmdir(cg);
 	fh_cleanup();
+	fc_cleanup();
 	return 0;
 }
 
@@ -533,6 +679,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memcg_enomem),
 		cmocka_unit_test(test_memcg_follows_heap),
+		cmocka_unit_test(test_memcg_faults_are_callers),
 	};
 
 	rs_test_init();
