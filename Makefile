@@ -12,6 +12,9 @@
 #   make demo         boot, load, run tests/demo.sh, show debugfs, unload;
 #                     then the object graph pictures build/demo/*.svg
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
+#   make bench-ab     the same bench programs against AB_BASE's module (a git
+#                     ref, default main) and this tree's, alternately in one
+#                     boot (AB_ROUNDS, AB_PIECES) -> build/bench-ab.json
 #   make lint         W=1 + sparse module builds (every installed kernel
 #                     line) and checkpatch --strict
 #   make selftest     the VM runner's full self-test
@@ -120,7 +123,7 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench lint \
+	check-debug harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench bench-ab lint \
 	checkpatch clean install help man modules_install uninstall dkms-src dkms-install \
 	dkms-remove dkms-test FORCE
 
@@ -432,6 +435,27 @@ bench: deps
 	@rm -f $(B)/vm/bench.json
 	VM_APPEND="init_on_alloc=0 $(VM_APPEND)" $(VM_RUN) tests/bench/run.sh
 	@cp $(B)/vm/bench.json $(B)/bench.json && echo "bench: results in build/bench.json"
+
+# A/B against another revision, in one boot: AB_BASE's sources (git archive,
+# so uncommitted changes of this tree stay out of A) build the A module in
+# build/ab-base/; this tree's module is B.  Both run this tree's bench
+# programs.
+AB_BASE ?= main
+AB_DIR = $(B)/ab-base/$(shell git -C $(TOP) rev-parse --short $(AB_BASE) 2>/dev/null)
+bench-ab: deps
+	@git -C $(TOP) rev-parse --verify -q $(AB_BASE) >/dev/null || \
+		{ echo "bench-ab: AB_BASE=$(AB_BASE) is not a git revision" >&2; exit 1; }
+	@if [ ! -f $(AB_DIR)/Makefile ]; then mkdir -p $(AB_DIR) && \
+		git -C $(TOP) archive $(AB_BASE) | tar -x -C $(AB_DIR); fi
+	@$(MAKE) --no-print-directory -C $(AB_DIR) vm-module >/dev/null
+	@$(MAKE) --no-print-directory userspace
+	@$(MAKE) --no-print-directory vm-module
+	@rm -f $(B)/vm/bench-ab.json
+	@kver=$(VM_KVER); \
+	AB_KO_A=$(AB_DIR)/build/ko-$$kver/refslab.ko AB_KO_B=$(B)/ko-$$kver/refslab.ko \
+	VM_ENV="AB_KO_A AB_KO_B AB_ROUNDS AB_PIECES" \
+	VM_APPEND="init_on_alloc=0 $(VM_APPEND)" $(VM_RUN) tests/bench/ab.sh
+	@cp $(B)/vm/bench-ab.json $(B)/bench-ab.json && echo "bench-ab: results in build/bench-ab.json"
 
 # --- lint ------------------------------------------------------------------
 # A fresh W=1 + sparse build (warnings only show when a file is compiled) and

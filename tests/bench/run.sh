@@ -16,7 +16,7 @@ mark=$(rs_dmesg_mark)
 rs_load || exit 1
 pieces=()
 for p in tests/bench/*.sh build/bench/*; do
-	[ "$p" = tests/bench/run.sh ] && continue
+	case $p in tests/bench/run.sh | tests/bench/ab.sh) continue ;; esac
 	[ -f "$p" ] && [ -x "$p" ] && pieces+=("$p")
 done
 [ ${#pieces[@]} = 0 ] && rs_say "no bench pieces (tests/bench/*.sh, build/bench/*)"

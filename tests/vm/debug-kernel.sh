@@ -40,7 +40,8 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 log=$out/build.log
-echo "debug-kernel: building into $out (about 20 minutes on 2 cores; log: $log)" >&2
+echo "debug-kernel: building into $out (about 10 minutes on 2 idle cores; log: $log)" >&2
+t0=$(date +%s)
 {
 	tar -C "$out" -xf "$tarball"
 	src=$(echo "$out"/linux-source-6.1)
@@ -67,5 +68,7 @@ echo "debug-kernel: building into $out (about 20 minutes on 2 cores; log: $log)"
 	tail -40 "$log" >&2
 	exit 1
 }
+t=$(($(date +%s) - t0))
+echo "debug-kernel: built in $((t / 60))m$((t % 60))s" | tee "$out/build-time" >&2
 touch "$out/.done"
 echo "$out"
