@@ -9,9 +9,15 @@
  * call all dispatch through, and the copying of argument structs in and
  * out (size-extensible, per uapi/refslab.h).  The units' handlers get
  * arguments already copied in and never see user memory (payload I/O
- * aside, object.c's bounce buffer).  Holds no lock of its own: every
- * operation takes heap->lock itself, and user memory is only touched here
- * with no lock held.
+ * aside, object.c's bounce buffer, and the handles a create writes out
+ * fault-free in the hold that made them: object.h, RS_UNDELIVERED).
+ * Holds no lock of its own: every operation takes heap->lock itself, and
+ * user memory is only touched here with no lock held.
+ *
+ * CREATE and DROP, the hot pair, come through the table's .direct entry
+ * when called at their current size: constant-size copies and nothing
+ * generic.  The bulk calls (CREATE_N, DROP_N, SET_SLOTS) copy their arrays
+ * in here (a small one on the stack) and hand them to object.c.
  *
  * /dev/refslab_null answers every ioctl with 0 and does nothing else: it
  * is the floor the benchmarks compare against.

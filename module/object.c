@@ -207,7 +207,8 @@ bool rs_obj_teardown(struct rs_heap *h, struct rs_obj **work,
 		u32 i;
 
 		*work = *rs_dead_link(cur);
-		for (i = 0; i < cur->nslots; i++) {
+		/* slots start empty: none to put unless one was ever set */
+		for (i = 0; i < cur->nslots && (cur->flags & RS_OBJ_SLOTTED); i++) {
 			struct rs_obj *t = slots[i];
 
 			if (!t)
@@ -387,6 +388,17 @@ static int rs_handle_find(struct rs_heap *h, u32 *out)
 
 	if (h->nhandles >= h->limits.max_handles)
 		return -EDQUOT;
+	/* most often the lowest free number is in the word it starts in */
+	if (start < cap) {
+		unsigned long free = ~h->handles_open[start / BITS_PER_LONG] >>
+				     (start % BITS_PER_LONG);
+
+		if (free) {
+			*out = start + __ffs(free);
+			if (*out < cap)
+				return 0;
+		}
+	}
 	if (start < cap) {
 		word = find_next_zero_bit(h->handles_full, cap / BITS_PER_LONG,
 					  start / BITS_PER_LONG);
@@ -899,8 +911,10 @@ static void rs_slot_store(struct rs_heap *h, struct rs_obj *o, u32 slot,
 	struct rs_obj *old = rs_obj_slots(o)[slot];
 
 	rs_gc_touch(h, o);
-	if (t)
+	if (t) {
 		rs_obj_get_locked(h, t);
+		o->flags |= RS_OBJ_SLOTTED;
+	}
 	rs_obj_slots(o)[slot] = t;
 	rs_heap_changed(h);
 	if (old)
