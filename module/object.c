@@ -587,7 +587,9 @@ static void rs_obj_unmake(struct rs_heap *h, u32 handle, struct rs_freelist *fl)
  * @cache: the cache the objects come from (pinned if named).
  * @bytes: header, slots and payload.
  * @stride: slab bytes per object: what the byte count and limit see.
- * @nslots, @payload_size, @cls: the header fields (rs_obj).
+ * @nslots: header field (rs_obj).
+ * @payload_size: header field.
+ * @cls: header field: 0, or the named cache's id.
  */
 struct rs_shape {
 	struct rs_cache *cache;
