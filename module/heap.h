@@ -155,14 +155,11 @@ struct rs_heap_limits {
  * @mcg: its general class instances (memcg.h); NULL in the root cgroup.
  */
 struct rs_heap {
+	/*
+	 * What every object operation touches comes first, in a few cache
+	 * lines: the lock, the tables, the counters and limits.
+	 */
 	struct mutex lock;		/* see the lock order above */
-	struct kref kref;
-	struct list_head node;
-	pid_t owner;
-	u64 id;
-	bool closed;
-	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
-
 	struct rs_obj **handles;
 	unsigned long *handles_open;
 	unsigned long *handles_full;
@@ -175,18 +172,25 @@ struct rs_heap {
 	u32 objs_free;
 	u32 objs_limbo, objs_limbo_tail;
 	bool objs_held;
-
-	struct rs_named_cache caches[RS_MAX_NAMED_CACHES];
+	bool closed;
+	bool may_raise_limits;		/* opener had CAP_SYS_RESOURCE */
 
 	u64 nobjects, nbytes, nhandles, ncaches;
 	struct rs_heap_limits limits;
 	u64 created, freed, incref, decref;
 	u64 generation;
+	struct rs_memcg *mcg;
+	struct mem_cgroup *memcg;
+
+	struct kref kref;
+	struct list_head node;
+	pid_t owner;
+	u64 id;
 
 	struct rs_gc_heap gc;
 
-	struct mem_cgroup *memcg;
-	struct rs_memcg *mcg;
+	/* 4 KiB, looked at only by named-cache objects and commands */
+	struct rs_named_cache caches[RS_MAX_NAMED_CACHES];
 };
 
 extern struct mutex rs_heaps_lock;

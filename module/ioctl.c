@@ -9,9 +9,15 @@
  * call all dispatch through, and the copying of argument structs in and
  * out (size-extensible, per uapi/refslab.h).  The units' handlers get
  * arguments already copied in and never see user memory (payload I/O
- * aside, object.c's bounce buffer).  Holds no lock of its own: every
- * operation takes heap->lock itself, and user memory is only touched here
- * with no lock held.
+ * aside, object.c's bounce buffer, and the handles a create writes out
+ * fault-free in the hold that made them: object.h, RS_UNDELIVERED).
+ * Holds no lock of its own: every operation takes heap->lock itself, and
+ * user memory is only touched here with no lock held.
+ *
+ * CREATE and DROP, the hot pair, come through the table's .direct entry
+ * when called at their current size: constant-size copies and nothing
+ * generic.  The bulk calls (CREATE_N, DROP_N, SET_SLOTS) copy their arrays
+ * in here (a small one on the stack) and hand them to object.c.
  *
  * /dev/refslab_null answers every ioctl with 0 and does nothing else: it
  * is the floor the benchmarks compare against.
@@ -40,6 +46,10 @@ static_assert(sizeof(struct refslab_batch) == 24);
 static_assert(sizeof(struct refslab_heap_stats) == 96);
 static_assert(sizeof(struct refslab_gc_stats) == 168);
 static_assert(sizeof(struct refslab_heap_dump) == 40);
+static_assert(sizeof(struct refslab_create_n) == 32);
+static_assert(sizeof(struct refslab_drop_n) == 16);
+static_assert(sizeof(struct refslab_set_slots) == 16);
+static_assert(sizeof(struct refslab_slot_set) == 16);
 
 /* Every argument struct, for the one buffer the dispatcher copies into. */
 union rs_args {
@@ -61,6 +71,9 @@ union rs_args {
 	struct refslab_gc_control gc_control;
 	struct refslab_gc_freeze gc_freeze;
 	struct refslab_gc_stats gc_stats;
+	struct refslab_create_n create_n;
+	struct refslab_drop_n drop_n;
+	struct refslab_set_slots set_slots;
 };
 
 /**
@@ -74,11 +87,16 @@ union rs_args {
  * @settle: for a command that made something else the caller names by a
  *	number (a cache id): publish it once the result is written back, or
  *	take it back if it could not be.
+ * @direct: for the hot commands, the whole ioctl when it comes at the
+ *	current struct size: its own constant-size copies instead of the
+ *	generic ones, and the handle written in the hold that made it
+ *	(object.h, RS_UNDELIVERED).  @fn still serves the batch call.
  * @flags: RS_CMD_*.
  */
 struct rs_cmd {
 	unsigned int cmd;
 	int (*fn)(struct rs_heap *h, union rs_args *a);
+	long (*direct)(struct rs_heap *h, void __user *arg);
 	void (*settle)(struct rs_heap *h, union rs_args *a, bool delivered);
 	u8 handle_off;
 	u8 flags;
@@ -94,7 +112,8 @@ static int rs_cmd_version(struct rs_heap *h, union rs_args *a)
 	a->version.minor = REFSLAB_VERSION_MINOR;
 	a->version.features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
 			      REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
-			      REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP;
+			      REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP |
+			      REFSLAB_FEAT_BULK;
 	a->version.max_slots = REFSLAB_MAX_SLOTS;
 	a->version.max_payload = REFSLAB_MAX_PAYLOAD;
 	a->version.header_bytes = RS_OBJ_HEADER_BYTES;
@@ -103,7 +122,7 @@ static int rs_cmd_version(struct rs_heap *h, union rs_args *a)
 
 static int rs_cmd_create(struct rs_heap *h, union rs_args *a)
 {
-	return rs_op_create(h, &a->create);
+	return rs_op_create(h, &a->create, NULL);
 }
 
 static int rs_cmd_dup(struct rs_heap *h, union rs_args *a)
@@ -172,6 +191,11 @@ static int rs_cmd_set_limits(struct rs_heap *h, union rs_args *a)
 
 static int rs_cmd_batch(struct rs_heap *h, union rs_args *a);
 static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a);
+static int rs_cmd_create_n(struct rs_heap *h, union rs_args *a);
+static int rs_cmd_drop_n(struct rs_heap *h, union rs_args *a);
+static int rs_cmd_set_slots(struct rs_heap *h, union rs_args *a);
+static long rs_direct_create(struct rs_heap *h, void __user *arg);
+static long rs_direct_drop(struct rs_heap *h, void __user *arg);
 
 static int rs_cmd_gc_collect(struct rs_heap *h, union rs_args *a)
 {
@@ -202,10 +226,11 @@ static int rs_cmd_gc_stats(struct rs_heap *h, union rs_args *a)
 static const struct rs_cmd rs_cmds[] = {
 	RS_CMD(VERSION, rs_cmd_version),
 	RS_CMD(CREATE, rs_cmd_create, RS_MAKES(create, handle),
-	       .flags = RS_CMD_BATCH),
+	       .direct = rs_direct_create, .flags = RS_CMD_BATCH),
 	RS_CMD(DUP, rs_cmd_dup, RS_MAKES(dup, new_handle),
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(DROP, rs_cmd_drop, .flags = RS_CMD_BATCH),
+	RS_CMD(DROP, rs_cmd_drop, .direct = rs_direct_drop,
+	       .flags = RS_CMD_BATCH),
 	RS_CMD(SET_SLOT, rs_cmd_set_slot, .flags = RS_CMD_BATCH),
 	RS_CMD(GET_SLOT, rs_cmd_get_slot, RS_MAKES(slot, target),
 	       .flags = RS_CMD_BATCH),
@@ -224,6 +249,9 @@ static const struct rs_cmd rs_cmds[] = {
 	RS_CMD(GC_CONTROL, rs_cmd_gc_control),
 	RS_CMD(GC_FREEZE, rs_cmd_gc_freeze),
 	RS_CMD(GC_STATS, rs_cmd_gc_stats),
+	RS_CMD(CREATE_N, rs_cmd_create_n),
+	RS_CMD(DROP_N, rs_cmd_drop_n),
+	RS_CMD(SET_SLOTS, rs_cmd_set_slots),
 };
 
 /* A batch operation's code is its command's ioctl number. */
@@ -264,6 +292,20 @@ static u32 rs_cmd_made(const struct rs_cmd *c, const void *args)
 	return *(const u32 *)((const u8 *)args + c->handle_off);
 }
 
+/* Handles reserved by a call were (@delivered) or were not written back:
+ * publish them or take them back.  0 or -EFAULT.
+ */
+static int rs_handles_settle(struct rs_heap *h, const u32 *hd, unsigned int n,
+			     bool delivered)
+{
+	if (!delivered) {
+		rs_handles_release(h, hd, n);
+		return -EFAULT;
+	}
+	rs_handles_publish(h, hd, n);
+	return 0;
+}
+
 /*
  * The result could (@delivered) or could not be written back: publish the
  * handle (or cache id) the command made, or take back what it made.
@@ -273,14 +315,10 @@ static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
 {
 	u32 made = rs_cmd_made(c, a);
 
-	if (made != REFSLAB_NONE) {
-		if (delivered)
-			rs_handles_publish(h, &made, 1);
-		else
-			rs_handles_release(h, &made, 1);
-	} else if (c->settle) {
+	if (made != REFSLAB_NONE)
+		rs_handles_settle(h, &made, 1, delivered);
+	else if (c->settle)
 		c->settle(h, a, delivered);
-	}
 }
 
 static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -290,7 +328,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	unsigned int usize = _IOC_SIZE(cmd);
 	struct rs_heap *h = file->private_data;
 	const struct rs_cmd *c;
-	union rs_args a;
+	/* filled below up to the command's size: not zeroed on every call */
+	union rs_args a __uninitialized;
 	size_t ksize;
 	int err, out = 0;
 
@@ -300,6 +339,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	/* Any size, but the direction must be the command's. */
 	if (!c || (cmd & ~sizemask) != (c->cmd & ~sizemask))
 		return -ENOTTY;
+	if (c->direct && cmd == c->cmd)
+		return c->direct(h, arg);
 	ksize = _IOC_SIZE(c->cmd);
 	if (usize < ksize)
 		return -EINVAL;
@@ -326,6 +367,143 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		rs_cmd_settle(h, c, &a, !out);
 out:
 	return err ?: out;
+}
+
+/* ---- the hot pair at its current size ---- */
+
+static long rs_direct_create(struct rs_heap *h, void __user *arg)
+{
+	struct refslab_create __user *u = arg;
+	struct refslab_create a;
+	int err;
+
+	if (copy_from_user(&a, u, sizeof(a)))
+		return -EFAULT;
+	err = rs_op_create(h, &a, &u->handle);
+	if (err != RS_UNDELIVERED)
+		return err;
+	/* the page of the handle needs a fault: with the lock dropped */
+	return rs_handles_settle(h, &a.handle, 1, !put_user(a.handle, &u->handle));
+}
+
+static long rs_direct_drop(struct rs_heap *h, void __user *arg)
+{
+	struct refslab_drop a;
+	u64 word;
+
+	static_assert(sizeof(a) == sizeof(word));
+	if (get_user(word, (u64 __user *)arg))
+		return -EFAULT;
+	memcpy(&a, &word, sizeof(a));
+	return rs_op_drop(h, &a);
+}
+
+/* ---- bulk operations ---- */
+
+/*
+ * The user array of a bulk call, @count entries of @esize bytes, copied
+ * into @stack if it fits (@room bytes), else into memory the caller
+ * kvfree()s if it is not @stack.  An ERR_PTR on failure.
+ */
+static void *rs_bulk_in(u64 uptr, u32 count, size_t esize, void *stack,
+			size_t room)
+{
+	size_t bytes = (size_t)count * esize;
+	void *buf = stack;
+
+	if (bytes > room) {
+		buf = kvmalloc(bytes, GFP_KERNEL);
+		if (!buf)
+			return ERR_PTR(-ENOMEM);
+	}
+	if (copy_from_user(buf, u64_to_user_ptr(uptr), bytes)) {
+		if (buf != stack)
+			kvfree(buf);
+		return ERR_PTR(-EFAULT);
+	}
+	return buf;
+}
+
+static bool rs_bulk_count_ok(u32 count)
+{
+	return count && count <= REFSLAB_BULK_MAX;
+}
+
+/*
+ * handles[] is written before anything is made (one word per page, with
+ * zeros: it is output only): an array that faults fails the call with
+ * nothing to undo, and its pages are present for the fault-free writes
+ * under the lock.
+ */
+static int rs_bulk_probe(u32 __user *u, u32 count)
+{
+	unsigned long addr = (unsigned long)u, end = addr + count * sizeof(*u);
+
+	if (!access_ok(u, count * sizeof(*u)))
+		return -EFAULT;
+	for (; addr < end; addr = (addr | ~PAGE_MASK) + 1)
+		if (put_user(0, (u32 __user *)addr))
+			return -EFAULT;
+	return put_user(0, (u32 __user *)end - 1) ? -EFAULT : 0;
+}
+
+static int rs_cmd_create_n(struct rs_heap *h, union rs_args *args)
+{
+	const struct refslab_create_n *a = &args->create_n;
+	u32 __user *out = u64_to_user_ptr(a->handles);
+	u32 stack[RS_BULK_CHUNK] __uninitialized;
+	u32 *hd = stack;
+	int err;
+
+	if (a->flags || a->__pad || !rs_bulk_count_ok(a->count))
+		return -EINVAL;
+	err = rs_bulk_probe(out, a->count);
+	if (err)
+		return err;
+	if (a->count > ARRAY_SIZE(stack)) {
+		hd = kvmalloc_array(a->count, sizeof(*hd), GFP_KERNEL);
+		if (!hd)
+			return -ENOMEM;
+	}
+	err = rs_op_create_n(h, a, hd, out);
+	if (hd != stack)
+		kvfree(hd);
+	return err;
+}
+
+static int rs_cmd_drop_n(struct rs_heap *h, union rs_args *args)
+{
+	const struct refslab_drop_n *a = &args->drop_n;
+	u32 stack[RS_BULK_CHUNK] __uninitialized;
+	u32 *hd;
+	int err;
+
+	if (a->flags || !rs_bulk_count_ok(a->count))
+		return -EINVAL;
+	hd = rs_bulk_in(a->handles, a->count, sizeof(*hd), stack, sizeof(stack));
+	if (IS_ERR(hd))
+		return PTR_ERR(hd);
+	err = rs_op_drop_n(h, hd, a->count);
+	if (hd != stack)
+		kvfree(hd);
+	return err;
+}
+
+static int rs_cmd_set_slots(struct rs_heap *h, union rs_args *args)
+{
+	const struct refslab_set_slots *a = &args->set_slots;
+	struct refslab_slot_set stack[16] __uninitialized, *ss;
+	int err;
+
+	if (a->flags || !rs_bulk_count_ok(a->count))
+		return -EINVAL;
+	ss = rs_bulk_in(a->triples, a->count, sizeof(*ss), stack, sizeof(stack));
+	if (IS_ERR(ss))
+		return PTR_ERR(ss);
+	err = rs_op_set_slots(h, ss, a->count);
+	if (ss != stack)
+		kvfree(ss);
+	return err;
 }
 
 /* ---- batch ---- */

@@ -230,7 +230,8 @@ bool rs_obj_teardown(struct rs_heap *h, struct rs_obj **work,
 		u32 i;
 
 		*work = *rs_dead_link(cur);
-		for (i = 0; i < cur->nslots; i++) {
+		/* slots start empty: none to put unless one was ever set */
+		for (i = 0; i < cur->nslots && (cur->flags & RS_OBJ_SLOTTED); i++) {
 			struct rs_obj *t = slots[i];
 
 			if (!t)
@@ -309,7 +310,8 @@ static void rs_free_batched(struct rs_free_batch *b, struct rs_cache *c,
 
 void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 {
-	u32 unpin[RS_MAX_NAMED_CACHES];
+	/* cleared below on first use, not by the compiler on every call */
+	u32 unpin[RS_MAX_NAMED_CACHES] __uninitialized;
 	struct rs_free_batch *b = NULL;
 	struct rs_obj *o = fl->head;
 	unsigned long n = 0, named = 0;
@@ -317,7 +319,7 @@ void rs_obj_free_list(struct rs_heap *h, struct rs_freelist *fl)
 
 	if (fl->count >= RS_FREE_BULK_MIN)
 		b = kcalloc(RS_FREE_BATCHES, sizeof(*b),
-			    GFP_KERNEL | __GFP_NOWARN);
+			    GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 	while (o) {
 		struct rs_obj *next = *rs_dead_link(o);
 		struct rs_cache *c = rs_obj_cache(h, o);
@@ -474,6 +476,17 @@ static int rs_handle_find(struct rs_heap *h, u32 *out)
 
 	if (h->nhandles >= h->limits.max_handles)
 		return -EDQUOT;
+	/* most often the lowest free number is in the word it starts in */
+	if (start < cap) {
+		unsigned long free = ~h->handles_open[start / BITS_PER_LONG] >>
+				     (start % BITS_PER_LONG);
+
+		if (free) {
+			*out = start + __ffs(free);
+			if (*out < cap)
+				return 0;
+		}
+	}
 	if (start < cap) {
 		word = find_next_zero_bit(h->handles_full, cap / BITS_PER_LONG,
 					  start / BITS_PER_LONG);
@@ -610,100 +623,296 @@ static int rs_objs_reserve(struct rs_heap *h)
 
 /* ---- operations ---- */
 
-int rs_op_create(struct rs_heap *h, struct refslab_create *a)
+/*
+ * The handles @hd[0..n) reach the caller while heap->lock is held: the
+ * only user access below ioctl.c, made with page faults disabled, so it
+ * neither sleeps nor takes mmap_lock under the mutex.  False if a page was
+ * not present or not writable: the caller writes them the slow way (with
+ * the lock dropped) and publishes after.
+ */
+static bool rs_handles_put_nofault(u32 __user *u, const u32 *hd, unsigned int n)
 {
+	bool ok = false;
+	unsigned int i;
+
+	pagefault_disable();
+	if (user_access_begin(u, n * sizeof(*u))) {
+		for (i = 0; i < n; i++)
+			unsafe_put_user(hd[i], &u[i], fault);
+		ok = true;
+fault:
+		user_access_end();
+	}
+	pagefault_enable();
+	return ok;
+}
+
+/* Under heap->lock: @hd[0..n), reserved by this call, become usable. */
+static void rs_handles_publish_locked(struct rs_heap *h, const u32 *hd,
+				      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		__clear_bit(hd[i], h->handles_pending);
+	rs_heap_changed(h);
+}
+
+/*
+ * Under heap->lock: take back an object this call made and never issued
+ * (its handle still reserved, so nobody could name it, slot it or take a
+ * reference).  It counts as neither created nor freed.
+ */
+static void rs_obj_unmake(struct rs_heap *h, u32 handle, struct rs_freelist *fl)
+{
+	struct rs_obj *o = rs_handle_clear(h, handle);
+
+	rs_obj_unlink(h, o);
+	rs_push(&fl->head, o);
+	fl->count++;
+	h->created--;
+	h->freed--;
+}
+
+/**
+ * struct rs_shape - what a create asked for, checked, and where it goes
+ * @cache: the cache the objects come from (pinned if named).
+ * @bytes: header, slots and payload.
+ * @stride: slab bytes per object: what the byte count and limit see.
+ * @nslots: header field (rs_obj).
+ * @payload_size: header field.
+ * @cls: header field: 0, or the named cache's id.
+ */
+struct rs_shape {
 	struct rs_cache *cache;
-	struct rs_obj *o;
 	size_t bytes;
-	u32 cls = 0, handle, size, stride;
+	u32 stride;
+	u32 nslots, payload_size;
+	u8 cls;
+};
+
+static void rs_shape_unpin(struct rs_heap *h, const struct rs_shape *s, u32 n)
+{
+	if (!s->cls || !n)
+		return;
+	rs_heap_lock(h);
+	h->caches[s->cls - 1].objects -= n;
+	rs_heap_unlock(h);
+}
+
+/*
+ * Check a create's shape and find its cache.  A named cache is pinned for
+ * @n objects (caches[].objects), so that it cannot be destroyed before
+ * they are installed; an object that is not made gives its pin back with
+ * rs_shape_unpin(), one that dies does so in rs_obj_free_list().
+ */
+static int rs_shape_get(struct rs_heap *h, u32 nslots, u32 payload,
+			u32 cache_id, u32 n, struct rs_shape *s)
+{
+	struct rs_named_cache *nc;
+	u32 size;
+
+	if (nslots > REFSLAB_MAX_SLOTS || payload > REFSLAB_MAX_PAYLOAD)
+		return -EINVAL;
+	s->bytes = rs_obj_bytes(nslots, payload);
+	s->nslots = nslots;
+	s->payload_size = payload;
+	s->cls = 0;
+	if (cache_id == REFSLAB_GENERAL_CACHE) {
+		s->cache = rs_size_class(s->bytes);
+		if (!s->cache)
+			return -EINVAL;
+		s->stride = rs_size_class_stride(s->bytes);
+		if (h->mcg) {
+			s->cache = rs_memcg_class_get(h->mcg, s->bytes);
+			if (!s->cache)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	if (cache_id > RS_MAX_NAMED_CACHES)
+		return -ENOENT;
+	/* The cache cannot go away under us: destroy needs heap->lock and
+	 * refuses while objects live, and the pin counts as objects.
+	 */
+	rs_heap_lock(h);
+	nc = &h->caches[cache_id - 1];
+	s->cache = nc->pending ? NULL : nc->cache;	/* id not yet told */
+	size = nc->object_size;
+	if (s->cache)
+		nc->objects += n;
+	rs_heap_unlock(h);
+	if (!s->cache)
+		return -ENOENT;
+	s->cls = cache_id;
+	if (s->bytes > size) {
+		rs_shape_unpin(h, s, n);
+		return -EINVAL;
+	}
+	s->stride = rs_cache_object_size(s->cache);
+	return 0;
+}
+
+/* A new object of shape @s, refcount 1, not yet in the heap; no lock. */
+static struct rs_obj *rs_obj_new(const struct rs_shape *s)
+{
+	struct rs_obj *o = rs_cache_alloc(s->cache, RS_GFP_USER);
+
+	if (!o)
+		return NULL;
+	memset(o, 0, s->bytes);
+	refcount_set(&o->ref, 1);
+	o->payload_size = s->payload_size;
+	o->nslots = s->nslots;
+	o->cls = s->cls;
+	return o;
+}
+
+/*
+ * Under heap->lock: count @o (of @stride slab bytes) in the heap and give
+ * it a reserved handle (rs_handle_reserve()).  -EDQUOT or -ENOMEM, with
+ * nothing changed.
+ */
+static int rs_obj_install(struct rs_heap *h, struct rs_obj *o, u32 stride,
+			  u32 *handle)
+{
+	struct rs_entry *e;
+	int err;
+
+	if (h->nobjects >= h->limits.max_objects ||
+	    h->nbytes + stride > h->limits.max_bytes)
+		return -EDQUOT;
+	err = rs_objs_reserve(h) ?: rs_handle_find(h, handle);
+	if (err)
+		return err;
+	o->id = h->objs_free;
+	e = &h->objs[o->id];
+	h->objs_free = e->gc_refs;
+	e->obj = o;
+	e->gc_refs = 0;
+	e->gc_mark = 0;
+	h->nobjects++;
+	h->nbytes += stride;
+	h->created++;
+	rs_handle_reserve(h, *handle, o);
+	rs_gc_created(h, o);
+	trace_obj_create(h, o, *handle);
+	rs_heap_changed(h);
+	return 0;
+}
+
+int rs_op_create(struct rs_heap *h, struct refslab_create *a, u32 __user *out)
+{
+	struct rs_shape s;
+	struct rs_obj *o;
+	u32 handle;
 	int err;
 
 	if (a->flags || a->__pad)
 		return -EINVAL;
-	if (a->nslots > REFSLAB_MAX_SLOTS || a->payload_size > REFSLAB_MAX_PAYLOAD)
-		return -EINVAL;
-	bytes = rs_obj_bytes(a->nslots, a->payload_size);
-
-	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
-		struct rs_named_cache *nc;
-
-		if (a->cache_id > RS_MAX_NAMED_CACHES)
-			return -ENOENT;
-		/* The cache cannot go away under us: destroy needs heap->lock
-		 * and refuses while objects live, and we hold one below.
-		 */
-		rs_heap_lock(h);
-		nc = &h->caches[a->cache_id - 1];
-		cache = nc->pending ? NULL : nc->cache;	/* id not yet told */
-		size = nc->object_size;
-		if (cache)
-			nc->objects++;	/* pins the cache until installed */
-		rs_heap_unlock(h);
-		if (!cache)
-			return -ENOENT;
-		if (bytes > size) {
-			err = -EINVAL;
-			goto unpin;
-		}
-		cls = a->cache_id;
-	} else {
-		cache = rs_size_class(bytes);
-		if (!cache)
-			return -EINVAL;
-		if (h->mcg) {
-			cache = rs_memcg_class_get(h->mcg, bytes);
-			if (!cache)
-				return -ENOMEM;
-		}
-	}
-
-	o = rs_cache_alloc(cache, RS_GFP_USER);
-	if (!o) {
-		err = -ENOMEM;
-		goto unpin;
-	}
-	stride = rs_cache_object_size(cache);
-	memset(o, 0, bytes);
-	refcount_set(&o->ref, 1);
-	o->payload_size = a->payload_size;
-	o->nslots = a->nslots;
-	o->cls = cls;
-
-	rs_heap_lock(h);
-	err = -EDQUOT;
-	if (h->nobjects >= h->limits.max_objects ||
-	    h->nbytes + stride > h->limits.max_bytes)
-		goto unlock;
-	err = rs_objs_reserve(h) ?: rs_handle_find(h, &handle);
+	err = rs_shape_get(h, a->nslots, a->payload_size, a->cache_id, 1, &s);
 	if (err)
-		goto unlock;
-
-	o->id = h->objs_free;
-	h->objs_free = h->objs[o->id].gc_refs;
-	h->objs[o->id].obj = o;
-	h->objs[o->id].gc_refs = 0;
-	h->objs[o->id].gc_mark = 0;
-	h->nobjects++;
-	h->nbytes += stride;
-	h->created++;
-	rs_handle_reserve(h, handle, o);
-	rs_gc_created(h, o);
-	trace_obj_create(h, o, handle);
-	rs_heap_changed(h);
-	rs_heap_unlock(h);
-	a->handle = handle;
-	return 0;
-
-unlock:
-	rs_heap_unlock(h);
-	rs_cache_free(cache, o);
-
-unpin:
-	if (a->cache_id != REFSLAB_GENERAL_CACHE) {
-		rs_heap_lock(h);
-		h->caches[a->cache_id - 1].objects--;
-		rs_heap_unlock(h);
+		return err;
+	o = rs_obj_new(&s);
+	if (!o) {
+		rs_shape_unpin(h, &s, 1);
+		return -ENOMEM;
 	}
+	rs_heap_lock(h);
+	err = rs_obj_install(h, o, s.stride, &handle);
+	if (!err && out) {
+		if (rs_handles_put_nofault(out, &handle, 1))
+			rs_handles_publish_locked(h, &handle, 1);
+		else
+			err = RS_UNDELIVERED;
+	}
+	rs_heap_unlock(h);
+	if (err < 0) {
+		rs_cache_free(s.cache, o);
+		rs_shape_unpin(h, &s, 1);
+		return err;
+	}
+	a->handle = handle;
+	return err;
+}
+
+/*
+ * CREATE_N: chunks of RS_BULK_CHUNK objects, each allocated before its
+ * hold of heap->lock, installed in it with reserved handles and written
+ * out in it (fault-free).  The last hold publishes every handle of the
+ * call; until then any of them can be taken back, which is how an error
+ * in a later chunk leaves nothing behind.
+ */
+int rs_op_create_n(struct rs_heap *h, const struct refslab_create_n *a,
+		   u32 *hd, u32 __user *out)
+{
+	struct rs_obj *objs[RS_BULK_CHUNK] __uninitialized;
+	bool written = true, published = false;
+	struct rs_freelist fl;
+	u32 made = 0, n, i;
+	struct rs_shape s;
+	int err;
+
+	err = rs_shape_get(h, a->nslots, a->payload_size, a->cache_id,
+			   a->count, &s);
+	if (err)
+		return err;
+	while (made < a->count) {
+		n = min_t(u32, a->count - made, RS_BULK_CHUNK);
+		for (i = 0; i < n; i++) {
+			objs[i] = rs_obj_new(&s);
+			if (!objs[i])
+				break;
+		}
+		if (i < n) {
+			while (i--)
+				rs_cache_free(s.cache, objs[i]);
+			err = -ENOMEM;
+			goto unmake;
+		}
+		rs_heap_lock(h);
+		for (i = 0; i < n; i++) {
+			err = rs_obj_install(h, objs[i], s.stride, &hd[made + i]);
+			if (err)
+				break;
+		}
+		if (err) {
+			rs_heap_unlock(h);
+			made += i;	/* installed: taken back below */
+			while (i < n)
+				rs_cache_free(s.cache, objs[i++]);
+			goto unmake;
+		}
+		if (written)
+			written = rs_handles_put_nofault(out + made, hd + made, n);
+		made += n;
+		if (made == a->count && written) {
+			rs_handles_publish_locked(h, hd, made);
+			published = true;
+		}
+		rs_heap_unlock(h);
+		if (made < a->count)
+			cond_resched();
+	}
+	if (published)
+		return 0;
+	/* A page of handles[] needed a fault: write them all the slow way. */
+	if (!copy_to_user(out, hd, made * sizeof(*hd))) {
+		rs_heap_lock(h);
+		rs_handles_publish_locked(h, hd, made);
+		rs_heap_unlock(h);
+		return 0;
+	}
+	err = -EFAULT;
+
+unmake:
+	rs_freelist_init(&fl);
+	rs_heap_lock(h);
+	for (i = 0; i < made; i++)
+		rs_obj_unmake(h, hd[i], &fl);
+	rs_heap_unlock(h);
+	rs_obj_free_list(h, &fl);	/* unpins what it frees */
+	rs_shape_unpin(h, &s, a->count - made);
 	return err;
 }
 
@@ -750,36 +959,120 @@ int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
 	return 0;
 }
 
+/*
+ * DROP_N: the first hold checks every handle and takes it out of view
+ * (it is marked reserved, so every lookup, a repeat in @hd included,
+ * fails from then on); then RS_BULK_DROP_CHUNK at a time are dropped, one
+ * hold each, their objects freed after it.
+ */
+int rs_op_drop_n(struct rs_heap *h, const u32 *hd, u32 count)
+{
+	struct rs_freelist fl;
+	u32 i, end;
+
+	rs_heap_lock(h);
+	for (i = 0; i < count; i++) {
+		if (!rs_heap_lookup(h, hd[i])) {
+			while (i--)
+				__clear_bit(hd[i], h->handles_pending);
+			rs_heap_unlock(h);
+			return -ENOENT;
+		}
+		__set_bit(hd[i], h->handles_pending);
+	}
+	rs_heap_changed(h);
+	for (i = 0; i < count; i = end) {
+		end = min_t(u32, count, i + RS_BULK_DROP_CHUNK);
+		rs_freelist_init(&fl);
+		if (i)
+			rs_heap_lock(h);
+		for (; i < end; i++)
+			rs_obj_put_locked(h, rs_handle_clear(h, hd[i]), &fl);
+		rs_heap_unlock(h);
+		rs_obj_free_list(h, &fl);
+	}
+	return 0;
+}
+
+/*
+ * Under heap->lock: point slot @slot of @o at @t (NULL empties it).  The
+ * write barrier sees @o (its slots change) and @t (its refcount does);
+ * what the old target loses goes on @fl.
+ */
+static void rs_slot_store(struct rs_heap *h, struct rs_obj *o, u32 slot,
+			  struct rs_obj *t, struct rs_freelist *fl)
+{
+	struct rs_obj *old = rs_obj_slots(o)[slot];
+
+	rs_gc_touch(h, o);
+	if (t) {
+		rs_obj_get_locked(h, t);
+		o->flags |= RS_OBJ_SLOTTED;
+	}
+	rs_obj_slots(o)[slot] = t;
+	rs_heap_changed(h);
+	if (old)
+		rs_obj_put_locked(h, old, fl);
+}
+
+/* Under heap->lock: check one slot store; 0, -ENOENT or -ERANGE. */
+static int rs_slot_check(struct rs_heap *h, u32 handle, u32 slot, u32 target,
+			 struct rs_obj **o, struct rs_obj **t)
+{
+	*o = rs_heap_lookup(h, handle);
+	*t = NULL;
+	if (target != REFSLAB_NONE)
+		*t = rs_heap_lookup(h, target);
+	if (!*o || (target != REFSLAB_NONE && !*t))
+		return -ENOENT;
+	if (slot >= (*o)->nslots)
+		return -ERANGE;
+	return 0;
+}
+
 int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
 {
-	struct rs_obj *o, *t = NULL, *old;
+	struct rs_obj *o, *t;
 	struct rs_freelist fl;
-	int err = 0;
+	int err;
 
 	if (a->flags)
 		return -EINVAL;
 	rs_freelist_init(&fl);
 	rs_heap_lock(h);
-	o = rs_heap_lookup(h, a->handle);
-	if (a->target != REFSLAB_NONE)
-		t = rs_heap_lookup(h, a->target);
-	if (!o || (a->target != REFSLAB_NONE && !t)) {
-		err = -ENOENT;
-		goto out;
+	err = rs_slot_check(h, a->handle, a->slot, a->target, &o, &t);
+	if (!err)
+		rs_slot_store(h, o, a->slot, t, &fl);
+	rs_heap_unlock(h);
+	rs_obj_free_list(h, &fl);
+	return err;
+}
+
+/*
+ * SET_SLOTS: every store is checked, then all are made, in one hold (a
+ * store cannot make a later check fail: handles hold their objects, and a
+ * slot count never changes).
+ */
+int rs_op_set_slots(struct rs_heap *h, const struct refslab_slot_set *ss,
+		    u32 count)
+{
+	struct rs_obj *o, *t;
+	struct rs_freelist fl;
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		if (ss[i].__pad)
+			return -EINVAL;
+	rs_freelist_init(&fl);
+	rs_heap_lock(h);
+	for (i = 0; i < count && !err; i++)
+		err = rs_slot_check(h, ss[i].handle, ss[i].slot, ss[i].target,
+				    &o, &t);
+	for (i = 0; i < count && !err; i++) {
+		rs_slot_check(h, ss[i].handle, ss[i].slot, ss[i].target, &o, &t);
+		rs_slot_store(h, o, ss[i].slot, t, &fl);
 	}
-	if (a->slot >= o->nslots) {
-		err = -ERANGE;
-		goto out;
-	}
-	old = rs_obj_slots(o)[a->slot];
-	rs_gc_touch(h, o);
-	if (t)
-		rs_obj_get_locked(h, t);
-	rs_obj_slots(o)[a->slot] = t;
-	rs_heap_changed(h);
-	if (old)
-		rs_obj_put_locked(h, old, &fl);
-out:
 	rs_heap_unlock(h);
 	rs_obj_free_list(h, &fl);
 	return err;

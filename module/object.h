@@ -19,6 +19,7 @@ struct rs_cache;
 #define RS_OBJ_BUFFERED	0x01	/* in the heap's candidate buffer */
 #define RS_OBJ_FROZEN	0x02	/* frozen: the collector never scans it */
 #define RS_OBJ_DEAD	0x04	/* detached, waiting to be freed */
+#define RS_OBJ_SLOTTED	0x08	/* a slot was set once: teardown walks them */
 
 /**
  * struct rs_obj - header of a refcounted object (16 bytes)
@@ -123,7 +124,8 @@ u32 rs_obj_state(const struct rs_obj *o);
 
 /*
  * The object operations behind the ioctls and the batch call.  Called
- * without locks; arguments are already copied in; they validate flags and
+ * without locks; arguments are already copied in (handles out aside, see
+ * RS_UNDELIVERED below); they validate flags and
  * padding, return 0 or a negative errno, and fill the out fields.  On
  * error nothing changed.
  *
@@ -137,7 +139,33 @@ u32 rs_obj_state(const struct rs_obj *o);
 void rs_handles_publish(struct rs_heap *h, const u32 *handles, unsigned int n);
 void rs_handles_release(struct rs_heap *h, const u32 *handles, unsigned int n);
 
-int rs_op_create(struct rs_heap *h, struct refslab_create *a);
+/*
+ * The exception to "no user memory below ioctl.c": a command that makes
+ * handles may be given @out, where their numbers go.  They are then
+ * written in the same hold of heap->lock that made them, with page faults
+ * disabled, and published at once: no second hold.  If a page needs a
+ * fault, rs_op_create() returns RS_UNDELIVERED with the handle reserved
+ * (the caller writes it and publishes or releases it as above), and
+ * rs_op_create_n() writes them with the lock dropped itself.
+ */
+#define RS_UNDELIVERED	1
+
+/* Objects per hold of heap->lock in CREATE_N, handles in DROP_N. */
+#define RS_BULK_CHUNK		64
+#define RS_BULK_DROP_CHUNK	256
+
+int rs_op_create(struct rs_heap *h, struct refslab_create *a, u32 __user *out);
+/*
+ * CREATE_N of @a->count (checked by the caller) objects, all or nothing:
+ * @hd (room for count) gets the handles, @out the copy the caller sees.
+ * On error nothing was made and the heap's figures are as before.
+ */
+int rs_op_create_n(struct rs_heap *h, const struct refslab_create_n *a,
+		   u32 *hd, u32 __user *out);
+/* DROP_N, SET_SLOTS: arrays copied in, count checked; all or nothing. */
+int rs_op_drop_n(struct rs_heap *h, const u32 *hd, u32 count);
+int rs_op_set_slots(struct rs_heap *h, const struct refslab_slot_set *ss,
+		    u32 count);
 int rs_op_dup(struct rs_heap *h, struct refslab_dup *a);
 int rs_op_drop(struct rs_heap *h, struct refslab_drop *a);
 int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a);

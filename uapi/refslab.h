@@ -52,7 +52,7 @@
 #define REFSLAB_DEBUGFS		"/sys/kernel/debug/refslab"
 
 #define REFSLAB_VERSION_MAJOR	0
-#define REFSLAB_VERSION_MINOR	1
+#define REFSLAB_VERSION_MINOR	2
 
 #define REFSLAB_NONE		0U	/* no handle / empty slot */
 #define REFSLAB_MAX_SLOTS	1024U	/* reference slots per object */
@@ -67,6 +67,7 @@
 #define REFSLAB_FEAT_GC		_BITULL(3)	/* cycle collector */
 #define REFSLAB_FEAT_LIMITS	_BITULL(4)	/* per-heap limits */
 #define REFSLAB_FEAT_DUMP	_BITULL(5)	/* REFSLAB_IOC_HEAP_DUMP */
+#define REFSLAB_FEAT_BULK	_BITULL(6)	/* CREATE_N, DROP_N, SET_SLOTS */
 
 /* REFSLAB_IOC_VERSION: no errors besides the common ones. */
 struct refslab_version {
@@ -304,6 +305,75 @@ struct refslab_batch {
 };
 
 /*
+ * Bulk operations (REFSLAB_FEAT_BULK, minor version 2): many objects of one
+ * kind in one call, each call all or nothing.  They cost a fraction of a
+ * call per object; REFSLAB_IOC_BATCH remains for mixed sequences.
+ *
+ * REFSLAB_IOC_CREATE_N: count objects of one shape (as REFSLAB_IOC_CREATE),
+ * their handles written to handles[0..count).  handles[] is output only:
+ * the kernel may write it (with zeros) before it creates anything, and it
+ * is unspecified after an error.  All or nothing: on any error no object
+ * was created and no handle was ever usable; the heap's figures
+ * (REFSLAB_IOC_HEAP_STATS) are as before.  A handle is usable, to this
+ * and every other thread, once every number is in handles[].
+ * Errors: EINVAL flags or __pad non-zero, count 0 or above
+ * REFSLAB_BULK_MAX, and as CREATE; ENOENT unknown cache_id; EDQUOT a limit
+ * would be passed by the count objects; ENOMEM; EFAULT handles[] is not
+ * writable.
+ */
+#define REFSLAB_BULK_MAX	4096U	/* objects, handles or triples per call */
+
+struct refslab_create_n {
+	__u32 flags;		/* none defined: must be 0 */
+	__u32 nslots;
+	__u32 payload_size;
+	__u32 cache_id;		/* REFSLAB_GENERAL_CACHE or a named cache */
+	__u64 handles;		/* user pointer to __u32[count], out */
+	__u32 count;		/* 1 .. REFSLAB_BULK_MAX */
+	__u32 __pad;
+};
+
+/*
+ * REFSLAB_IOC_DROP_N: drop handles[0..count) (as REFSLAB_IOC_DROP each).
+ * Every handle is checked first: if one is bad or appears twice nothing is
+ * dropped.  From the moment the call has checked them, every handle of it
+ * is gone for every other caller (ENOENT), while the objects are dropped
+ * in order.
+ * Errors: EINVAL flags non-zero, count 0 or above REFSLAB_BULK_MAX;
+ * ENOENT a bad or repeated handle; EFAULT handles[] is not readable
+ * (nothing dropped).
+ */
+struct refslab_drop_n {
+	__u64 handles;		/* user pointer to __u32[count] */
+	__u32 count;		/* 1 .. REFSLAB_BULK_MAX */
+	__u32 flags;		/* must be 0 */
+};
+
+/* One slot store of REFSLAB_IOC_SET_SLOTS, as REFSLAB_IOC_SET_SLOT. */
+struct refslab_slot_set {
+	__u32 handle;
+	__u32 slot;
+	__u32 target;		/* REFSLAB_NONE empties the slot */
+	__u32 __pad;		/* must be 0 */
+};
+
+/*
+ * REFSLAB_IOC_SET_SLOTS: the slot stores triples[0..count), applied in
+ * order after every one was checked: if one names a bad handle or target,
+ * a slot out of range or has __pad set, nothing changes.  The call runs
+ * in one hold of the heap's lock.
+ * Errors: EINVAL flags or a __pad non-zero, count 0 or above
+ * REFSLAB_BULK_MAX; ENOENT a bad handle or target; ERANGE slot >= nslots
+ * (the first failing triple's error); EFAULT triples[] is not readable
+ * (nothing changed).
+ */
+struct refslab_set_slots {
+	__u64 triples;		/* user pointer to struct refslab_slot_set[count] */
+	__u32 count;		/* 1 .. REFSLAB_BULK_MAX */
+	__u32 flags;		/* must be 0 */
+};
+
+/*
  * REFSLAB_IOC_HEAP_DUMP: one page of the heap's object graph.  A dump is
  * three lists, each read from cursor 0 until the cursor comes back as
  * REFSLAB_DUMP_END: the objects (REFSLAB_DUMP_OBJECTS, struct
@@ -468,5 +538,8 @@ struct refslab_gc_stats {
 #define REFSLAB_IOC_GC_CONTROL	_IOWR(REFSLAB_IOC_MAGIC, 0x11, struct refslab_gc_control)
 #define REFSLAB_IOC_GC_FREEZE	_IOWR(REFSLAB_IOC_MAGIC, 0x12, struct refslab_gc_freeze)
 #define REFSLAB_IOC_GC_STATS	_IOR(REFSLAB_IOC_MAGIC, 0x13, struct refslab_gc_stats)
+#define REFSLAB_IOC_CREATE_N	_IOWR(REFSLAB_IOC_MAGIC, 0x14, struct refslab_create_n)
+#define REFSLAB_IOC_DROP_N	_IOW(REFSLAB_IOC_MAGIC, 0x15, struct refslab_drop_n)
+#define REFSLAB_IOC_SET_SLOTS	_IOW(REFSLAB_IOC_MAGIC, 0x16, struct refslab_set_slots)
 
 #endif /* _UAPI_REFSLAB_H */

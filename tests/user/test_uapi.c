@@ -43,6 +43,9 @@ static const struct cmdinfo cmds[] = {
 	{ "GC_CONTROL", 0x11, RW, sizeof(struct refslab_gc_control) },
 	{ "GC_FREEZE", 0x12, RW, sizeof(struct refslab_gc_freeze) },
 	{ "GC_STATS", 0x13, R, sizeof(struct refslab_gc_stats) },
+	{ "CREATE_N", 0x14, RW, sizeof(struct refslab_create_n) },
+	{ "DROP_N", 0x15, W, sizeof(struct refslab_drop_n) },
+	{ "SET_SLOTS", 0x16, W, sizeof(struct refslab_set_slots) },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -53,6 +56,9 @@ static void test_numbers_match_header(void **state)
 	assert_int_equal(_IOC(R, 0xB2, 0x00, 32), REFSLAB_IOC_VERSION);
 	assert_int_equal(_IOC(RW, 0xB2, 0x01, 24), REFSLAB_IOC_CREATE);
 	assert_int_equal(_IOC(W, 0xB2, 0x03, 8), REFSLAB_IOC_DROP);
+	assert_int_equal(_IOC(RW, 0xB2, 0x14, 32), REFSLAB_IOC_CREATE_N);
+	assert_int_equal(_IOC(W, 0xB2, 0x15, 16), REFSLAB_IOC_DROP_N);
+	assert_int_equal(_IOC(W, 0xB2, 0x16, 16), REFSLAB_IOC_SET_SLOTS);
 	assert_int_equal(_IOC(RW, 0xB2, 0x0e, 24), REFSLAB_IOC_BATCH);
 	assert_int_equal(_IOC(R, 0xB2, 0x13, 168), REFSLAB_IOC_GC_STATS);
 	assert_int_equal(_IOC(RW, 0xB2, 0x0f, 40), REFSLAB_IOC_HEAP_DUMP);
@@ -168,7 +174,7 @@ static void test_unknown_command(void **state)
 {
 	refslab_heap *h = open_heap();
 	char buf[256] = { 0 };
-	static const unsigned int nrs[] = { 0x14, 0x15, 0x20, 0x3f, 0x40, 0xff };
+	static const unsigned int nrs[] = { 0x17, 0x18, 0x20, 0x3f, 0x40, 0xff };
 	size_t i;
 
 	(void)state;

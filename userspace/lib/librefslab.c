@@ -126,6 +126,41 @@ int refslab_create(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
 	return err;
 }
 
+int refslab_create_n(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
+		     uint32_t cache_id, uint32_t *handles, uint32_t count)
+{
+	struct refslab_create_n c = {
+		.nslots = nslots,
+		.payload_size = payload_size,
+		.cache_id = cache_id,
+		.handles = (uint64_t)(uintptr_t)handles,
+		.count = count,
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_CREATE_N, &c);
+}
+
+int refslab_drop_n(refslab_heap *h, const uint32_t *handles, uint32_t count)
+{
+	struct refslab_drop_n d = {
+		.handles = (uint64_t)(uintptr_t)handles,
+		.count = count,
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_DROP_N, &d);
+}
+
+int refslab_set_slots(refslab_heap *h, const struct refslab_slot_set *sets,
+		      uint32_t count)
+{
+	struct refslab_set_slots s = {
+		.triples = (uint64_t)(uintptr_t)sets,
+		.count = count,
+	};
+
+	return rs_ioctl(h, REFSLAB_IOC_SET_SLOTS, &s);
+}
+
 int refslab_dup(refslab_heap *h, uint32_t handle, uint32_t *new_handle)
 {
 	struct refslab_dup d = { .handle = handle };

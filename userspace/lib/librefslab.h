@@ -33,9 +33,9 @@ extern "C" {
 /* The library's version: its file name is librefslab.so.MAJOR.MINOR.PATCH
  * and its soname librefslab.so.MAJOR (a new MAJOR breaks the ABI). */
 #define LIBREFSLAB_VERSION_MAJOR	0
-#define LIBREFSLAB_VERSION_MINOR	1
+#define LIBREFSLAB_VERSION_MINOR	2
 #define LIBREFSLAB_VERSION_PATCH	0
-/* The version of the library the program runs with ("0.1.0"), which may be
+/* The version of the library the program runs with ("0.2.0"), which may be
  * newer than the one it was built with (the macros above). */
 const char *refslab_library_version(void);
 
@@ -75,6 +75,22 @@ int refslab_read(refslab_heap *h, uint32_t handle, uint64_t offset, void *buf,
 int refslab_write(refslab_heap *h, uint32_t handle, uint64_t offset,
 		  const void *buf, uint64_t len);
 int refslab_stat(refslab_heap *h, uint32_t handle, struct refslab_stat *st);
+
+/*
+ * Bulk operations (since 0.2; the module reports REFSLAB_FEAT_BULK, else
+ * they return -ENOTTY): count (1 .. REFSLAB_BULK_MAX) objects of one kind
+ * per call, each call all or nothing.
+ * refslab_create_n: count objects of one shape, handles[] their handles.
+ * refslab_drop_n: drop every handle of handles[] (none if one is bad or
+ *	appears twice: -ENOENT).
+ * refslab_set_slots: the slot stores of sets[], checked first, then made in
+ *	order.
+ */
+int refslab_create_n(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
+		     uint32_t cache_id, uint32_t *handles, uint32_t count);
+int refslab_drop_n(refslab_heap *h, const uint32_t *handles, uint32_t count);
+int refslab_set_slots(refslab_heap *h, const struct refslab_slot_set *sets,
+		      uint32_t count);
 
 /* Named caches. */
 int refslab_cache_create(refslab_heap *h, const char *name,
