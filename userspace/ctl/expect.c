@@ -106,42 +106,56 @@ static uint64_t field_value(const void *base, const struct field *f)
 	return v64;
 }
 
-static int expect_heap(struct ctl *s, const char *field, int argc,
-		       char **argv, int i)
-{
-	const struct field *f = find_field(heap_fields, ARRAY_LEN(heap_fields), field);
-	struct refslab_heap_stats st;
-	const char *op;
-	uint64_t want;
-	int err;
+/* A struct of figures `expect` reads by name: heap or collector stats. */
+struct figures {
+	const char *subject;		/* "heap", "gc" */
+	const char *what;		/* "heap figure" */
+	const struct field *fields;
+	size_t nfields;
+	int (*read)(refslab_heap *h, void *st);	/* 0 or -errno */
+};
 
-	if (!f)
-		return serr(s, "expect heap: no heap figure '%s'", field);
-	if ((err = want_num(s, argc, argv, i, &op, &want)))
-		return err;
-	err = refslab_heap_stats(s->h, &st);
-	if (err)
-		return oerr(s, "expect (heap stats)", err);
-	check_num(s, field, field_value(&st, f), op, want);
-	return 0;
+static int read_heap_stats(refslab_heap *h, void *st)
+{
+	return refslab_heap_stats(h, st);
 }
 
-static int expect_gc(struct ctl *s, const char *field, int argc,
-		     char **argv, int i)
+static int read_gc_stats(refslab_heap *h, void *st)
 {
-	const struct field *f = find_field(gc_fields, ARRAY_LEN(gc_fields), field);
-	struct refslab_gc_stats st;
+	return refslab_gc_stats(h, st);
+}
+
+static const struct figures heap_figures = {
+	"heap", "heap figure", heap_fields, ARRAY_LEN(heap_fields), read_heap_stats,
+};
+
+static const struct figures gc_figures = {
+	"gc", "collector figure", gc_fields, ARRAY_LEN(gc_fields), read_gc_stats,
+};
+
+/* expect heap|gc FIELD [OP] N: argv[i..] is "[OP] N". */
+static int expect_figure(struct ctl *s, const struct figures *fig,
+			 const char *field, int argc, char **argv, int i)
+{
+	const struct field *f = find_field(fig->fields, fig->nfields, field);
+	union {
+		struct refslab_heap_stats heap;
+		struct refslab_gc_stats gc;
+	} st;
+	char call[32];
 	const char *op;
 	uint64_t want;
 	int err;
 
 	if (!f)
-		return serr(s, "expect gc: no collector figure '%s'", field);
+		return serr(s, "expect %s: no %s '%s'", fig->subject, fig->what, field);
 	if ((err = want_num(s, argc, argv, i, &op, &want)))
 		return err;
-	err = refslab_gc_stats(s->h, &st);
-	if (err)
-		return oerr(s, "expect (gc stats)", err);
+	err = fig->read(s->h, &st);
+	if (err) {
+		snprintf(call, sizeof(call), "expect (%s stats)", fig->subject);
+		return oerr(s, call, err);
+	}
 	check_num(s, field, field_value(&st, f), op, want);
 	return 0;
 }
@@ -214,8 +228,10 @@ static int expect_refcount(struct ctl *s, int argc, char **argv, size_t *lens)
 	return 0;
 }
 
-static int expect_freed(struct ctl *s, int argc, char **argv, size_t *lens)
+/* expect freed|done [OP] N: a figure of the last collect or batch. */
+static int expect_last(struct ctl *s, int argc, char **argv, size_t *lens)
 {
+	bool freed = !strcmp(argv[1], "freed");
 	const char *op;
 	uint64_t want;
 	int err;
@@ -223,24 +239,14 @@ static int expect_freed(struct ctl *s, int argc, char **argv, size_t *lens)
 	(void)lens;
 	if ((err = want_num(s, argc, argv, 2, &op, &want)))
 		return err;
-	if (!s->collected)
+	if (freed && !s->collected)
 		return serr(s, "expect freed: no collect has run yet");
-	check_num(s, "objects freed by the last collect",
-		  s->last_collect.collected, op, want);
-	return 0;
-}
-
-static int expect_done(struct ctl *s, int argc, char **argv, size_t *lens)
-{
-	const char *op;
-	uint64_t want;
-	int err;
-
-	(void)lens;
-	if ((err = want_num(s, argc, argv, 2, &op, &want)))
-		return err;
-	check_num(s, "operations done by the last batch", s->last_done,
-		  op, want);
+	if (freed)
+		check_num(s, "objects freed by the last collect",
+			  s->last_collect.collected, op, want);
+	else
+		check_num(s, "operations done by the last batch", s->last_done,
+			  op, want);
 	return 0;
 }
 
@@ -248,7 +254,7 @@ static int expect_done(struct ctl *s, int argc, char **argv, size_t *lens)
 static int expect_heap_figure(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	(void)lens;
-	return expect_heap(s, argv[1], argc, argv, 2);
+	return expect_figure(s, &heap_figures, argv[1], argc, argv, 2);
 }
 
 static int expect_heap_field(struct ctl *s, int argc, char **argv, size_t *lens)
@@ -256,7 +262,7 @@ static int expect_heap_field(struct ctl *s, int argc, char **argv, size_t *lens)
 	(void)lens;
 	if (argc < 4)
 		return serr(s, "usage: expect heap FIELD [OP] N");
-	return expect_heap(s, argv[2], argc, argv, 3);
+	return expect_figure(s, &heap_figures, argv[2], argc, argv, 3);
 }
 
 static int expect_gc_field(struct ctl *s, int argc, char **argv, size_t *lens)
@@ -264,7 +270,7 @@ static int expect_gc_field(struct ctl *s, int argc, char **argv, size_t *lens)
 	(void)lens;
 	if (argc < 4)
 		return serr(s, "usage: expect gc FIELD [OP] N");
-	return expect_gc(s, argv[2], argc, argv, 3);
+	return expect_figure(s, &gc_figures, argv[2], argc, argv, 3);
 }
 
 static int expect_payload(struct ctl *s, int argc, char **argv, size_t *lens)
@@ -394,8 +400,8 @@ static const struct subject {
 } subjects[] = {
 	{ "error", expect_error, true },
 	{ "refcount", expect_refcount, false },
-	{ "freed", expect_freed, false },
-	{ "done", expect_done, false },
+	{ "freed", expect_last, false },
+	{ "done", expect_last, false },
 	{ "objects", expect_heap_figure, false },
 	{ "handles", expect_heap_figure, false },
 	{ "bytes", expect_heap_figure, false },

@@ -284,17 +284,27 @@ int c_dup(struct ctl *s, int argc, char **argv, size_t *lens)
 	return made(s, name, nh);
 }
 
+/* VERB HANDLE...: each operand into h[1..argc - 1]. */
+static int handles_of(struct ctl *s, int argc, char **argv, uint32_t *h)
+{
+	int i, err;
+
+	if ((err = nargs(s, argc, 2, MAXTOK)))
+		return err;
+	for (i = 1; i < argc; i++)
+		if ((err = handle_of(s, argv[0], argv[i], &h[i])))
+			return err;
+	return 0;
+}
+
 int c_drop(struct ctl *s, int argc, char **argv, size_t *lens)
 {
 	uint32_t h[MAXTOK];
 	int i, err;
 
 	(void)lens;
-	if ((err = nargs(s, argc, 2, MAXTOK)))
+	if ((err = handles_of(s, argc, argv, h)))
 		return err;
-	for (i = 1; i < argc; i++)
-		if ((err = handle_of(s, "drop", argv[i], &h[i])))
-			return err;
 	for (i = 1; i < argc; i++) {
 		if (s->in_batch) {
 			err = batch_add(s, refslab_batch_drop(&s->batch, h[i]), NULL, NULL, NULL);
@@ -453,11 +463,8 @@ int c_stat(struct ctl *s, int argc, char **argv, size_t *lens)
 	int i, err;
 
 	(void)lens;
-	if ((err = nargs(s, argc, 2, MAXTOK)))
+	if ((err = handles_of(s, argc, argv, h)))
 		return err;
-	for (i = 1; i < argc; i++)
-		if ((err = handle_of(s, "stat", argv[i], &h[i])))
-			return err;
 	if (s->in_batch) {
 		if (s->json_now)
 			return serr(s, "stat: no --json in a batch");
