@@ -291,8 +291,8 @@ static void *shrink_worker(void *arg)
 				 ws[i].dname);
 			werr(&ws[NWORKERS], write_str(path, "1"), "shrink named");
 		}
-		werr(&ws[NWORKERS], write_str(dbg_path(path, sizeof(path), "caches/rs-64/shrink"), "1"),
-		     "shrink rs-64");
+		dbg_path(path, sizeof(path), "caches/rs-64/shrink");
+		werr(&ws[NWORKERS], write_str(path, "1"), "shrink rs-64");
 		ws[NWORKERS].rounds++;
 		usleep(2000);
 	}
