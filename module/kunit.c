@@ -4,21 +4,30 @@
  * module's suites when it is loaded, before its init function: the slab
  * suite brings the slab allocator up for itself (rs_slab_setup, no
  * debugfs) and down again after.  Each case wraps one self-test of
- * slab_test.c, the same function selftest=1 runs, and fails if any of its
- * expectations failed.  No locking of its own.
+ * slab_test.c, the same function selftest=1 runs, and expects inside the
+ * case that none of its expectations failed; rs_test_fail() prints each
+ * failed one ("selftest NAME: expectation failed at line N: COND") just
+ * before the case's "not ok".  No locking of its own.
  */
 #include <kunit/test.h>
 #include "slab.h"
 #include "slab_test.h"
 
+static void rs_kunit_run(struct kunit *test, const char *name,
+			 void (*fn)(struct rs_test *t))
+{
+	struct rs_test t = { .name = name };
+
+	fn(&t);
+	KUNIT_EXPECT_EQ_MSG(test, t.failures, 0,
+			    "%d expectation(s) of selftest %s failed, each printed above with its line",
+			    t.failures, name);
+}
+
 #define RS_KUNIT_CASE(fn)						\
 static void rs_kunit_##fn(struct kunit *test)				\
 {									\
-	struct rs_test t = { .name = #fn };				\
-									\
-	rs_slab_test_##fn(&t);						\
-	KUNIT_EXPECT_EQ_MSG(test, t.failures, 0,			\
-			    "see the kernel log for each expectation");	\
+	rs_kunit_run(test, #fn, rs_slab_test_##fn);			\
 }
 
 RS_KUNIT_CASE(classes)

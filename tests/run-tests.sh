@@ -4,7 +4,9 @@
 # the running kernel, check the KUnit results of the load (required on a
 # kernel with KUnit), run the userspace test programs (every tests/user/*.c
 # as 64-bit, 32-bit and, with REFSLAB_ASAN=1, ASan builds: a missing one
-# fails the run) and tests/*.t under prove, unload, load once more with
+# fails the run) and tests/*.t under prove, keeping each one's output in
+# $REFSLAB_OUT/test-output/NAME.log and printing the whole output of every
+# program prove failed at the end, unload, load once more with
 # the in-kernel self-tests (selftest=1) and unload, and check that nothing
 # leaked or warned.  Exit status: 0 only if all passed.
 #
@@ -22,6 +24,10 @@ mode=check
 [ "${1:-}" = --demo ] && mode=demo
 export CMOCKA_MESSAGE_OUTPUT=TAP
 fail=0
+# Each test program's whole output (tests/vm/keep-output), under the VM's
+# output directory: build/vm/test-output after make check.
+export RS_TEST_OUT=${REFSLAB_OUT:-build}/test-output
+rm -rf "$RS_TEST_OUT" && mkdir -p "$RS_TEST_OUT" || exit 1
 
 echo "== refslab $mode on $(uname -r)"
 mark=$(rs_dmesg_mark)
@@ -49,8 +55,11 @@ else
 		fail=1
 	fi
 	if [ ${#RS_PROGS[@]} -gt 0 ]; then
-		echo "== prove (${#RS_PROGS[@]} programs)"
-		prove --timer "${RS_PROGS[@]}" || fail=1
+		echo "== prove (${#RS_PROGS[@]} programs; their output in $RS_TEST_OUT)"
+		prove --timer --exec tests/vm/keep-output "${RS_PROGS[@]}" 2>&1 |
+			tee "$RS_TEST_OUT/prove.txt"
+		[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+		rs_show_failed "$RS_TEST_OUT"
 	fi
 fi
 

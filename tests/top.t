@@ -23,7 +23,7 @@ ok() {
 	fi
 }
 
-echo "1..9"
+echo "1..10"
 
 # A heap of this shell with 5 objects, 2 of them in a cycle-free chain.
 exec 3<>/dev/refslab || { echo "Bail out! cannot open /dev/refslab"; exit 1; }
@@ -97,6 +97,22 @@ ok $? "top --json -n 2: valid objects without duplicate keys, heap $$ with 6 obj
 "$ctl" top --json -n 2 --interval 0.2 --sort pages >"$tmp/out" 2>"$tmp/err" &&
 	check_json "$tmp/out" pages 2>>"$tmp/err"
 ok $? "top --json --sort pages: caches by pages"
+
+# A second heap of this shell (the same pid), its 2 objects frozen: each
+# row must carry its own heap's collector figures (top pairs a heaps row
+# with its gc section by heap id; pids repeat).
+exec 4<>/dev/refslab || { echo "Bail out! cannot open /dev/refslab"; exit 1; }
+"$ctl" --fd 4 create >/dev/null && "$ctl" --fd 4 create >/dev/null &&
+	"$ctl" --fd 4 freeze >/dev/null &&
+	"$ctl" top --json --once >"$tmp/out" 2>"$tmp/err" &&
+	"$py" - "$tmp/out" "$$" <<'EOF' 2>>"$tmp/err"
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+mine = sorted((h["objects"], h["frozen"]) for h in o["heaps"] if h["pid"] == int(sys.argv[2]))
+assert mine == [(2, 2), (6, 0)], mine
+EOF
+ok $? "top --json: two heaps of one pid, each with its own frozen count"
+exec 4>&-
 
 # The heap closed: its row is gone (the collector may hold the heap a
 # moment longer, so a few frames are allowed).

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the userspace test programs (header only: every .c in
- * tests/user is one test program).  cmocka with TAP output; one group per
- * program so prove sees one plan.
+ * tests/user is one test program, and every one includes this first).
+ * cmocka with TAP output; one group per program so prove sees one plan;
+ * a case the kernel cannot run is left out with rs_leave_out(), never by
+ * cmocka's private API.  The device (open_heap, open_dev), debugfs (one
+ * parser: rsdbg.h) and the figures every program checks are here.
  */
 #ifndef RS_TEST_H
 #define RS_TEST_H
@@ -17,12 +20,23 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <cmocka.h>
+#include "refslab.h"
+/*
+ * The tests that drive the ioctls only through their own wrappers (test_gc
+ * names them as librefslab does) define RS_TEST_RAW before including this:
+ * they get the harness without librefslab.
+ */
+#ifndef RS_TEST_RAW
 #include "librefslab.h"
+#endif
 #include "rsdbg.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Call first in main(). */
 static inline void rs_test_init(void)
@@ -30,6 +44,39 @@ static inline void rs_test_init(void)
 	setenv("CMOCKA_MESSAGE_OUTPUT", "TAP", 1);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/*
+ * Leave the case named fn out of tests[] (the kernel lacks what it
+ * needs), saying why in a TAP comment.  cmocka leaves an entry with no
+ * functions out of its plan, so the plan counts only the cases that run
+ * and the array keeps its size (cmocka_run_group_tests takes it whole).
+ * A name not in tests[] stops the program: a typo must not hide a case.
+ *	rs_leave_out(tests, test_quarantine, "no KASAN quarantine");
+ */
+#define rs_leave_out(tests, fn, ...) \
+	rs_leave_out_((tests), ARRAY_SIZE(tests), #fn, __VA_ARGS__)
+
+__attribute__((format(printf, 4, 5)))
+static inline void rs_leave_out_(struct CMUnitTest *tests, size_t n,
+				 const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tests[i].name && !strcmp(tests[i].name, name))
+			break;
+	if (i == n) {
+		printf("Bail out! rs_leave_out: no case %s\n", name);
+		exit(1);
+	}
+	printf("# %s not run: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	memset(&tests[i], 0, sizeof(tests[i]));
 }
 
 /*
@@ -52,15 +99,32 @@ static inline void rs_test_init(void)
 		}							\
 	} while (0)
 
-/* A heap; fails the test if the device cannot be opened. */
-static inline refslab_heap *open_heap(void)
+/*
+ * The device opened raw, for the tests of the ioctls below librefslab:
+ * the descriptor, or -1 with errno set (a worker thread reports it).
+ */
+static inline int rs_open_dev(void)
 {
-	refslab_heap *h = NULL;
-	int err = refslab_open(&h);
+	return open(REFSLAB_DEVICE, O_RDWR | O_CLOEXEC);
+}
 
-	if (err)
-		fail_msg("open %s: %s", REFSLAB_DEVICE, strerror(-err));
-	return h;
+/* The same; fails the test if the device cannot be opened. */
+static inline int open_dev(void)
+{
+	int fd = rs_open_dev();
+
+	if (fd < 0)
+		fail_msg("open %s: %s", REFSLAB_DEVICE, strerror(errno));
+	return fd;
+}
+
+static inline unsigned int header_bytes(int fd)
+{
+	struct refslab_version v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ioctl(fd, REFSLAB_IOC_VERSION, &v), 0);
+	return v.header_bytes;
 }
 
 /* ioctl with a hand-built number: 0 or -errno. */
@@ -91,6 +155,23 @@ static inline void *fault_page(void)
 static inline uint64_t uptr(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;
+}
+
+#define assert_errno(expr, err) assert_int_equal((expr), -(err))
+#define assert_ok(expr) assert_int_equal((expr), 0)
+
+#ifndef RS_TEST_RAW
+/* ---- through librefslab ---- */
+
+/* A heap; fails the test if the device cannot be opened. */
+static inline refslab_heap *open_heap(void)
+{
+	refslab_heap *h = NULL;
+	int err = refslab_open(&h);
+
+	if (err)
+		fail_msg("open %s: %s", REFSLAB_DEVICE, strerror(-err));
+	return h;
 }
 
 /* Create helpers that fail the test on error. */
@@ -147,99 +228,167 @@ static inline void assert_same_use(const struct refslab_heap_stats *a,
 	assert_int_equal(a->freed, b->freed);
 }
 
-#define assert_errno(expr, err) assert_int_equal((expr), -(err))
-#define assert_ok(expr) assert_int_equal((expr), 0)
-
 /* Turn automatic collection off so counts are not moved under the test. */
 static inline void gc_off(refslab_heap *h)
 {
 	assert_ok(refslab_gc_set_enabled(h, false));
 }
 
+#endif /* RS_TEST_RAW */
+
+/* A path under refslab's debugfs directory (rsdbg_root()), printf-style. */
+__attribute__((format(printf, 3, 4)))
+static inline char *dbg_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(buf, len, "%s/", rsdbg_root());
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
 /*
- * debugfs "heaps": a "# pid objects ..." header, one row per open heap.
- * Sum column `col` over the rows whose pid is `pid` (0: every row).
- * Returns -1 if the file or the column cannot be read.
+ * Directories of named caches called @name under debugfs caches/:
+ * "<name>@<id>", the id unique while the module is loaded.  Returns how
+ * many; the first in @out.
+ */
+static inline int named_dirs(const char *name, char *out, size_t len)
+{
+	char pat[256];
+	glob_t g;
+	size_t i;
+	int n;
+
+	dbg_path(pat, sizeof(pat), "caches/%s@*", name);
+	if (glob(pat, 0, NULL, &g))
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		const char *id = strrchr(g.gl_pathv[i], '@') + 1;
+
+		/* nothing but the id after the '@' */
+		assert_true(*id && strspn(id, "0123456789") == strlen(id));
+	}
+	if (out)
+		snprintf(out, len, "%s", strrchr(g.gl_pathv[0], '/') + 1);
+	n = (int)g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+/* The one directory of this process's named cache @name. */
+static inline void named_dir(const char *name, char *out, size_t len)
+{
+	assert_int_equal(named_dirs(name, out, len), 1);
+}
+
+/* First number of a cache's counter file ("<sum> C0=n ..."). */
+static inline unsigned long long counter(const char *cache, const char *file)
+{
+	char path[256];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	dbg_path(path, sizeof(path), "caches/%s/%s", cache, file);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("open %s: %s", path, strerror(errno));
+	assert_int_equal(fscanf(f, "%llu", &v), 1);
+	fclose(f);
+	return v;
+}
+
+/*
+ * debugfs "heaps" (rsdbg_table_parse): sum column `col` over the rows
+ * whose pid is `pid` (0: every row).  Returns -1 if the file or the
+ * column cannot be read.
  */
 static inline long long debugfs_heaps_sum(const char *col, int pid)
 {
-	char *text = NULL, *line, *save = NULL;
-	int idx = -1, pidx = -1;
+	struct rsdbg_table t;
+	char *text = NULL;
 	long long sum = 0;
+	int idx, pidx;
+	size_t r;
 
 	if (rsdbg_read("heaps", &text, NULL))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tok, *s2 = NULL;
-		int i = 0;
-		long long val = 0, rowpid = -1;
-
-		if (line[0] == '#') {
-			for (tok = strtok_r(line + 1, " \t", &s2); tok;
-			     tok = strtok_r(NULL, " \t", &s2), i++) {
-				if (!strcmp(tok, col))
-					idx = i;
-				if (!strcmp(tok, "pid"))
-					pidx = i;
-			}
-			continue;
-		}
-		if (idx < 0)
-			break;
-		for (tok = strtok_r(line, " \t", &s2); tok;
-		     tok = strtok_r(NULL, " \t", &s2), i++) {
-			if (i == idx)
-				val = strtoll(tok, NULL, 0);
-			if (i == pidx)
-				rowpid = strtoll(tok, NULL, 0);
-		}
-		if (!pid || rowpid == pid)
-			sum += val;
+	if (rsdbg_table_parse(text, &t)) {
+		free(text);
+		rsdbg_table_free(&t);
+		return -1;
 	}
 	free(text);
+	idx = rsdbg_table_col(&t, col);
+	pidx = rsdbg_table_col(&t, "pid");
+	for (r = 0; idx >= 0 && r < t.nrows; r++)
+		if (!pid || (pidx >= 0 && rsdbg_table_u64(&t, r, pidx) == (uint64_t)pid))
+			sum += (long long)rsdbg_table_u64(&t, r, idx);
+	rsdbg_table_free(&t);
 	return idx < 0 ? -1 : sum;
 }
 
-/* Rows of debugfs "heaps" owned by pid. */
+/* Rows of debugfs "heaps" owned by pid; -1 if unreadable. */
 static inline int debugfs_heaps_rows(int pid)
 {
-	char *text = NULL, *line, *save = NULL;
-	int n = 0;
+	struct rsdbg_table t;
+	char *text = NULL;
+	int n = 0, pidx;
+	size_t r;
 
 	if (rsdbg_read("heaps", &text, NULL))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (line[0] != '#' && strtol(line, NULL, 0) == pid)
-			n++;
+	if (rsdbg_table_parse(text, &t)) {
+		free(text);
+		rsdbg_table_free(&t);
+		return -1;
+	}
 	free(text);
-	return n;
+	pidx = rsdbg_table_col(&t, "pid");
+	for (r = 0; pidx >= 0 && r < t.nrows; r++)
+		if (rsdbg_table_u64(&t, r, pidx) == (uint64_t)pid)
+			n++;
+	rsdbg_table_free(&t);
+	return pidx < 0 ? -1 : n;
+}
+
+/*
+ * debugfs "slabinfo" parsed (rsdbg_slabinfo_parse), or the test fails
+ * with what did not parse.  Free with rsdbg_slabinfo_free().
+ */
+static inline void rs_slabinfo(struct rsdbg_slabinfo *si)
+{
+	char *text = NULL;
+	int err = rsdbg_read("slabinfo", &text, NULL);
+
+	if (err)
+		fail_msg("read %s/slabinfo: %s", rsdbg_root(), strerror(-err));
+	err = rsdbg_slabinfo_parse(text, si);
+	free(text);
+	if (err)
+		fail_msg("%s/slabinfo: %s", rsdbg_root(),
+			 err == -EPROTO ? si->why : strerror(-err));
 }
 
 /* Sum of slabinfo's active_objs over every refslab cache; -1 if unreadable. */
 static inline long long slabinfo_active(void)
 {
-	char *text = NULL, *line, *save = NULL;
+	struct rsdbg_slabinfo si;
+	char *text = NULL;
 	long long sum = 0;
-	int rows = 0;
+	size_t i;
 
 	if (rsdbg_read("slabinfo", &text, NULL))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		long long active;
-
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
-			continue;
-		if (sscanf(line, "%63s %lld", name, &active) == 2) {
-			sum += active;
-			rows++;
-		}
-	}
+	if (rsdbg_slabinfo_parse(text, &si))
+		si.n = 0;
 	free(text);
-	return rows ? sum : -1;
+	for (i = 0; i < si.n; i++)
+		sum += (long long)si.rows[i].active_objs;
+	i = si.n;
+	rsdbg_slabinfo_free(&si);
+	return i ? sum : -1;
 }
 
 #endif /* RS_TEST_H */

@@ -29,23 +29,11 @@
  * (the slice budget, to make collections interleave with mutators; the
  * timer pass's interval), restored after each test.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#define RS_TEST_RAW	/* its own wrappers, named as librefslab's */
+#include "rs_test.h"
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
-#include "refslab.h"
 
 #define BUDGET_PARAM "/sys/module/refslab/parameters/gc_slice_budget"
 #define INTERVAL_PARAM "/sys/module/refslab/parameters/gc_interval_ms"
@@ -1157,19 +1145,22 @@ static int make_garbage_pairs(int fd, int n)
 /* The collector kthread's passes so far (debugfs gc, "kthread_passes"). */
 static long long kthread_passes(void)
 {
-	char line[256];
-	long long n = -1;
-	FILE *f = fopen("/sys/kernel/debug/refslab/gc", "r");
+	struct rsdbg_gc g;
+	uint64_t n;
+	char *text = NULL;
+	int err = rsdbg_read("gc", &text, NULL);
 
-	if (!f)
-		fail_msg("open debugfs refslab/gc: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " kthread_passes %lld", &n) == 1)
-			break;
-	fclose(f);
-	if (n < 0)
+	if (err)
+		fail_msg("read %s/gc: %s", rsdbg_root(), strerror(-err));
+	err = rsdbg_gc_parse(text, &g);
+	free(text);
+	if (err)
+		fail_msg("%s/gc: %s", rsdbg_root(), err == -EPROTO ? g.why : strerror(-err));
+	err = rsdbg_gc_u64(&g.global, "kthread_passes", &n);
+	rsdbg_gc_free(&g);
+	if (err)
 		fail_msg("no kthread_passes in debugfs refslab/gc");
-	return n;
+	return (long long)n;
 }
 
 /*
@@ -1614,8 +1605,7 @@ int main(void)
 					  restore_params_td),
 	};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	cmocka_set_message_output(CM_OUTPUT_TAP);
+	rs_test_init();
 	atexit(restore_params);
 	if (getenv("REFSLAB_GC_TESTS"))
 		cmocka_set_test_filter(getenv("REFSLAB_GC_TESTS"));

@@ -18,7 +18,6 @@
 #include <sys/syscall.h>
 #include <linux/userfaultfd.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PAGE 4096
 
@@ -523,31 +522,27 @@ static bool have_userfaultfd(void)
 
 int main(void)
 {
-	const struct CMUnitTest uffd[] = {
+	struct CMUnitTest tests[] = {
+		/* these four block a copy-out in a userfaultfd fault */
 		cmocka_unit_test(test_create_copyout_blocked),
 		cmocka_unit_test(test_cache_create_copyout_blocked),
 		cmocka_unit_test(test_batch_writeback_fails),
 		cmocka_unit_test(test_batch_readonly_with_fault),
-	};
-	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_copyout_readonly),
 		cmocka_unit_test(test_batch_readonly_drop),
 		cmocka_unit_test(test_batch_readonly_create),
 		cmocka_unit_test(test_batch_handles_usable_after_writeback),
 		cmocka_unit_test(test_lowest_free_reuse),
 	};
-	struct CMUnitTest tests[ARRAY_SIZE(uffd) + ARRAY_SIZE(plain)];
-	size_t n = 0, i;
 
 	rs_test_init();
-	if (have_userfaultfd()) {
-		for (i = 0; i < ARRAY_SIZE(uffd); i++)
-			tests[n++] = uffd[i];
-	} else {
-		printf("# this kernel has no userfaultfd (ENOSYS): the %zu cases that block a copy-out in a fault are not run\n",
-		       ARRAY_SIZE(uffd));
+	if (!have_userfaultfd()) {
+		static const char why[] = "this kernel has no userfaultfd (ENOSYS)";
+
+		rs_leave_out(tests, test_create_copyout_blocked, why);
+		rs_leave_out(tests, test_cache_create_copyout_blocked, why);
+		rs_leave_out(tests, test_batch_writeback_fails, why);
+		rs_leave_out(tests, test_batch_readonly_with_fault, why);
 	}
-	for (i = 0; i < ARRAY_SIZE(plain); i++)
-		tests[n++] = plain[i];
-	return _cmocka_run_group_tests("handles", tests, n, NULL, NULL);
+	return cmocka_run_group_tests_name("handles", tests, NULL, NULL);
 }

@@ -22,7 +22,6 @@
 #include <sched.h>
 #include <refslab.h>
 
-#define DBG		"/sys/kernel/debug/refslab"
 #define CPU1		"/sys/devices/system/cpu/cpu1/online"
 #define NWORKERS	2
 #define BATCH		64
@@ -82,11 +81,6 @@ static int pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-static int open_dev(void)
-{
-	return open("/dev/refslab", O_RDWR | O_CLOEXEC);
-}
-
 static int cache_create(int fd, const char *name, unsigned int size,
 			unsigned int *id)
 {
@@ -142,48 +136,11 @@ static struct refslab_heap_stats heap_stats(int fd)
 	return s;
 }
 
-static unsigned int header_bytes(int fd)
-{
-	struct refslab_version v;
-
-	memset(&v, 0, sizeof(v));
-	assert_int_equal(ioctl(fd, REFSLAB_IOC_VERSION, &v), 0);
-	return v.header_bytes;
-}
-
-/* The debugfs name of this process's named cache @name: "<name>@<id>". */
-static void named_dir(const char *name, char *out, size_t len)
-{
-	char pat[256];
-	glob_t g;
-
-	snprintf(pat, sizeof(pat), DBG "/caches/%s@*", name);
-	assert_int_equal(glob(pat, 0, NULL, &g), 0);
-	assert_int_equal(g.gl_pathc, 1);
-	snprintf(out, len, "%s", strrchr(g.gl_pathv[0], '/') + 1);
-	globfree(&g);
-}
-
-/* First number of a counter file ("<sum> C0=n ..."). */
-static unsigned long long counter(const char *dname, const char *file)
-{
-	char path[256];
-	unsigned long long v = ~0ULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DBG "/caches/%s/%s", dname, file);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%llu", &v), 1);
-	fclose(f);
-	return v;
-}
-
 static void shrink(const char *dname)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), DBG "/caches/%s/shrink", dname);
+	dbg_path(path, sizeof(path), "caches/%s/shrink", dname);
 	assert_int_equal(write_str(path, "1"), 0);
 }
 
@@ -191,24 +148,17 @@ static void shrink(const char *dname)
 static int slabinfo(const char *dname, unsigned long *objs,
 		    unsigned long *slabs)
 {
-	char line[512], name[128];
-	unsigned long active, num, aslabs, nslabs;
-	int found = -1;
-	FILE *f = fopen(DBG "/slabinfo", "r");
+	struct rsdbg_slabinfo si;
+	const struct rsdbg_slab *r;
 
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lu %lu %*u %*u %*u : tunables %*u %*u %*u : slabdata %lu %lu",
-			   name, &active, &num, &aslabs, &nslabs) != 5)
-			continue;
-		if (!strcmp(name, dname)) {
-			*objs = active;
-			*slabs = aslabs;
-			found = 0;
-		}
+	rs_slabinfo(&si);
+	r = rsdbg_slab_find(&si, dname);
+	if (r) {
+		*objs = r->active_objs;
+		*slabs = r->active_slabs;
 	}
-	fclose(f);
-	return found;
+	rsdbg_slabinfo_free(&si);
+	return r ? 0 : -1;
 }
 
 static void cpu1_required(void)
@@ -337,12 +287,12 @@ static void *shrink_worker(void *arg)
 
 	while (!stop) {
 		for (i = 0; i < NWORKERS; i++) {
-			snprintf(path, sizeof(path), DBG "/caches/%s/shrink",
+			dbg_path(path, sizeof(path), "caches/%s/shrink",
 				 ws[i].dname);
 			werr(&ws[NWORKERS], write_str(path, "1"), "shrink named");
 		}
-		werr(&ws[NWORKERS], write_str(DBG "/caches/rs-64/shrink", "1"),
-		     "shrink rs-64");
+		dbg_path(path, sizeof(path), "caches/rs-64/shrink");
+		werr(&ws[NWORKERS], write_str(path, "1"), "shrink rs-64");
 		ws[NWORKERS].rounds++;
 		usleep(2000);
 	}
@@ -358,7 +308,7 @@ static void *cache_worker(void *arg)
 	int fd;
 
 	snprintf(name, sizeof(name), "thc%d", (int)getpid());
-	fd = open_dev();
+	fd = rs_open_dev();
 	werr(w, fd < 0 ? -errno : 0, "open");
 	while (fd >= 0 && !stop && !w->err) {
 		int err = cache_create(fd, name, 200, &id);
@@ -370,7 +320,7 @@ static void *cache_worker(void *arg)
 			werr(w, obj_create(fd, id, 100, &h[i]), "create in cache");
 		if (w->rounds % 4 == 3) {
 			close(fd);	/* the cache goes with the heap */
-			fd = open_dev();
+			fd = rs_open_dev();
 			werr(w, fd < 0 ? -errno : 0, "reopen");
 		} else {
 			for (i = 0; i < 8; i++)
@@ -487,7 +437,7 @@ static long long counter_if(const char *dname, const char *file)
 	long long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), DBG "/caches/%s/%s", dname, file);
+	dbg_path(path, sizeof(path), "caches/%s/%s", dname, file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -512,7 +462,7 @@ static void test_all_pages_back(void **state)
 
 	(void)state;
 	for (tries = 0; tries < 500; tries++) {
-		assert_int_equal(glob(DBG "/caches/*", 0, NULL, &g), 0);
+		assert_int_equal(glob(dbg_path(path, sizeof(path), "caches/*"), 0, NULL, &g), 0);
 		pages = 0;
 		for (i = 0; i < g.gl_pathc; i++) {
 			const char *d = strrchr(g.gl_pathv[i], '/') + 1;

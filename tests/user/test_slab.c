@@ -11,52 +11,19 @@
  * Objects are made through the raw ioctls so the test does not depend on
  * librefslab.  TAP output through cmocka.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
+#include "rs_test.h"
 #include <sys/stat.h>
-#include <glob.h>
-#include <cmocka.h>
-#include <refslab.h>
 
-#define DBG	"/sys/kernel/debug/refslab"
 #define HEADER2	"# name            <active_objs> <num_objs> <objsize> " \
 		"<objperslab> <pagesperslab> : tunables <limit> " \
 		"<batchcount> <sharedfactor> : slabdata <active_slabs> " \
 		"<num_slabs> <sharedavail>\n"
-#define LINEFMT	"%63s %lu %lu %u %u %u : tunables %u %u %u : " \
-		"slabdata %lu %lu %lu"
 
 struct slabline {
 	char name[64];
 	unsigned long active, num, slabs_active, slabs, shared;
 	unsigned int objsize, perslab, pages, limit, batch, factor;
 };
-
-static int open_dev(void)
-{
-	int fd = open("/dev/refslab", O_RDWR | O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static unsigned int header_bytes(int fd)
-{
-	struct refslab_version v;
-
-	memset(&v, 0, sizeof(v));
-	assert_int_equal(ioctl(fd, REFSLAB_IOC_VERSION, &v), 0);
-	return v.header_bytes;
-}
 
 static unsigned int cache_create(int fd, const char *name, unsigned int size)
 {
@@ -91,61 +58,13 @@ static void obj_drop(int fd, unsigned int handle)
 	assert_int_equal(ioctl(fd, REFSLAB_IOC_DROP, &a), 0);
 }
 
-/*
- * Directories of named caches called @name: "<name>@<id>", the id unique
- * while the module is loaded.  Returns how many; the first in @out.
- */
-static int named_dirs(const char *name, char *out, size_t len)
-{
-	char pat[256];
-	glob_t g;
-	size_t i;
-	int n;
-
-	snprintf(pat, sizeof(pat), DBG "/caches/%s@*", name);
-	if (glob(pat, 0, NULL, &g))
-		return 0;
-	for (i = 0; i < g.gl_pathc; i++) {
-		const char *id = strrchr(g.gl_pathv[i], '@') + 1;
-
-		/* nothing but the id after the '@' */
-		assert_true(*id && strspn(id, "0123456789") == strlen(id));
-	}
-	if (out)
-		snprintf(out, len, "%s", strrchr(g.gl_pathv[0], '/') + 1);
-	n = (int)g.gl_pathc;
-	globfree(&g);
-	return n;
-}
-
-/* The one directory of this process's named cache @name. */
-static void named_dir(const char *name, char *out, size_t len)
-{
-	assert_int_equal(named_dirs(name, out, len), 1);
-}
-
-/* First number of a counter file ("<sum> C0=n ..."). */
-static unsigned long long counter(const char *cache, const char *file)
-{
-	char path[256];
-	unsigned long long v = ~0ULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DBG "/caches/%s/%s", cache, file);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%llu", &v), 1);
-	fclose(f);
-	return v;
-}
-
 static int write_file(const char *cache, const char *file, const char *val)
 {
 	char path[256];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), DBG "/caches/%s/%s", cache, file);
+	dbg_path(path, sizeof(path), "caches/%s/%s", cache, file);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
@@ -159,7 +78,7 @@ static int dir_exists(const char *cache)
 	char path[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), DBG "/caches/%s", cache);
+	dbg_path(path, sizeof(path), "caches/%s", cache);
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -177,32 +96,43 @@ static int dir_gone(const char *cache)
 }
 
 /* Parse slabinfo; fills @want's line if present.  Returns lines parsed. */
+/*
+ * slabinfo through the common parser (rsdbg_slabinfo_parse), with the
+ * checks every row must pass; @want's row in @out when listed.  Returns
+ * the number of rows.
+ */
 static int read_slabinfo(const char *want, struct slabline *out, int *found)
 {
-	char line[512];
-	int n = 0, lineno = 0, fields;
-	FILE *f = fopen(DBG "/slabinfo", "r");
+	struct rsdbg_slabinfo si;
+	char *text = NULL, line2[512] = "", *nl;
+	size_t i;
+	int n;
 
-	assert_non_null(f);
 	*found = 0;
-	while (fgets(line, sizeof(line), f)) {
+	assert_int_equal(rsdbg_read("slabinfo", &text, NULL), 0);
+	nl = strchr(text, '\n');
+	assert_non_null(nl);
+	snprintf(line2, sizeof(line2), "%.*s", (int)strcspn(nl + 1, "\n") + 1, nl + 1);
+	assert_string_equal(line2, HEADER2);
+	free(text);
+	rs_slabinfo(&si);
+	for (i = 0; i < si.n; i++) {
+		const struct rsdbg_slab *r = &si.rows[i];
 		struct slabline s;
 
-		lineno++;
-		if (lineno == 1) {
-			assert_string_equal(line, "slabinfo - version: 2.1\n");
-			continue;
-		}
-		if (lineno == 2) {
-			assert_string_equal(line, HEADER2);
-			continue;
-		}
 		memset(&s, 0, sizeof(s));
-		fields = sscanf(line, LINEFMT, s.name, &s.active, &s.num,
-				&s.objsize, &s.perslab, &s.pages, &s.limit,
-				&s.batch, &s.factor, &s.slabs_active, &s.slabs,
-				&s.shared);
-		assert_int_equal(fields, 12);
+		snprintf(s.name, sizeof(s.name), "%s", r->name);
+		s.active = r->active_objs;
+		s.num = r->num_objs;
+		s.objsize = r->objsize;
+		s.perslab = r->objperslab;
+		s.pages = r->pagesperslab;
+		s.limit = r->limit;
+		s.batch = r->batchcount;
+		s.factor = r->sharedfactor;
+		s.slabs_active = r->active_slabs;
+		s.slabs = r->num_slabs;
+		s.shared = r->sharedavail;
 		assert_true(s.objsize > 0 && s.perslab > 0 && s.pages > 0);
 		assert_true((unsigned long)s.objsize * s.perslab <=
 			    (unsigned long)s.pages * 4096);
@@ -217,9 +147,9 @@ static int read_slabinfo(const char *want, struct slabline *out, int *found)
 			*out = s;
 			*found = 1;
 		}
-		n++;
 	}
-	fclose(f);
+	n = (int)si.n;
+	rsdbg_slabinfo_free(&si);
 	return n;
 }
 
@@ -530,7 +460,7 @@ static void test_quarantine_accounting(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slabinfo_format),
 		cmocka_unit_test(test_named_cache_counts),
 		cmocka_unit_test(test_counters_reset),
@@ -540,11 +470,11 @@ int main(void)
 		cmocka_unit_test(test_fault_injection),
 		cmocka_unit_test(test_quarantine_accounting),	/* last */
 	};
-	size_t n = sizeof(tests) / sizeof(tests[0]);
+	char path[256];
 
-	if (access(DBG "/caches/rs-64/quarantined", F_OK)) {
-		printf("# no KASAN quarantine (kernel without KASAN): test_quarantine_accounting not run\n");
-		n--;
-	}
-	return _cmocka_run_group_tests("slab debugfs", tests, n, NULL, NULL);
+	rs_test_init();
+	if (access(dbg_path(path, sizeof(path), "caches/rs-64/quarantined"), F_OK))
+		rs_leave_out(tests, test_quarantine_accounting,
+			     "no KASAN quarantine (kernel without KASAN)");
+	return cmocka_run_group_tests_name("slab debugfs", tests, NULL, NULL);
 }

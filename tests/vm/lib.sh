@@ -102,6 +102,24 @@ rs_test_programs() {
 	fi
 }
 
+# After prove: the whole kept output (tests/vm/keep-output) of every
+# program prove's summary names as failed, since prove shows only
+# "Failed test: N" and hides the TAP comments that say why.  Argument:
+# the output directory (with prove.txt, prove's own output).
+rs_show_failed() {
+	local dir=$1 p name log
+	for p in $(sed -n '/^Test Summary Report/,$ s/^\([^ ]*\) *(Wstat: .*/\1/p' "$dir/prove.txt"); do
+		name=${p#build/}
+		log=$dir/${name//\//-}.log
+		echo "== failed: $p (whole output, $log)"
+		if [ -f "$log" ]; then
+			cat "$log"
+		else
+			echo "# no output kept for $p"
+		fi
+	done
+}
+
 # Whether KUnit suites must run at insmod: the kernel has KUnit (its
 # debugfs directory, its module, or its config says so) or the module to
 # load carries suites.  Argument: the module.

@@ -45,6 +45,7 @@ struct verb;
 
 /* One run: a command line, or a script and every line of it. */
 struct ctl {
+	const struct verb *verbs;	/* the verb table (refslabctl.c) */
 	refslab_heap *h;		/* opened by need_heap() */
 	const char *device;		/* --device */
 	int fd;				/* --fd, or -1 */
@@ -98,17 +99,25 @@ struct verb {
 #define V_SCRIPT	0x10	/* only in a script */
 #define V_CMDLINE	0x20	/* only on the command line */
 #define V_BATCHONLY	0x40	/* only between batch and end */
+#define V_SHORTS	0x80	/* an option with a lowercase letter is also -x */
 
-extern const struct verb verbs[];
+/* The command layer (cmd.c). */
 extern const char *prog;
+extern const char one_shot_note[];	/* a command line's heap is its own */
 
-const struct verb *find_verb(const char *name);
+const struct verb *find_verb(const struct verb *table, const char *name);
+/* The verb NAME may have been meant to be ("did you mean"), or NULL. */
+const struct verb *closest_verb(const struct verb *table, const char *name);
 /* Run one command (a script line or the command line's verb and args). */
 int do_cmd(struct ctl *s, int argc, char **argv, size_t *lens);
 /* Only its checks: the verb exists and may appear here, its options parse. */
 int check_cmd(struct ctl *s, int argc, char **argv, size_t *lens);
 /* Open the heap if not yet open: 0 or EREPORTED (with a hint). */
 int need_heap(struct ctl *s);
+/* Open the heap --fd, --device or the default names (*what: which). */
+int open_heap(struct ctl *s, refslab_heap **h, const char **what);
+/* What to do about an open that failed with err, or NULL. */
+const char *open_hint(int err);
 void verb_help(FILE *f, const struct verb *v);
 
 /* Reporting, prefixed "FILE:LINE: " in a script, "refslabctl: " else. */
@@ -117,6 +126,21 @@ int serr(struct ctl *s, const char *fmt, ...);		/* returns ESYNTAX */
 int oerr(struct ctl *s, const char *what, int err);	/* returns err */
 __attribute__((format(printf, 2, 3)))
 void efail(struct ctl *s, const char *fmt, ...);	/* an expectation */
+
+/*
+ * Operands, each reported by serr() when bad (cmd.c).  A handle is a bound
+ * name, a number or @N; nargs checks the operand count against the verb's
+ * usage, eargs against the usage given.
+ */
+struct binding *find_name(struct ctl *s, const char *name);
+int handle_of(struct ctl *s, const char *cmd, const char *name,
+	      uint32_t *h);
+int num(struct ctl *s, const char *cmd, const char *what,
+	const char *tok, uint64_t *v);
+int num32(struct ctl *s, const char *cmd, const char *what,
+	  const char *tok, uint32_t *v);
+int nargs(struct ctl *s, int argc, int lo, int hi);
+int eargs(struct ctl *s, int argc, int lo, int hi, const char *usage);
 
 /* Numbers: decimal, 0x hex, with an optional k/m/g binary suffix. */
 int parse_u64(const char *s, uint64_t *v);
@@ -135,8 +159,11 @@ void print_gc_stats(FILE *f, const struct refslab_gc_stats *st, bool json);
 void print_collect(FILE *f, const struct refslab_gc_collect *c, bool json);
 int print_cache_list(FILE *f, refslab_heap *h, bool json);
 
-/* The verbs, by file. */
-int script_run(struct ctl *s, const char *path);	/* script.c */
+/* The script runner (script.c). */
+int script_run(struct ctl *s, const char *path);
+void ctl_free(struct ctl *s);
+
+/* The verbs, by file: verbs.c, then expect.c, stats.c. */
 int c_create(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_dup(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_drop(struct ctl *s, int argc, char **argv, size_t *lens);
@@ -155,13 +182,12 @@ int c_cache(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_gc(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_freeze(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_unfreeze(struct ctl *s, int argc, char **argv, size_t *lens);
-int c_expect(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_print(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_batch(struct ctl *s, int argc, char **argv, size_t *lens);
 int c_end(struct ctl *s, int argc, char **argv, size_t *lens);
+void batch_clear(struct ctl *s);	/* forget a batch block being read */
+int c_expect(struct ctl *s, int argc, char **argv, size_t *lens);	/* expect.c */
 int c_stats(struct ctl *s, int argc, char **argv, size_t *lens);	/* stats.c */
-
-void ctl_free(struct ctl *s);
 
 /* top.c: `refslabctl top`, a live view; returns an exit status. */
 int top_main(int argc, char **argv);

@@ -270,210 +270,142 @@ static void jerr(struct jout *j, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* A decimal integer (fault knobs such as "times" may be -1). */
-static bool is_int(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 /* A token that must be a decimal number. */
 static void jnum(struct jout *j, const char *tok)
 {
-	if (!is_int(tok)) {
+	if (!rsdbg_is_int(tok)) {
 		jerr(j, "'%s' is not a number", tok);
 		return;
 	}
 	fputs(tok, j->f);
 }
 
-static int split(char *line, char **tok, int max)
+/* Whether a file parsed (rsdbg's parsers: err and why); reported if not. */
+static bool parsed(struct jout *j, int err, const char *why)
 {
-	char *save = NULL, *t;
-	int n = 0;
-
-	for (t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (n == max)
-			return -1;
-		tok[n++] = t;
-	}
-	return n;
+	if (err)
+		jerr(j, "%s", err == -EPROTO ? why : strerror(-err));
+	return !err;
 }
 
 /* slabinfo, in /proc/slabinfo's version 2.1 format: an array of rows. */
-static void json_slabinfo(struct jout *j, char *text)
+static void json_slabinfo(struct jout *j, const char *text)
 {
-	static const char *const keys[] = {
-		"name", "active_objs", "num_objs", "objsize", "objperslab",
-		"pagesperslab", ":", "tunables", "limit", "batchcount",
-		"sharedfactor", ":", "slabdata", "active_slabs", "num_slabs",
-		"sharedavail",
-	};
-	char *save = NULL, *line, *tok[20];
-	int nrows = 0, n, i, first;
+	struct rsdbg_slabinfo si;
+	size_t r, i;
 
-	line = strtok_r(text, "\n", &save);
-	if (!line || strcmp(line, "slabinfo - version: 2.1")) {
-		jerr(j, "not slabinfo version 2.1");
-		return;
-	}
+	if (!parsed(j, rsdbg_slabinfo_parse(text, &si), si.why))
+		goto out;
 	fputc('[', j->f);
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		if (line[0] == '#')
-			continue;
-		n = split(line, tok, 20);
-		if (n != 16 || strcmp(tok[6], ":") || strcmp(tok[7], "tunables") ||
-		    strcmp(tok[11], ":") || strcmp(tok[12], "slabdata")) {
-			jerr(j, "a row not in the 2.1 format");
-			break;
-		}
-		fputs(nrows++ ? ",\n  {" : "\n  {", j->f);
-		for (i = 0, first = 1; i < n; i++) {
-			if (!strcmp(keys[i], ":") || i == 7 || i == 12)
-				continue;
-			fprintf(j->f, "%s\"%s\": ", first ? "" : ", ", keys[i]);
-			first = 0;
-			if (i == 0)
-				json_str(j->f, tok[0]);
-			else
-				jnum(j, tok[i]);
-		}
+	for (r = 0; r < si.n; r++) {
+		fputs(r ? ",\n  {\"name\": " : "\n  {\"name\": ", j->f);
+		json_str(j->f, si.rows[r].name);
+		for (i = 0; i < RSDBG_SLAB_NCOLS; i++)
+			fprintf(j->f, ", \"%s\": %llu", rsdbg_slab_cols[i].key,
+				(unsigned long long)rsdbg_slab_get(&si.rows[r], &rsdbg_slab_cols[i]));
 		fputc('}', j->f);
 	}
 	fputc(']', j->f);
+out:
+	rsdbg_slabinfo_free(&si);
 }
 
 /* heaps: a "# col col ..." header, then one row of numbers per heap. */
-static void json_heaps(struct jout *j, char *text)
+static void json_heaps(struct jout *j, const char *text)
 {
-	char *save = NULL, *line, *cols[32], *tok[32];
-	int ncols = -1, nrows = 0, n, i, k;
+	struct rsdbg_table t;
+	size_t r;
+	int i;
 
+	if (!parsed(j, rsdbg_table_parse(text, &t), t.why))
+		goto out;
 	fputc('[', j->f);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#') {
-			ncols = split(line + 1, cols, 32);
-			for (i = 0; i < ncols; i++)
-				for (k = 0; k < i; k++)
-					if (!strcmp(cols[i], cols[k]))
-						jerr(j, "column '%s' twice", cols[i]);
-			continue;
-		}
-		n = split(line, tok, 32);
-		if (ncols <= 0 || n != ncols) {
-			jerr(j, "a row of %d figures under %d columns", n, ncols);
-			break;
-		}
-		fputs(nrows++ ? ",\n  {" : "\n  {", j->f);
-		for (i = 0; i < n; i++) {
+	for (r = 0; r < t.nrows; r++) {
+		fputs(r ? ",\n  {" : "\n  {", j->f);
+		for (i = 0; i < t.ncols; i++) {
 			fprintf(j->f, "%s", i ? ", " : "");
-			json_str(j->f, cols[i]);
+			json_str(j->f, t.cols[i]);
 			fputs(": ", j->f);
-			jnum(j, tok[i]);
+			jnum(j, t.cells[r * t.ncols + i]);
 		}
 		fputc('}', j->f);
 	}
-	if (ncols < 0)
-		jerr(j, "no header");
 	fputc(']', j->f);
+out:
+	rsdbg_table_free(&t);
 }
 
 /*
- * gc: a "global:" section, then "heap PID id ID[ (closed)]:" sections; in
- * each, "  key N" (a number), "  pauses N..." (an array: lock holds per
- * length bucket) and "  last_phase_ns PHASE=N..." (an object).
+ * A line of a gc section: "key N" (a number), "pauses N..." (an array:
+ * lock holds per length bucket) and "last_phase_ns PHASE=N..." (an object).
  */
-static void json_gc_line(struct jout *j, char *line, bool first)
+static void json_gc_line(struct jout *j, const struct rsdbg_kv *kv, bool first)
 {
-	char *tok[32];
-	int n = split(line, tok, 32), i;
+	int i;
 
-	if (n < 2) {
-		jerr(j, "line '%s' has no value", n ? tok[0] : "");
+	if (kv->nval < 1) {
+		jerr(j, "line '%s' has no value", kv->key);
 		return;
 	}
-	fprintf(j->f, "%s\"%s\": ", first ? "" : ", ", tok[0]);
-	if (!strcmp(tok[0], "pauses")) {
+	fprintf(j->f, "%s\"%s\": ", first ? "" : ", ", kv->key);
+	if (!strcmp(kv->key, "pauses")) {
 		fputc('[', j->f);
-		for (i = 1; i < n; i++) {
-			fputs(i > 1 ? ", " : "", j->f);
-			jnum(j, tok[i]);
+		for (i = 0; i < kv->nval; i++) {
+			fputs(i ? ", " : "", j->f);
+			jnum(j, kv->val[i]);
 		}
 		fputc(']', j->f);
-	} else if (strchr(tok[1], '=')) {
+	} else if (strchr(kv->val[0], '=')) {
 		fputc('{', j->f);
-		for (i = 1; i < n; i++) {
-			char *eq = strchr(tok[i], '=');
+		for (i = 0; i < kv->nval; i++) {
+			char *eq = strchr(kv->val[i], '=');
 
 			if (!eq) {
-				jerr(j, "'%s' in %s is not NAME=N", tok[i], tok[0]);
+				jerr(j, "'%s' in %s is not NAME=N", kv->val[i], kv->key);
 				return;
 			}
 			*eq = '\0';
-			fputs(i > 1 ? ", " : "", j->f);
-			json_str(j->f, tok[i]);
+			fputs(i ? ", " : "", j->f);
+			json_str(j->f, kv->val[i]);
 			fputs(": ", j->f);
 			jnum(j, eq + 1);
 		}
 		fputc('}', j->f);
-	} else if (n == 2) {
-		jnum(j, tok[1]);
+	} else if (kv->nval == 1) {
+		jnum(j, kv->val[0]);
 	} else {
-		jerr(j, "'%s' has %d values", tok[0], n - 1);
+		jerr(j, "'%s' has %d values", kv->key, kv->nval);
 	}
 }
 
-static void json_gc(struct jout *j, char *text)
+/* gc: {"global": {...}, "heaps": [{"id", "pid", "closed", ...}...]} */
+static void json_gc(struct jout *j, const char *text)
 {
-	char *save = NULL, *line;
-	int section = 0, nheaps = 0;	/* 1: global, 2: a heap */
-	bool first = true;
+	struct rsdbg_gc g;
+	size_t i, k;
 
+	if (!parsed(j, rsdbg_gc_parse(text, &g), g.why))
+		goto out;
 	fputc('{', j->f);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "global:")) {
-			if (section) {
-				jerr(j, "'global:' not first");
-				break;
-			}
-			fputs("\n  \"global\": {", j->f);
-			section = 1;
-			first = true;
-		} else if (!strncmp(line, "heap ", 5)) {
-			char pid[24], id[24], rest[24] = "";
-			int n = sscanf(line, "heap %23[0-9] id %23[0-9]%23[^\n]", pid, id, rest);
-
-			if (n < 2 || (strcmp(rest, ":") && strcmp(rest, " (closed):"))) {
-				jerr(j, "'%s' is not 'heap PID id ID[ (closed)]:'", line);
-				break;
-			}
-			fputs(section == 1 ? "},\n  \"heaps\": [\n   {" :
-			      section == 2 ? "},\n   {" : "\"heaps\": [\n   {", j->f);
-			fprintf(j->f, "\"id\": %s, \"pid\": %s, \"closed\": %s", id, pid,
-				strcmp(rest, ":") ? "true" : "false");
-			section = 2;
-			first = false;
-			nheaps++;
-		} else if (line[0] == ' ' && section) {
-			json_gc_line(j, line, first);
-			first = false;
-		} else if (*line) {
-			jerr(j, "unexpected line '%s'", line);
-			break;
-		}
+	if (g.has_global) {
+		fputs("\n  \"global\": {", j->f);
+		for (k = 0; k < g.global.n; k++)
+			json_gc_line(j, &g.global.kv[k], !k);
+		fputs("},\n  ", j->f);
 	}
-	if (!section)
-		jerr(j, "no 'global:' section");
-	fputs(section == 2 ? "}]" : section == 1 ? "},\n  \"heaps\": [" : "", j->f);
-	if (section == 1)
-		fputc(']', j->f);
-	fputc('}', j->f);
+	fputs("\"heaps\": [", j->f);
+	for (i = 0; i < g.nheaps; i++) {
+		const struct rsdbg_gc_section *sec = &g.heaps[i];
+
+		fprintf(j->f, "%s\n   {\"id\": %llu, \"pid\": %d, \"closed\": %s", i ? "," : "",
+			(unsigned long long)sec->id, sec->pid, sec->closed ? "true" : "false");
+		for (k = 0; k < sec->n; k++)
+			json_gc_line(j, &sec->kv[k], false);
+		fputc('}', j->f);
+	}
+	fputs("]}", j->f);
+out:
+	rsdbg_gc_free(&g);
 }
 
 /* caches/: a directory per cache, its figures one file each ("N" or "N
@@ -516,7 +448,7 @@ static int stats_json(const char *root)
 {
 	static const struct {
 		const char *name;
-		void (*parse)(struct jout *j, char *text);
+		void (*parse)(struct jout *j, const char *text);
 	} files[] = {
 		{ "slabinfo", json_slabinfo },
 		{ "heaps", json_heaps },

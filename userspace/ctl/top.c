@@ -7,14 +7,15 @@
  *   heaps     one row per open heap (columns found by their header names,
  *             so columns added later do not move the ones read here);
  *   gc        the collector: a "global:" section of "key value" lines, then
- *             one "heap PID:" section per heap (pending candidates, frozen
- *             objects, collections).
- * heaps and gc list the heaps in the same order (both walk the module's
- * heap list), so a heap's collector figures are paired with its row by
- * position, and only when both files list the same pids in the same order;
- * otherwise the two files are read again (a heap came or went between the
- * reads), and after a few tries the collector columns show "-".  No
- * figure is a snapshot of the whole module: each is exact when read.
+ *             one "heap PID id ID:" section per heap (pending candidates,
+ *             frozen objects, collections).
+ * A heap's collector figures are paired with its heaps row by the heap's
+ * id (both files carry it; pids repeat, positions shift when a heap comes
+ * or goes).  A row whose id has no gc section (a heap that came between
+ * the two reads) makes both files be read again, and after a few tries its
+ * collector columns show "-".  The files are parsed by the rsdbg parsers
+ * that stats and the tests use.  No figure is a snapshot of the whole
+ * module: each is exact when read.
  *
  * Collections per second come from two refreshes; the first shows "-".
  * Output: a redrawn screen with plain ANSI sequences when standard output
@@ -49,6 +50,7 @@ struct top_cache {
 
 struct top_heap {
 	int pid;
+	uint64_t id;		/* pairs the heaps row with its gc section */
 	bool closed;
 	bool have_gc;		/* pending, frozen, collections are known */
 	uint64_t objects, bytes, handles;
@@ -98,177 +100,113 @@ static void sample_free(struct top_sample *s)
 	s->nheaps = 0;
 }
 
-/* Append one zeroed element to *arr (of *n): NULL when out of memory. */
-static void *grow(void *arr, size_t *n, size_t size)
-{
-	char *p = realloc(arr, (*n + 1) * size);
-
-	if (!p)
-		return NULL;
-	memset(p + *n * size, 0, size);
-	(*n)++;
-	return p;
-}
-
 /* ---- slabinfo ---- */
 
-static int parse_slabinfo(struct top_sample *s, char *text)
+static int parse_slabinfo(struct top_sample *s, const char *text)
 {
-	char *save = NULL, *line;
+	struct rsdbg_slabinfo si;
+	size_t i;
+	int err = rsdbg_slabinfo_parse(text, &si);
 
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct top_cache c = { 0 };
-		unsigned long long v[7];
-		struct top_cache *arr;
-
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
-			continue;
-		if (sscanf(line, "%63s %llu %llu %llu %llu %llu : tunables %*u %*u %*u : slabdata %llu %llu",
-			   c.name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 8)
-			continue;
-		c.active = v[0];
-		c.total = v[1];
-		c.objsize = v[2];
-		c.objperslab = v[3];
-		c.pagesperslab = v[4];
-		c.active_slabs = v[5];
-		c.num_slabs = v[6];
-		arr = grow(s->caches, &s->ncaches, sizeof(*arr));
-		if (!arr)
-			return -ENOMEM;
-		s->caches = arr;
-		arr[s->ncaches - 1] = c;
+	if (!err && si.n) {
+		s->caches = calloc(si.n, sizeof(*s->caches));
+		if (!s->caches)
+			err = -ENOMEM;
 	}
-	return 0;
+	for (i = 0; !err && i < si.n; i++) {
+		const struct rsdbg_slab *r = &si.rows[i];
+		struct top_cache *c = &s->caches[i];
+
+		snprintf(c->name, sizeof(c->name), "%s", r->name);
+		c->active = r->active_objs;
+		c->total = r->num_objs;
+		c->objsize = r->objsize;
+		c->objperslab = r->objperslab;
+		c->pagesperslab = r->pagesperslab;
+		c->active_slabs = r->active_slabs;
+		c->num_slabs = r->num_slabs;
+		s->ncaches = i + 1;
+	}
+	rsdbg_slabinfo_free(&si);
+	return err;
 }
 
-/* ---- heaps ---- */
+/* ---- heaps and gc ---- */
 
-static int parse_heaps(struct top_sample *s, char *text)
+static int parse_heaps(struct top_sample *s, const char *text)
 {
-	enum { C_PID, C_OBJECTS, C_BYTES, C_HANDLES, NCOLS };
-	static const char *const want[NCOLS] = { "pid", "objects", "bytes", "handles" };
-	int col[NCOLS] = { -1, -1, -1, -1 };
-	char *save = NULL, *line;
+	enum { C_PID, C_ID, C_OBJECTS, C_BYTES, C_HANDLES, NCOLS };
+	static const char *const want[NCOLS] = { "pid", "id", "objects", "bytes", "handles" };
+	struct rsdbg_table t;
+	int col[NCOLS], k, err = rsdbg_table_parse(text, &t);
+	size_t r;
 
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tok, *tsave = NULL;
-		uint64_t v[NCOLS] = { 0 };
-		struct top_heap *arr;
-		int i = 0, k;
-
-		if (line[0] == '#') {
-			for (tok = strtok_r(line + 1, " \t", &tsave); tok;
-			     tok = strtok_r(NULL, " \t", &tsave), i++)
-				for (k = 0; k < NCOLS; k++)
-					if (!strcmp(tok, want[k]))
-						col[k] = i;
-			continue;
-		}
-		for (k = 0; k < NCOLS; k++)
-			if (col[k] < 0)
-				return -EPROTO;
-		for (tok = strtok_r(line, " \t", &tsave); tok;
-		     tok = strtok_r(NULL, " \t", &tsave), i++)
-			for (k = 0; k < NCOLS; k++)
-				if (col[k] == i)
-					v[k] = strtoull(tok, NULL, 10);
-		if (!i)
-			continue;
-		arr = grow(s->heaps, &s->nheaps, sizeof(*arr));
-		if (!arr)
-			return -ENOMEM;
-		s->heaps = arr;
-		arr[s->nheaps - 1].pid = (int)v[C_PID];
-		arr[s->nheaps - 1].objects = v[C_OBJECTS];
-		arr[s->nheaps - 1].bytes = v[C_BYTES];
-		arr[s->nheaps - 1].handles = v[C_HANDLES];
+	for (k = 0; !err && k < NCOLS; k++) {
+		col[k] = rsdbg_table_col(&t, want[k]);
+		if (col[k] < 0 && t.nrows)
+			err = -EPROTO;
 	}
-	return 0;
+	if (!err && t.nrows) {
+		s->heaps = calloc(t.nrows, sizeof(*s->heaps));
+		if (!s->heaps)
+			err = -ENOMEM;
+	}
+	for (r = 0; !err && r < t.nrows; r++) {
+		struct top_heap *h = &s->heaps[r];
+
+		h->pid = (int)rsdbg_table_u64(&t, r, col[C_PID]);
+		h->id = rsdbg_table_u64(&t, r, col[C_ID]);
+		h->objects = rsdbg_table_u64(&t, r, col[C_OBJECTS]);
+		h->bytes = rsdbg_table_u64(&t, r, col[C_BYTES]);
+		h->handles = rsdbg_table_u64(&t, r, col[C_HANDLES]);
+		s->nheaps = r + 1;
+	}
+	rsdbg_table_free(&t);
+	return err;
 }
 
-/* ---- gc ---- */
-
-/* The collector's per-heap sections, in file order. */
-struct gc_heap {
-	int pid;
-	bool closed;
-	uint64_t pending, frozen, collections;
-};
-
-static int parse_gc(struct top_sample *s, char *text, struct gc_heap **out,
-		    size_t *nout)
+/*
+ * The collector's figures: the global ones, and each heap row's from the
+ * gc section with the same id.  Returns how many rows found none (a heap
+ * came between the two reads).
+ */
+static size_t pair_gc(struct top_sample *s, const struct rsdbg_gc *g)
 {
-	struct gc_heap *gh = NULL, *cur = NULL;
-	bool global = false;
-	char *save = NULL, *line;
-	size_t n = 0;
+	const struct rsdbg_gc_section *sec;
+	size_t i, missing = 0;
 
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char key[64];
-		unsigned long long v;
+	rsdbg_gc_u64(&g->global, "collections", &s->gc.collections);
+	rsdbg_gc_u64(&g->global, "collected", &s->gc.collected);
+	rsdbg_gc_u64(&g->global, "total_ns", &s->gc.total_ns);
+	rsdbg_gc_u64(&g->global, "max_pause_ns", &s->gc.max_pause_ns);
+	rsdbg_gc_u64(&g->global, "max_wait_ns", &s->gc.max_wait_ns);
+	rsdbg_gc_u64(&g->global, "kthread_passes", &s->gc.kthread_passes);
+	for (i = 0; i < s->nheaps; i++) {
+		struct top_heap *h = &s->heaps[i];
 
-		if (!strncmp(line, "global:", 7)) {
-			global = true;
-			cur = NULL;
+		sec = rsdbg_gc_heap(g, h->id);
+		if (!sec) {
+			missing++;
 			continue;
 		}
-		if (!strncmp(line, "heap ", 5)) {
-			struct gc_heap *arr = grow(gh, &n, sizeof(*arr));
-
-			if (!arr) {
-				free(gh);
-				return -ENOMEM;
-			}
-			gh = arr;
-			cur = &gh[n - 1];
-			cur->pid = atoi(line + 5);
-			cur->closed = strstr(line, "(closed)") != NULL;
-			global = false;
-			continue;
-		}
-		if (sscanf(line, " %63s %llu", key, &v) != 2)
-			continue;
-		if (global) {
-			if (!strcmp(key, "collections"))
-				s->gc.collections = v;
-			else if (!strcmp(key, "collected"))
-				s->gc.collected = v;
-			else if (!strcmp(key, "total_ns"))
-				s->gc.total_ns = v;
-			else if (!strcmp(key, "max_pause_ns"))
-				s->gc.max_pause_ns = v;
-			else if (!strcmp(key, "max_wait_ns"))
-				s->gc.max_wait_ns = v;
-			else if (!strcmp(key, "kthread_passes"))
-				s->gc.kthread_passes = v;
-		} else if (cur) {
-			if (!strcmp(key, "pending"))
-				cur->pending = v;
-			else if (!strcmp(key, "frozen"))
-				cur->frozen = v;
-			else if (!strcmp(key, "collections"))
-				cur->collections = v;
-		}
+		h->have_gc = true;
+		h->closed = sec->closed;
+		rsdbg_gc_u64(sec, "pending", &h->pending);
+		rsdbg_gc_u64(sec, "frozen", &h->frozen);
+		rsdbg_gc_u64(sec, "collections", &h->collections);
 	}
-	*out = gh;
-	*nout = n;
-	return 0;
+	return missing;
 }
 
-/* Read heaps and gc; pair them when they list the same heaps. */
+/* Read heaps and gc; pair them by heap id. */
 static int read_heaps_gc(struct top_sample *s)
 {
 	int tries, err = 0;
 
 	for (tries = 0; tries < 4; tries++) {
 		char *htext = NULL, *gtext = NULL;
-		struct gc_heap *gh = NULL;
-		size_t ngh = 0, i;
-		bool same;
+		struct rsdbg_gc g = { 0 };
+		size_t missing = 0;
 
 		free(s->heaps);
 		s->heaps = NULL;
@@ -280,23 +218,15 @@ static int read_heaps_gc(struct top_sample *s)
 		if (!err)
 			err = parse_heaps(s, htext);
 		if (!err)
-			err = parse_gc(s, gtext, &gh, &ngh);
+			err = rsdbg_gc_parse(gtext, &g);
+		if (!err)
+			missing = pair_gc(s, &g);
+		rsdbg_gc_free(&g);
 		free(htext);
 		free(gtext);
 		if (err)
 			return err;
-		same = ngh == s->nheaps;
-		for (i = 0; same && i < ngh; i++)
-			same = gh[i].pid == s->heaps[i].pid;
-		for (i = 0; same && i < ngh; i++) {
-			s->heaps[i].have_gc = true;
-			s->heaps[i].closed = gh[i].closed;
-			s->heaps[i].pending = gh[i].pending;
-			s->heaps[i].frozen = gh[i].frozen;
-			s->heaps[i].collections = gh[i].collections;
-		}
-		free(gh);
-		if (same)
+		if (!missing)
 			break;
 	}
 	return 0;
