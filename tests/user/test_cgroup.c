@@ -519,6 +519,17 @@ static void fc_child_run(struct fc_result *r)
 			r->setup = 4;
 			return;
 		}
+		/*
+		 * Debian's kernels have THP "always": a read fault may map the
+		 * huge zero page with no page-table page of its own (6.12
+		 * does), and then there is nothing to charge.  Without THP
+		 * every region's first read allocates one.
+		 */
+		if (madvise(map, span, MADV_NOHUGEPAGE)) {
+			r->setup = 5;
+			munmap(map, span);
+			return;
+		}
 		base = (char *)(((uintptr_t)map + FC_REGION - 1) &
 				~(uintptr_t)(FC_REGION - 1));
 		a0 = fc_current(fc_a);
