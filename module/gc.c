@@ -107,7 +107,12 @@
  * taken through rs_obj_get_locked() and so the barrier, from the
  * reservation on: the collector counts it like any handle.  Publishing
  * changes no count, and a reservation given back is dropped by
- * rs_obj_put_locked(), the barrier again.  A table entry is given out only
+ * rs_obj_put_locked(), the barrier again.  The bulk calls add no new
+ * path: CREATE_N installs each object as CREATE does (rs_obj_install:
+ * rs_gc_created, the handle reserved with its reference), DROP_N hides
+ * its handles (reserved again, their references still counted) and puts
+ * them with rs_obj_put_locked(), and SET_SLOTS stores through
+ * rs_slot_store(), SET_SLOT's barrier.  A table entry is given out only
  * from the free chain, which a collection holds still (Identity).
  *
  * Deferral.  Whatever cannot be proved dead is kept: dirty members, members
