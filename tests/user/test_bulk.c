@@ -17,14 +17,10 @@
  * scanned, and DROP_N drops the old paths.  The object must survive with
  * the exact refcount, and the garbage cycle beside it must be freed.
  */
-#include <pthread.h>
-#include <signal.h>
 #include "rs_test.h"
+#include "rs_step.h"
 
 #define PAGE		4096
-#define STEP_FILE	"/sys/kernel/debug/refslab/gc_step"
-#define BUDGET_PARAM	"/sys/module/refslab/parameters/gc_slice_budget"
-#define VERIFY_PARAM	"/sys/module/refslab/parameters/gc_verify"
 
 /* Every figure of the heap, as HEAP_STATS gives them. */
 static void assert_same_stats(const struct refslab_heap_stats *a,
@@ -416,118 +412,49 @@ static void test_set_slots_errors(void **state)
 
 /* ---- under a stepped collection ---- */
 
-static char saved_budget[32], saved_verify[32];
-static int stepfd = -1;
-
-static void param_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		fail_msg("open %s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0 || fclose(f))
-		fail_msg("write %s to %s: %s", val, path, strerror(errno));
-}
-
-static void param_save(const char *path, char *val, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f || !fgets(val, len, f))
-		fail_msg("read %s: %s", path, strerror(errno));
-	fclose(f);
-	val[strcspn(val, "\n")] = 0;
-}
-
-struct collector {
-	refslab_heap *h;
-	struct refslab_gc_collect out;
-	int err;
-};
-
-static void *collect_main(void *arg)
-{
-	struct collector *c = arg;
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	c->err = refslab_gc_collect(c->h, 0, &c->out);
-	return NULL;
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
 /* The bulk calls of the case below, made at a stop of the collector. */
 struct move {
 	refslab_heap *h;
-	uint32_t r, x, y;
+	uint32_t r, x;
+	int at;
 };
 
-static void do_move(const struct move *m)
+static void do_move(void *arg, int pt)
 {
+	const struct move *m = arg;
 	struct refslab_slot_set ss[2] = {
-		{ m->r, 0, m->y, 0 },
+		{ m->r, 0, REFSLAB_NONE, 0 },
 		{ m->x, 0, REFSLAB_NONE, 0 },
 	};
-	uint32_t drop[2] = { m->y, m->x };
+	uint32_t y;
 
+	if (pt != m->at)
+		return;
+	/* R.0 = Y, X.0 = NONE in one call: Y's only path moves to R */
+	assert_ok(refslab_get_slot(m->h, m->x, 0, &y));
+	ss[0].target = y;
 	assert_ok(refslab_set_slots(m->h, ss, 2));
-	assert_ok(refslab_drop_n(m->h, drop, 2));
+	assert_ok(refslab_drop_n(m->h, &y, 1));
+	assert_ok(refslab_drop_n(m->h, &m->x, 1));	/* X dies */
 }
 
 /*
- * One collection of m->h, this process's collections being stepped: at
- * point @at (none if 0) do_move(); returns the number of points.
- */
-static int stepped_collect(const struct move *m, int at)
-{
-	struct collector c = { .h = m->h };
-	int points = -1;
-	pthread_t th;
-
-	assert_int_equal(pthread_create(&th, NULL, collect_main, &c), 0);
-	for (;;) {
-		char buf[64], phase[16];
-		unsigned int pt;
-		ssize_t n;
-
-		alarm(60);
-		n = read(stepfd, buf, sizeof(buf) - 1);
-		alarm(0);
-		if (n <= 0)
-			fail_msg("read %s: %s", STEP_FILE, n ? strerror(errno) : "EOF");
-		buf[n] = 0;
-		if (sscanf(buf, "end %d", &points) == 1)
-			break;
-		if (sscanf(buf, "wait %u %15s", &pt, phase) != 2)
-			fail_msg("%s said '%s'", STEP_FILE, buf);
-		if ((int)pt == at)
-			do_move(m);
-		if (write(stepfd, "step", 4) != 4)
-			fail_msg("write step: %s", strerror(errno));
-	}
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_ok(c.err);
-	return points;
-}
-
-/*
- * The case: root R (a handle), candidate X (dup + drop made it one) whose
- * slot 0 holds Y, Y also named by handle y; a garbage cycle C <-> D.  At
- * point @at of the collection: SET_SLOTS { R.0 = Y, X.0 = NONE } and
- * DROP_N { y, x }: Y is then reachable only through R, whose slot the
- * collector may have looked at already.  Returns the points seen.
+ * The case: R and X, two candidates with a handle each (dup + drop made
+ * them candidates, R first: the collector takes, and blackens, R before
+ * X); X's slot 0 holds Y, which nothing else names, so MARK leaves Y
+ * with gc_refs 0; a garbage cycle C <-> D beside.  At point @at of the
+ * collection: SET_SLOTS { R.0 = Y, X.0 = NONE }, then DROP_N { x }: Y is
+ * reachable only through R, whose slots the collector may have followed
+ * already, and X, which led to it, is gone.  Without the write barrier
+ * (rs_gc_touch() making R a root again) a point after R is blackened
+ * frees Y under R's slot.  Returns the points seen.
  */
 static int bulk_case(int at)
 {
 	struct refslab_slot_set ss[2];
-	uint32_t hd[5], x2, t;
-	struct move m;
+	uint32_t hd[5], r2, x2, t;
+	struct move m = { .at = at };
+	uint64_t left;
 	int points;
 
 	m.h = open_heap();
@@ -535,60 +462,55 @@ static int bulk_case(int at)
 	assert_ok(refslab_create_n(m.h, 2, 8, 0, hd, 5));
 	m.r = hd[0];
 	m.x = hd[1];
-	m.y = hd[2];
-	ss[0] = (struct refslab_slot_set){ m.x, 0, m.y, 0 };
+	ss[0] = (struct refslab_slot_set){ m.x, 0, hd[2], 0 };
 	ss[1] = (struct refslab_slot_set){ hd[3], 0, hd[4], 0 };
 	assert_ok(refslab_set_slots(m.h, ss, 2));
 	ss[0] = (struct refslab_slot_set){ hd[4], 0, hd[3], 0 };
 	assert_ok(refslab_set_slots(m.h, ss, 1));
-	assert_ok(refslab_drop_n(m.h, hd + 3, 2));	/* C <-> D: garbage */
+	assert_ok(refslab_drop_n(m.h, hd + 2, 3));	/* Y; C <-> D: garbage */
+	assert_ok(refslab_dup(m.h, m.r, &r2));
+	assert_ok(refslab_drop(m.h, r2));		/* R: a candidate */
 	assert_ok(refslab_dup(m.h, m.x, &x2));
-	assert_ok(refslab_drop(m.h, x2));		/* X: a candidate */
+	assert_ok(refslab_drop(m.h, x2));		/* X: the next one */
 
-	points = stepped_collect(&m, at);
+	points = step_collect(m.h, do_move, &m, NULL);
+	left = hstats(m.h).objects;
 	if (at < 1 || at > points) {	/* no move was made */
+		assert_int_equal(left, 3);	/* R, X, Y */
 		refslab_close(m.h);
 		return points;
 	}
-	/* Y lives, named only by R's slot; a second collection cleans up */
-	stepped_collect(&m, 0);
+	/* before any slot is read: a freed Y would be read through R's */
+	if (left != 2)
+		fail_msg("move at point %d of %d: %llu objects left, R and Y expected%s",
+			 at, points, (unsigned long long)left,
+			 left < 2 ? ": a live object was freed" : "");
 	assert_ok(refslab_get_slot(m.h, m.r, 0, &t));
 	if (t == REFSLAB_NONE)
 		fail_msg("point %d: R's slot lost Y", at);
 	assert_int_equal(refcount(m.h, t), 2);	/* the slot and t */
-	assert_int_equal(hstats(m.h).objects, 2);	/* R and Y */
 	assert_ok(refslab_drop(m.h, t));
+	/* and a second collection finds nothing more */
+	step_collect(m.h, NULL, NULL, NULL);
+	assert_int_equal(hstats(m.h).objects, 2);
 	refslab_close(m.h);
 	return points;
 }
 
 static void test_bulk_under_collection(void **state)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
 	int at, points;
 
 	(void)state;
 	rs_require(!access(STEP_FILE, W_OK), "%s: %s", STEP_FILE, strerror(errno));
-	param_save(BUDGET_PARAM, saved_budget, sizeof(saved_budget));
-	param_save(VERIFY_PARAM, saved_verify, sizeof(saved_verify));
-	param_write(BUDGET_PARAM, "1");
-	param_write(VERIFY_PARAM, "Y");
-	sigaction(SIGALRM, &sa, NULL);
-	stepfd = open(STEP_FILE, O_RDWR);
-	if (stepfd < 0)
-		fail_msg("open %s: %s", STEP_FILE, strerror(errno));
-	if (write(stepfd, "arm", 3) != 3)
-		fail_msg("arm %s: %s", STEP_FILE, strerror(errno));
+	step_arm();
 	points = bulk_case(0);
 	assert_true(points >= 4);
 	for (at = 1; at <= points; at++)
 		bulk_case(at);
 	print_message("# the move made at each of %d points of a collection\n",
 		      points);
-	close(stepfd);
-	stepfd = -1;
-	param_write(BUDGET_PARAM, saved_budget);
-	param_write(VERIFY_PARAM, saved_verify);
+	step_disarm();
 }
 
 int main(void)

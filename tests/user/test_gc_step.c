@@ -35,17 +35,13 @@
  * Needs root (module parameters, debugfs).  Runs with gc_verify on, so
  * the module checks every heap after each collection as well.
  */
-#include <pthread.h>
-#include <signal.h>
 #include <sched.h>
 #include <linux/sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "rs_test.h"
+#include "rs_step.h"
 
-#define STEP_FILE	"/sys/kernel/debug/refslab/gc_step"
-#define BUDGET_PARAM	"/sys/module/refslab/parameters/gc_slice_budget"
-#define VERIFY_PARAM	"/sys/module/refslab/parameters/gc_verify"
 #define MAXO		64
 #define MAXH		512
 #define NSLOTS		2
@@ -75,38 +71,6 @@ static int quick_build(void)
 #else
 	return sizeof(void *) == 4;
 #endif
-}
-
-/* ---- module parameter ---- */
-
-static char saved_budget[32], saved_verify[32];
-
-static void param_write(const char *path, const char *val)
-{
-	char back[32] = "";
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		fail_msg("open %s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0 || fclose(f))
-		fail_msg("write %s to %s: %s", val, path, strerror(errno));
-	f = fopen(path, "r");
-	if (!f || !fgets(back, sizeof(back), f))
-		fail_msg("read back %s", path);
-	fclose(f);
-	back[strcspn(back, "\n")] = 0;
-	if (strcmp(back, val))
-		fail_msg("%s reads %s after writing %s", path, back, val);
-}
-
-static void param_save(const char *path, char *val, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f || !fgets(val, len, f))
-		fail_msg("read %s: %s", path, strerror(errno));
-	fclose(f);
-	val[strcspn(val, "\n")] = 0;
 }
 
 /* ---- the model ---- */
@@ -338,32 +302,6 @@ static struct op random_op(const struct model *m, unsigned int *seed)
 
 /* ---- stepping one collection ---- */
 
-struct collector {
-	refslab_heap *h;
-	struct refslab_gc_collect out;
-	int err;
-};
-
-static void *collect_main(void *arg)
-{
-	struct collector *c = arg;
-	sigset_t set;
-
-	/* the main thread's read timeout is not for this thread */
-	sigemptyset(&set);
-	sigaddset(&set, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	c->err = refslab_gc_collect(c->h, 0, &c->out);
-	return NULL;
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;	/* only interrupts a read of gc_step that hangs */
-}
-
-static int stepfd = -1;
-
 /* What to do at the points of one collection. */
 struct plan {
 	int n;
@@ -374,7 +312,29 @@ struct plan {
 	int applied;
 };
 
+struct plan_run {
+	struct model *m;
+	struct plan *p;
+};
+
 static unsigned long explored;
+
+/* At a point of collect(): the plan's operations for it. */
+static void plan_point(void *arg, int pt)
+{
+	struct plan_run *pr = arg;
+	struct plan *p = pr->p;
+	int i;
+
+	for (i = 0; p && i < p->n; i++) {
+		if (p->point[i] != pt)
+			continue;
+		if (p->random[i])
+			p->op[i] = random_op(pr->m, &p->seed);
+		apply(pr->m, &p->op[i]);
+		p->applied++;
+	}
+}
 
 /*
  * Run one collection of @m, stopping at each point; returns the number of
@@ -382,44 +342,9 @@ static unsigned long explored;
  */
 static int collect(struct model *m, struct plan *p, struct refslab_gc_collect *out)
 {
-	struct collector c = { .h = m->h };
-	pthread_t t;
-	int points = -1, i;
+	struct plan_run pr = { .m = m, .p = p };
 
-	assert_int_equal(pthread_create(&t, NULL, collect_main, &c), 0);
-	for (;;) {
-		char buf[64], phase[16];
-		unsigned int pt;
-		ssize_t n;
-
-		alarm(60);
-		n = read(stepfd, buf, sizeof(buf) - 1);
-		alarm(0);
-		if (n <= 0)
-			fail_msg("read %s: %s (collect: %s)", STEP_FILE,
-				 n ? strerror(errno) : "EOF", strerror(-c.err));
-		buf[n] = 0;
-		if (sscanf(buf, "end %d", &points) == 1)
-			break;
-		if (sscanf(buf, "wait %u %15s", &pt, phase) != 2)
-			fail_msg("%s said '%s'", STEP_FILE, buf);
-		for (i = 0; p && i < p->n; i++) {
-			if (p->point[i] != (int)pt)
-				continue;
-			if (p->random[i])
-				p->op[i] = random_op(m, &p->seed);
-			apply(m, &p->op[i]);
-			p->applied++;
-		}
-		if (write(stepfd, "step", 4) != 4)
-			fail_msg("write step: %s", strerror(errno));
-	}
-	assert_int_equal(pthread_join(t, NULL), 0);
-	if (c.err)
-		fail_msg("collect: %s", strerror(-c.err));
-	if (out)
-		*out = c.out;
-	return points;
+	return step_collect(m->h, plan_point, &pr, out);
 }
 
 /* ---- the oracle ---- */
@@ -645,32 +570,14 @@ static void shape(struct model *m, int s)
 static int stepping_setup(void **state)
 {
 	(void)state;
-	param_save(BUDGET_PARAM, saved_budget, sizeof(saved_budget));
-	param_save(VERIFY_PARAM, saved_verify, sizeof(saved_verify));
-	param_write(BUDGET_PARAM, "1");
-	/* the module checks each heap after every collection too (WARNs) */
-	param_write(VERIFY_PARAM, "Y");
-	struct sigaction sa = { .sa_handler = on_alarm };
-
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: a read can time out */
-	stepfd = open(STEP_FILE, O_RDWR);
-	if (stepfd < 0)
-		fail_msg("open %s: %s", STEP_FILE, strerror(errno));
-	if (write(stepfd, "arm", 3) != 3)
-		fail_msg("arm %s: %s", STEP_FILE, strerror(errno));
+	step_arm();
 	return 0;
 }
 
 static int stepping_teardown(void **state)
 {
 	(void)state;
-	if (stepfd >= 0)
-		close(stepfd);
-	stepfd = -1;
-	if (saved_budget[0])
-		param_write(BUDGET_PARAM, saved_budget);
-	if (saved_verify[0])
-		param_write(VERIFY_PARAM, saved_verify);
+	step_disarm();
 	return 0;
 }
 
