@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refslab cycle collector.
+ * refslab cycle collector: the algorithm and the argument for it.
  *
  * Owns: the per-heap collector state (struct rs_gc_heap, the gc_refs and
- * gc_mark fields of the object table), the refslab_gc kthread, the
- * REFSLAB_IOC_GC_* ioctls and the debugfs file "gc".
+ * gc_mark fields of the object table, RS_OBJ_DOOMED), one collection
+ * (rs_gc_collect()) and the mutator hooks.  gc_ctl.c has the rest: the
+ * refslab_gc kthread, the REFSLAB_IOC_GC_* ioctls, the module parameters,
+ * the figures and the debugfs file "gc".
  *
  * Locking (order in heap.h): a collection holds heap->gc.collect_lock from
  * start to end and heap->lock only in slices of at most gc_slice_budget
@@ -12,8 +14,7 @@
  * collector allocates is allocated before it takes heap->lock; object
  * memory is given back after it drops it.  The write barrier
  * (__rs_gc_touch) and the other hooks run with heap->lock held by a
- * mutator.  The kthread and the debugfs file "gc" walk rs_heaps under
- * rs_heaps_lock only to pick a heap and take a reference on it.
+ * mutator.
  *
  * ALGORITHM.  Trial deletion (Bacon & Rajan 2001; CPython's gc_refs) over
  * the candidates: objects whose refcount was decremented to a non-zero
@@ -45,13 +46,19 @@
  *     is one member (see Identity), and each member is counted once when
  *     it turns BLACK, so when the count reaches the queue length there is
  *     no white member and the collection ends here.
- *  5. FREE.  For each white member: clear its slots, putting those that
- *     point at non-white objects (rs_obj_put_deferred: what dies of it is
- *     torn down a budget at a time, rs_obj_teardown, so freeing is bounded
- *     per hold too); then detach every white member (rs_obj_detach_many:
- *     the heap's counters once per slice) and give the memory back after
- *     dropping the lock (rs_obj_free_list: in bulk, a batch per cache
- *     straight into the slabs, rs_cache_free_bulk).
+ *  5. FREE.  First mark every white member RS_OBJ_DOOMED in its header
+ *     and compact their ids to the front of the queue.  Then, for each
+ *     white member: clear its slots, putting those whose target is not
+ *     DOOMED (rs_obj_put_deferred: what dies of it is torn down a budget
+ *     at a time, rs_obj_teardown, so freeing is bounded per hold too).
+ *     DETACH: detach every white member (rs_obj_detach_many: the heap's
+ *     counters once per slice) and give the memory back after dropping
+ *     the lock (rs_obj_free_list: in bulk, a batch per cache straight
+ *     into the slabs, rs_cache_free_bulk).  The flag is what lets FREE
+ *     tell garbage from the header it reads to follow the slot, where the
+ *     mark would cost the target's table entry too; it needs no clearing,
+ *     as every DOOMED object is detached by the same collection, and
+ *     only the collector can reach it meanwhile (see below).
  *
  * Identity.  The collector keeps object ids, never pointers, across its
  * lock drops: the queue, the work stack and the candidate buffer hold
@@ -151,20 +158,15 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/wait.h>
 #include "heap.h"
 #include "object.h"
-#include "gc.h"
+#include "gc_int.h"
 #include "verify.h"
 #include "gc_step.h"
 #include "trace.h"
@@ -180,54 +182,7 @@
 #define RS_GC_CLOCK_UNITS	64	/* budget units between clock reads */
 #define RS_GC_FREE_BUDGET_MAX	BIT(20)	/* see rs_gc_reserve() */
 
-#define RS_GC_THRESHOLD_MIN	256u
-#define RS_GC_THRESHOLD_MAX	BIT(24)
-
-static unsigned int gc_slice_budget = 2048;
-module_param(gc_slice_budget, uint, 0644);
-MODULE_PARM_DESC(gc_slice_budget,
-		 "collector work (objects + slots) per hold of a heap lock");
-
-static unsigned int gc_slice_us = 1000;
-module_param(gc_slice_us, uint, 0644);
-MODULE_PARM_DESC(gc_slice_us,
-		 "longest the collector holds a heap lock, in microseconds (0: budget only)");
-
-static unsigned int gc_threshold = 10000;
-module_param(gc_threshold, uint, 0644);
-MODULE_PARM_DESC(gc_threshold, "initial candidate threshold of a new heap");
-
-static unsigned int gc_interval_ms = 2000;
-module_param(gc_interval_ms, uint, 0644);
-MODULE_PARM_DESC(gc_interval_ms,
-		 "period of the collector's timer pass (0: off)");
-
-static struct task_struct *rs_gc_task;
-static DECLARE_WAIT_QUEUE_HEAD(rs_gc_wq);
-static atomic_t rs_gc_kicks = ATOMIC_INIT(0);
-static struct dentry *rs_gc_dentry;
-
-/* Figures summed over every heap since load. */
-static DEFINE_SPINLOCK(rs_gc_glock);
-static struct refslab_gc_stats rs_gc_global;
-static u64 rs_gc_kthread_passes;
-
-enum rs_gc_phase {
-	RS_GC_START,
-	RS_GC_CANDS,
-	RS_GC_MARK,
-	RS_GC_SCAN,
-	RS_GC_FREE,
-	RS_GC_DETACH,
-	RS_GC_DONE,
-	RS_GC_PHASES = RS_GC_DONE
-};
-
 static_assert(ARRAY_SIZE(((struct rs_gc_heap *)0)->phase_ns) == RS_GC_PHASES);
-
-static const char * const rs_gc_phase_name[RS_GC_PHASES] = {
-	"start", "cands", "mark", "scan", "free", "detach",
-};
 
 /* One collection; lives on the collector's stack. */
 struct rs_gc_run {
@@ -251,11 +206,13 @@ struct rs_gc_run {
 	u32 scap;
 	u32 cur;		/* cursor of the current phase */
 	u32 nwhite;		/* garbage ids compacted at q[0..nwhite) */
+	bool doomed;		/* ... all of them, and RS_OBJ_DOOMED (FREE) */
 	u32 nblack;		/* members made BLACK (each once) */
 	u32 sweeps;		/* SCAN sweeps of the member list */
 	u32 late_slices;	/* SCAN slices after the first sweep */
 	long budget;
 	long clock_at;		/* read the clock when budget reaches it */
+	u64 t0;			/* when the collection was called */
 	u64 t_lock;
 	u64 deadline;		/* end of this hold by the clock */
 	u64 held, max_hold;	/* lock held: in all, longest hold */
@@ -275,18 +232,6 @@ static inline bool rs_gc_member(const struct rs_entry *e, u32 mark)
 static inline bool rs_gc_immortal(struct rs_obj *o)
 {
 	return refcount_read(&o->ref) > INT_MAX;
-}
-
-static unsigned int rs_gc_bucket(u64 ns)
-{
-	unsigned int b = 0;
-	u64 lim = 10 * NSEC_PER_USEC;
-
-	while (b < REFSLAB_GC_PAUSE_BUCKETS - 1 && ns >= lim) {
-		lim *= 10;
-		b++;
-	}
-	return b;
 }
 
 /* ---- candidate buffer (heap->lock held) ---- */
@@ -366,14 +311,7 @@ static bool rs_gc_cand_room(struct rs_heap *h)
 	return true;
 }
 
-void rs_gc_kick(struct rs_heap *h)
-{
-	WRITE_ONCE(h->gc.kicked, true);
-	atomic_inc(&rs_gc_kicks);
-	wake_up(&rs_gc_wq);
-}
-
-static void rs_gc_maybe_kick(struct rs_heap *h)
+void rs_gc_maybe_kick(struct rs_heap *h)
 {
 	struct rs_gc_heap *g = &h->gc;
 
@@ -479,11 +417,11 @@ static void rs_gc_lock(struct rs_gc_run *r)
 	WRITE_ONCE(h->gc.holding, true);
 	WRITE_ONCE(h->gc.lock_seq, h->gc.lock_seq + 1);
 	r->t_lock = ktime_get_ns();
-	r->budget = (long)max(gc_slice_budget, 1u) << shift;
+	r->budget = (long)max(rs_gc_slice_budget, 1u) << shift;
 	r->clock_at = r->budget - RS_GC_CLOCK_UNITS;
 	r->deadline = U64_MAX;
-	if (gc_slice_us && !shift)
-		r->deadline = r->t_lock + (u64)gc_slice_us * NSEC_PER_USEC;
+	if (rs_gc_slice_us && !shift)
+		r->deadline = r->t_lock + (u64)rs_gc_slice_us * NSEC_PER_USEC;
 }
 
 /*
@@ -506,24 +444,15 @@ static inline bool rs_gc_spent(const struct rs_gc_run *r, long *budget,
 static void rs_gc_unlock(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
-	struct refslab_gc_stats *s = &h->gc.stats;
 	u64 d = ktime_get_ns() - r->t_lock;
-	unsigned int b = rs_gc_bucket(d);
 
-	if (d > s->max_pause_ns)
-		s->max_pause_ns = d;
-	s->pauses[b]++;
+	rs_gc_count_pause(&h->gc.stats, d);
 	r->held += d;
 	r->max_hold = max(r->max_hold, d);
 	r->slices++;
 	WRITE_ONCE(h->gc.holding, false);
 	mutex_unlock(&h->lock);
-
-	spin_lock(&rs_gc_glock);
-	if (d > rs_gc_global.max_pause_ns)
-		rs_gc_global.max_pause_ns = d;
-	rs_gc_global.pauses[b]++;
-	spin_unlock(&rs_gc_glock);
+	rs_gc_global_pause(d);
 }
 
 void rs_gc_lock_wait(struct rs_heap *h)
@@ -551,7 +480,7 @@ void rs_gc_lock_wait(struct rs_heap *h)
  * wait, let them have the lock first (bounded, in case one is slow to be
  * scheduled).
  */
-static void rs_gc_yield(struct rs_heap *h)
+void rs_gc_yield(struct rs_heap *h)
 {
 	u64 until;
 
@@ -596,6 +525,31 @@ static void rs_gc_step_end(struct rs_gc_run *r)
  * u32 fields, reloading them at every step.  The table (h->objs) may move
  * between slices when it grows, never within one.
  */
+
+/*
+ * A phase's slice ends: its cursor and budget go back to @r; when the
+ * phase is @done, @next begins at cursor 0.
+ */
+static inline void rs_gc_slice_end(struct rs_gc_run *r, u32 cur, long budget,
+				   long clock_at, bool done,
+				   enum rs_gc_phase next)
+{
+	r->cur = done ? 0 : cur;
+	r->budget = budget;
+	r->clock_at = clock_at;
+	if (done)
+		r->phase = next;
+}
+
+/*
+ * Each non-empty slot among @slots[0..@n): @t is its target, @te the
+ * target's entry in @objs (@i the caller's index).
+ */
+#define rs_gc_for_each_target(objs, slots, n, i, t, te)		\
+	for ((i) = 0; (i) < (n); (i)++)					\
+		if (!((t) = (slots)[i]) || !((te) = &(objs)[(t)->id])) \
+			continue;					\
+		else
 
 /* Mark @o (entry @e, id @id) a member and append it to the queue. */
 static inline bool rs_gc_enqueue(struct rs_gc_run *r, u32 *q, u32 *qn,
@@ -658,14 +612,8 @@ static void rs_gc_cands(struct rs_gc_run *r)
 	}
 	h->gc.nbuffered -= unbuffered;
 	r->examined += examined;
-	r->cur = cur;
 	r->qn = qn;
-	r->budget = budget;
-	r->clock_at = clock_at;
-	if (cur >= end) {
-		r->phase = RS_GC_MARK;
-		r->cur = 0;
-	}
+	rs_gc_slice_end(r, cur, budget, clock_at, cur >= end, RS_GC_MARK);
 }
 
 static void rs_gc_mark(struct rs_gc_run *r)
@@ -680,8 +628,8 @@ static void rs_gc_mark(struct rs_gc_run *r)
 
 	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
 		u32 id = q[cur];
-		struct rs_entry *e;
-		struct rs_obj *o, **slots;
+		struct rs_entry *e, *te;
+		struct rs_obj *o, *t, **slots;
 		unsigned int i, n;
 
 		if (id >= cap) {
@@ -703,13 +651,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 		scanned++;
 		n = o->nslots;
 		slots = rs_obj_slots(o);
-		for (i = 0; i < n; i++) {
-			struct rs_obj *t = slots[i];
-			struct rs_entry *te;
-
-			if (!t)
-				continue;
-			te = &objs[t->id];
+		rs_gc_for_each_target(objs, slots, n, i, t, te) {
 			if (rs_gc_member(te, mark)) {
 				if (te->gc_refs)
 					te->gc_refs--;
@@ -720,14 +662,8 @@ static void rs_gc_mark(struct rs_gc_run *r)
 		budget -= n;
 	}
 	r->scanned += scanned;
-	r->cur = cur;
 	r->qn = qn;
-	r->budget = budget;
-	r->clock_at = clock_at;
-	if (cur >= qn) {
-		r->phase = RS_GC_SCAN;
-		r->cur = 0;
-	}
+	rs_gc_slice_end(r, cur, budget, clock_at, cur >= qn, RS_GC_SCAN);
 }
 
 /*
@@ -746,8 +682,8 @@ static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
 	u32 nblack = r->nblack;
 
 	while (e) {
-		struct rs_obj *o, **slots;
-		struct rs_entry *next = NULL;
+		struct rs_obj *o, *t, **slots;
+		struct rs_entry *te, *next = NULL;
 		unsigned int i, n;
 
 		if (rs_gc_spent(r, &budget, &clock_at)) {
@@ -760,13 +696,7 @@ static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
 		o = e->obj;
 		n = o->nslots;
 		slots = rs_obj_slots(o);
-		for (i = 0; i < n; i++) {
-			struct rs_obj *t = slots[i];
-			struct rs_entry *te;
-
-			if (!t)
-				continue;
-			te = &objs[t->id];
+		rs_gc_for_each_target(objs, slots, n, i, t, te) {
 			if (!rs_gc_member(te, mark) ||
 			    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
 				continue;
@@ -859,47 +789,65 @@ static bool rs_gc_scan(struct rs_gc_run *r)
 }
 
 /*
- * Drop the references white members hold on objects that live on; compact
- * the white ids to q[0..nwhite).
+ * FREE, first pass: mark each white member RS_OBJ_DOOMED in its header and
+ * compact the white ids to q[0..nwhite), so that the second pass tells a
+ * garbage target from a live one by the header it reads anyway (t->flags)
+ * instead of the target's table entry: one memory line per slot, not two.
+ */
+static void rs_gc_doom(struct rs_gc_run *r)
+{
+	struct rs_entry *objs = r->h->objs;
+	const u32 cap = r->h->objs_cap, mark = r->mark, qn = r->qn;
+	u32 *q = r->q, cur = r->cur, nwhite = r->nwhite;
+	long budget = r->budget, clock_at = r->clock_at;
+
+	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
+		u32 id = q[cur++];
+		struct rs_entry *e;
+
+		budget--;
+		if (id >= cap)
+			continue;
+		e = &objs[id];
+		if (!e->obj || !rs_gc_member(e, mark) ||
+		    (e->gc_mark & RS_GC_BLACK))
+			continue;
+		e->obj->flags |= RS_OBJ_DOOMED;
+		q[nwhite++] = id;
+	}
+	r->nwhite = nwhite;
+	r->doomed = cur >= qn;
+	rs_gc_slice_end(r, cur, budget, clock_at, r->doomed, RS_GC_FREE);
+}
+
+/*
+ * FREE, second pass: drop the references the white members q[0..nwhite)
+ * hold on objects that live on.
  */
 static void rs_gc_free(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_entry *objs = h->objs;
-	const u32 cap = h->objs_cap, mark = r->mark, qn = r->qn;
-	u32 *q = r->q, cur = r->cur, nwhite = r->nwhite;
+	const u32 nwhite = r->nwhite;
+	const u32 *q = r->q;
+	u32 cur = r->cur;
 	long budget = r->budget, clock_at = r->clock_at;
 
 	while (!rs_gc_spent(r, &budget, &clock_at)) {
-		u32 id;
-		struct rs_entry *e;
-		struct rs_obj *o, **slots;
+		struct rs_obj *o, *t, **slots;
 		unsigned int i, n;
 
 		if (r->tear && !rs_obj_teardown(h, &r->tear, &r->fl, &budget))
 			break;
-		if (cur >= qn)
+		if (cur >= nwhite)
 			break;
-		id = q[cur++];
+		o = objs[q[cur++]].obj;
 		budget--;
-		if (id >= cap)
-			continue;
-		e = &objs[id];
-		o = e->obj;
-		if (!o || !rs_gc_member(e, mark) ||
-		    (e->gc_mark & RS_GC_BLACK))
-			continue;
 		n = o->nslots;
 		slots = rs_obj_slots(o);
 		for (i = 0; i < n; i++) {
-			struct rs_obj *t = slots[i];
-			struct rs_entry *te;
-
-			if (!t)
-				continue;
-			te = &objs[t->id];
-			if (te->obj == t && rs_gc_member(te, mark) &&
-			    !(te->gc_mark & RS_GC_BLACK))
+			t = slots[i];
+			if (!t || (t->flags & RS_OBJ_DOOMED))
 				continue;	/* garbage too: no count to drop */
 			/*
 			 * Cleared before the put, which may kill t; slots into
@@ -911,16 +859,9 @@ static void rs_gc_free(struct rs_gc_run *r)
 			rs_obj_put_deferred(h, t, &r->tear);
 		}
 		budget -= n;
-		q[nwhite++] = id;
 	}
-	r->cur = cur;
-	r->nwhite = nwhite;
-	r->budget = budget;
-	r->clock_at = clock_at;
-	if (cur >= qn && !r->tear) {
-		r->phase = RS_GC_DETACH;
-		r->cur = 0;
-	}
+	rs_gc_slice_end(r, cur, budget, clock_at, cur >= nwhite && !r->tear,
+			RS_GC_DETACH);
 }
 
 /*
@@ -1028,22 +969,26 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
-	struct refslab_gc_stats *s = &g->stats;
 	u64 freed = r->freed + r->fl.count;
+	const struct refslab_gc_stats d = {
+		.collections = 1,
+		.candidates = r->examined,
+		.scanned = r->scanned,
+		.collected = freed,
+		.deferred = g->ndeferred,
+		.last_ns = ns,
+		.max_ns = ns,
+		.total_ns = ns,
+		/* heap.c's rs_heap_lock_slow() keeps the heap's max_wait_ns */
+		.max_wait_ns = g->stats.max_wait_ns,
+	};
 
 	rs_objs_unhold(h);
 	g->doomed = 0;
 	if (r->lost || aborted)
 		g->cand_overflow = true;
-	s->collections++;
-	s->candidates += r->examined;
-	s->scanned += r->scanned;
-	s->collected += freed;
-	s->deferred += g->ndeferred;
-	s->last_ns = ns;
-	s->max_ns = max(s->max_ns, ns);
-	s->total_ns += ns;
-	/* heap.c's rs_heap_lock_slow() keeps s->max_wait_ns */
+	rs_gc_stats_add(&g->stats, &d);
+	rs_gc_global_add(&d);
 
 	/* Adaptive threshold: found little -> wait for more; much -> less. */
 	if (g->adaptive && !aborted && r->examined) {
@@ -1051,22 +996,8 @@ static void rs_gc_finish(struct rs_gc_run *r, u64 ns, bool aborted)
 			g->threshold = min(g->threshold * 2, RS_GC_THRESHOLD_MAX);
 		else if (freed * 2 >= r->examined)
 			g->threshold = max(g->threshold / 2,
-					   min(gc_threshold, RS_GC_THRESHOLD_MIN));
+					   min(rs_gc_threshold, RS_GC_THRESHOLD_MIN));
 	}
-
-	spin_lock(&rs_gc_glock);
-	rs_gc_global.collections++;
-	rs_gc_global.candidates += r->examined;
-	rs_gc_global.scanned += r->scanned;
-	rs_gc_global.collected += freed;
-	rs_gc_global.deferred += g->ndeferred;
-	rs_gc_global.last_ns = ns;
-	rs_gc_global.max_ns = max(rs_gc_global.max_ns, ns);
-	rs_gc_global.total_ns += ns;
-	rs_gc_global.max_wait_ns = max(rs_gc_global.max_wait_ns,
-				       s->max_wait_ns);
-	spin_unlock(&rs_gc_glock);
-
 	rs_gc_maybe_kick(h);
 }
 
@@ -1084,7 +1015,7 @@ static void rs_gc_reserve(struct rs_gc_run *r)
 {
 	struct rs_heap *h = r->h;
 	struct rs_gc_heap *g = &h->gc;
-	const long most = min_t(long, max(READ_ONCE(gc_slice_budget), 1u),
+	const long most = min_t(long, max(READ_ONCE(rs_gc_slice_budget), 1u),
 				RS_GC_FREE_BUDGET_MAX);
 	u32 room = most + 2 * REFSLAB_MAX_SLOTS;
 	u32 cap, *buf;
@@ -1143,23 +1074,138 @@ static void rs_gc_grow_queue(struct rs_gc_run *r)
 	r->qcap = cap;
 }
 
+/* SCAN's slice: when it decides, the white members are garbage. */
+static void rs_gc_scan_slice(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+
+	if (!rs_gc_scan(r))
+		return;
+	/* decided: nothing can reach the white set */
+	rs_gc_stop_barrier(r);
+	/* every member black: nothing to free */
+	r->phase = r->nblack >= r->qn ? RS_GC_DONE : RS_GC_FREE;
+	r->cur = 0;
+	if (r->phase == RS_GC_FREE) {
+		/* the white set leaves heap dumps now */
+		h->gc.doomed = r->mark;
+		rs_heap_changed(h);
+	}
+}
+
+/* One slice of the current phase, heap->lock held; timed per phase. */
+static void rs_gc_slice(struct rs_gc_run *r)
+{
+	struct rs_gc_heap *g = &r->h->gc;
+	enum rs_gc_phase ph = r->phase;
+	u64 ts = ktime_get_ns(), bytes;
+
+	switch (ph) {
+	case RS_GC_CANDS:
+		rs_gc_cands(r);
+		break;
+	case RS_GC_MARK:
+		rs_gc_mark(r);
+		break;
+	case RS_GC_SCAN:
+		rs_gc_scan_slice(r);
+		break;
+	case RS_GC_FREE:
+		rs_gc_reserve(r);
+		if (!r->doomed) {
+			rs_gc_doom(r);
+			break;
+		}
+		g->no_alloc = true;
+		rs_gc_free(r);
+		g->no_alloc = false;
+		break;
+	case RS_GC_DETACH:
+		rs_gc_detach(r);
+		break;
+	default:
+		break;
+	}
+	r->phase_ns[ph] += ktime_get_ns() - ts;
+	if (r->phase != ph)
+		trace_gc_phase(r->h, g->epoch, rs_gc_phase_name[ph],
+			       r->phase_ns[ph], r->qn, r->nblack);
+	bytes = (u64)(r->qcap + r->scap + g->cand_cap) * sizeof(u32);
+	if (r->cand)
+		bytes += (u64)r->cand_cap * sizeof(u32);
+	r->peak = max(r->peak, bytes);
+}
+
+/*
+ * The slices of one collection, from its start to its end or until it
+ * gives up (heap closed, signal, kthread stopping): each takes heap->lock,
+ * works a slice, drops the lock, gives back the memory of what it freed,
+ * and lets mutators in.  Returns 0 or -EINTR.
+ */
+static int rs_gc_slices(struct rs_gc_run *r)
+{
+	struct rs_heap *h = r->h;
+	struct rs_gc_heap *g = &h->gc;
+
+	for (;;) {
+		bool done = false;
+
+		if (r->grow) {
+			rs_gc_grow_queue(r);
+			r->grow = false;
+		}
+		rs_gc_lock(r);
+		if (r->phase == RS_GC_START) {
+			if (rs_gc_should_abort(r)) {
+				rs_gc_unlock(r);
+				return r->intr && signal_pending(current) ?
+				       -EINTR : 0;
+			}
+			rs_gc_start(r);
+		}
+		if (r->phase < RS_GC_FREE && rs_gc_should_abort(r)) {
+			rs_gc_stop_barrier(r);
+			rs_gc_finish(r, ktime_get_ns() - r->t0, true);
+			rs_gc_unlock(r);
+			return r->intr && signal_pending(current) ? -EINTR : 0;
+		}
+		rs_gc_slice(r);
+		if (r->phase == RS_GC_DONE) {
+			g->peak_bytes = r->peak;
+			memcpy(g->phase_ns, r->phase_ns, sizeof(g->phase_ns));
+			rs_gc_finish(r, ktime_get_ns() - r->t0, false);
+			done = true;
+		}
+		rs_gc_unlock(r);
+		if (r->fl.count) {
+			r->freed += r->fl.count;
+			rs_obj_free_list(h, &r->fl);
+			rs_freelist_init(&r->fl);
+		}
+		if (done)
+			return 0;
+		rs_gc_step(r);
+		rs_gc_yield(h);
+	}
+}
+
 /*
  * One collection of @h; h->gc.collect_lock held.  Returns 0, -EINTR (a
  * signal, nothing freed) or -ENOMEM (no buffers; nothing done).
  */
-static int rs_gc_collect(struct rs_heap *h, bool intr,
-			 struct refslab_gc_collect *out)
+int rs_gc_collect(struct rs_heap *h, bool intr,
+		  struct refslab_gc_collect *out)
 {
 	struct rs_gc_heap *g = &h->gc;
 	struct rs_gc_run r = {
 		.h = h,
 		.intr = intr,
 		.kthread = !!(current->flags & PF_KTHREAD),
+		.t0 = ktime_get_ns(),
 	};
-	u64 t0 = ktime_get_ns(), bytes;
 	struct mem_cgroup *charged;
 	u32 want;
-	int err = 0;
+	int err;
 
 	/*
 	 * The queues are the heap's memory, charged to its cgroup whether
@@ -1183,97 +1229,10 @@ static int rs_gc_collect(struct rs_heap *h, bool intr,
 		err = -ENOMEM;
 		goto out_free;
 	}
-
-	for (;;) {
-		enum rs_gc_phase ph;
-		bool done = false;
-		u64 ts;
-
-		if (r.grow) {
-			rs_gc_grow_queue(&r);
-			r.grow = false;
-		}
-		rs_gc_lock(&r);
-		if (r.phase == RS_GC_START) {
-			if (rs_gc_should_abort(&r)) {
-				rs_gc_unlock(&r);
-				if (r.intr && signal_pending(current))
-					err = -EINTR;
-				break;
-			}
-			rs_gc_start(&r);
-		}
-		if (r.phase < RS_GC_FREE && rs_gc_should_abort(&r)) {
-			rs_gc_stop_barrier(&r);
-			rs_gc_finish(&r, ktime_get_ns() - t0, true);
-			rs_gc_unlock(&r);
-			err = r.intr && signal_pending(current) ? -EINTR : 0;
-			break;
-		}
-		ts = ktime_get_ns();
-		ph = r.phase;
-		switch (r.phase) {
-		case RS_GC_CANDS:
-			rs_gc_cands(&r);
-			break;
-		case RS_GC_MARK:
-			rs_gc_mark(&r);
-			break;
-		case RS_GC_SCAN:
-			if (rs_gc_scan(&r)) {
-				/* decided: nothing can reach the white set */
-				rs_gc_stop_barrier(&r);
-				/* every member black: nothing to free */
-				r.phase = r.nblack >= r.qn ? RS_GC_DONE :
-							     RS_GC_FREE;
-				r.cur = 0;
-				/* the white set leaves heap dumps now */
-				if (r.phase == RS_GC_FREE) {
-					g->doomed = r.mark;
-					rs_heap_changed(h);
-				}
-			}
-			break;
-		case RS_GC_FREE:
-			rs_gc_reserve(&r);
-			g->no_alloc = true;
-			rs_gc_free(&r);
-			g->no_alloc = false;
-			break;
-		case RS_GC_DETACH:
-			rs_gc_detach(&r);
-			break;
-		default:
-			break;
-		}
-		r.phase_ns[ph] += ktime_get_ns() - ts;
-		if (r.phase != ph)
-			trace_gc_phase(h, g->epoch, rs_gc_phase_name[ph],
-				       r.phase_ns[ph], r.qn, r.nblack);
-		bytes = (u64)(r.qcap + r.scap + g->cand_cap) * sizeof(u32);
-		if (r.cand)
-			bytes += (u64)r.cand_cap * sizeof(u32);
-		r.peak = max(r.peak, bytes);
-		if (r.phase == RS_GC_DONE) {
-			g->peak_bytes = r.peak;
-			memcpy(g->phase_ns, r.phase_ns, sizeof(g->phase_ns));
-			rs_gc_finish(&r, ktime_get_ns() - t0, false);
-			done = true;
-		}
-		rs_gc_unlock(&r);
-		if (r.fl.count) {
-			r.freed += r.fl.count;
-			rs_obj_free_list(h, &r.fl);
-			rs_freelist_init(&r.fl);
-		}
-		if (done)
-			break;
-		rs_gc_step(&r);
-		rs_gc_yield(h);
-	}
+	err = rs_gc_slices(&r);
 	if (trace_gc_end_enabled() && r.phase != RS_GC_START)
 		trace_gc_end(h, g->epoch, r.examined, r.scanned, r.freed,
-			     g->ndeferred, ktime_get_ns() - t0, r.held,
+			     g->ndeferred, ktime_get_ns() - r.t0, r.held,
 			     r.max_hold, r.slices, r.phase != RS_GC_DONE);
 	if (out) {
 		out->collected = r.freed;
@@ -1289,333 +1248,4 @@ out_free:
 	kvfree(r.q);
 	rs_charge_end(charged);
 	return err;
-}
-
-/* ---- the kthread ---- */
-
-static void rs_gc_pass(bool periodic)
-{
-	static u64 seq;
-
-	seq++;
-	for (;;) {
-		struct rs_heap *h, *found = NULL;
-
-		mutex_lock(&rs_heaps_lock);
-		list_for_each_entry(h, &rs_heaps, node) {
-			struct rs_gc_heap *g = &h->gc;
-
-			if (g->pass_seq == seq)
-				continue;
-			g->pass_seq = seq;
-			if (READ_ONCE(h->closed) || !READ_ONCE(g->enabled))
-				continue;
-			if (READ_ONCE(g->kicked) ||
-			    (periodic && (READ_ONCE(g->nbuffered) ||
-					  READ_ONCE(g->cand_overflow)))) {
-				rs_heap_get(h);
-				found = h;
-				break;
-			}
-		}
-		mutex_unlock(&rs_heaps_lock);
-		if (!found)
-			return;
-		if (mutex_trylock(&found->gc.collect_lock)) {
-			rs_gc_collect(found, false, NULL);
-			mutex_unlock(&found->gc.collect_lock);
-		}
-		rs_heap_put(found);
-		if (kthread_should_stop())
-			return;
-		cond_resched();
-	}
-}
-
-static int rs_gc_thread(void *unused)
-{
-	while (!kthread_should_stop()) {
-		unsigned int ms = READ_ONCE(gc_interval_ms);
-		long t = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
-		long left;
-
-		left = wait_event_interruptible_timeout(rs_gc_wq,
-							atomic_read(&rs_gc_kicks) ||
-							kthread_should_stop(),
-							t);
-		if (kthread_should_stop())
-			break;
-		atomic_set(&rs_gc_kicks, 0);
-		spin_lock(&rs_gc_glock);
-		rs_gc_kthread_passes++;
-		spin_unlock(&rs_gc_glock);
-		rs_gc_pass(ms && left == 0);
-	}
-	return 0;
-}
-
-/* ---- ioctls ---- */
-
-/*
- * The REFSLAB_IOC_GC_* commands, behind ioctl.c's command table: arguments
- * are copied in (and out) by it, flags are checked here.
- */
-
-static_assert(RS_GC_THRESHOLD_MAX == REFSLAB_GC_THRESHOLD_MAX);
-
-int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c)
-{
-	int err;
-
-	if ((c->flags & ~REFSLAB_GC_NOWAIT) || c->__pad)
-		return -EINVAL;
-	if (c->flags & REFSLAB_GC_NOWAIT) {
-		if (!mutex_trylock(&h->gc.collect_lock))
-			return -EBUSY;
-	} else if (mutex_lock_interruptible(&h->gc.collect_lock)) {
-		return -EINTR;
-	}
-	err = rs_gc_collect(h, true, c);
-	mutex_unlock(&h->gc.collect_lock);
-	return err;
-}
-
-int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c)
-{
-	struct rs_gc_heap *g = &h->gc;
-
-	if (c->flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
-		return -EINVAL;
-	if ((c->flags & REFSLAB_GC_SET_ENABLED) && c->enabled > 1)
-		return -EINVAL;
-	if ((c->flags & REFSLAB_GC_SET_THRESHOLD) &&
-	    c->threshold > REFSLAB_GC_THRESHOLD_MAX)
-		return -EINVAL;
-	rs_heap_lock(h);
-	if (c->flags & REFSLAB_GC_SET_ENABLED)
-		g->enabled = c->enabled;
-	if (c->flags & REFSLAB_GC_SET_THRESHOLD) {
-		g->adaptive = !c->threshold;
-		g->threshold = c->threshold ? c->threshold : gc_threshold;
-		if (!g->threshold)
-			g->threshold = 1;
-	}
-	c->enabled = g->enabled;
-	c->threshold = g->threshold;
-	c->adaptive = g->adaptive;
-	if (c->flags)
-		rs_gc_maybe_kick(h);
-	rs_heap_unlock(h);
-	return 0;
-}
-
-int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f)
-{
-	struct rs_gc_heap *g = &h->gc;
-	bool thaw;
-	u64 count = 0;
-	u32 i = 0;
-
-	if ((f->flags & ~REFSLAB_GC_UNFREEZE) || f->__pad)
-		return -EINVAL;
-	thaw = f->flags & REFSLAB_GC_UNFREEZE;
-	/* Never concurrently with a collection: its members stay as marked. */
-	if (mutex_lock_interruptible(&g->collect_lock))
-		return -EINTR;
-	for (;;) {
-		unsigned int budget = max(gc_slice_budget, 64u);
-		bool done;
-
-		rs_heap_lock(h);
-		for (; i < h->objs_cap && budget; i++, budget--) {
-			struct rs_obj *o = h->objs[i].obj;
-
-			if (!o || !!(o->flags & RS_OBJ_FROZEN) != thaw)
-				continue;
-			o->flags ^= RS_OBJ_FROZEN;
-			rs_heap_changed(h);
-			if (thaw)
-				g->nfrozen--;
-			else
-				g->nfrozen++;
-			count++;
-		}
-		done = i >= h->objs_cap;
-		/* Thawed objects were never candidates: look at them all. */
-		if (done && thaw && count)
-			g->cand_overflow = true;
-		rs_heap_unlock(h);
-		if (done)
-			break;
-		rs_gc_yield(h);
-	}
-	mutex_unlock(&g->collect_lock);
-	f->count = count;
-	return 0;
-}
-
-static void rs_gc_snapshot(struct rs_heap *h, struct refslab_gc_stats *s)
-{
-	struct rs_gc_heap *g = &h->gc;
-
-	*s = g->stats;
-	s->pending = g->nbuffered;
-	s->threshold = g->threshold;
-	s->enabled = g->enabled;
-	s->frozen = g->nfrozen;
-}
-
-int rs_gc_op_stats(struct rs_heap *h, struct refslab_gc_stats *s)
-{
-	rs_heap_lock(h);
-	rs_gc_snapshot(h, s);
-	rs_heap_unlock(h);
-	return 0;
-}
-
-/* ---- per-heap state ---- */
-
-void rs_gc_heap_init(struct rs_heap *h)
-{
-	struct rs_gc_heap *g = &h->gc;
-
-	memset(g, 0, sizeof(*g));
-	mutex_init(&g->collect_lock);
-	atomic_set(&g->waiters, 0);
-	g->enabled = true;
-	g->adaptive = true;
-	g->threshold = max(gc_threshold, 1u);
-}
-
-void rs_gc_heap_destroy(struct rs_heap *h)
-{
-	struct rs_gc_heap *g = &h->gc;
-
-	kvfree(g->cand);
-	g->cand = NULL;
-	g->ncand = 0;
-	g->cand_cap = 0;
-	mutex_destroy(&g->collect_lock);
-}
-
-/* ---- debugfs ---- */
-
-static void rs_gc_show_stats(struct seq_file *m, const char *pfx,
-			     const struct refslab_gc_stats *s)
-{
-	unsigned int i;
-
-	seq_printf(m, "%scollections %llu\n", pfx, s->collections);
-	seq_printf(m, "%scandidates %llu\n", pfx, s->candidates);
-	seq_printf(m, "%sscanned %llu\n", pfx, s->scanned);
-	seq_printf(m, "%scollected %llu\n", pfx, s->collected);
-	seq_printf(m, "%sdeferred %llu\n", pfx, s->deferred);
-	seq_printf(m, "%slast_ns %llu\n", pfx, s->last_ns);
-	seq_printf(m, "%smax_ns %llu\n", pfx, s->max_ns);
-	seq_printf(m, "%stotal_ns %llu\n", pfx, s->total_ns);
-	seq_printf(m, "%smax_pause_ns %llu\n", pfx, s->max_pause_ns);
-	seq_printf(m, "%smax_wait_ns %llu\n", pfx, s->max_wait_ns);
-	seq_printf(m, "%spauses", pfx);
-	for (i = 0; i < REFSLAB_GC_PAUSE_BUCKETS; i++)
-		seq_printf(m, " %llu", s->pauses[i]);
-	seq_puts(m, "\n");
-}
-
-void rs_gc_show_heap(struct seq_file *m, struct rs_heap *h)
-{
-	struct refslab_gc_stats s;
-	u64 peak, entries, objects, phase[RS_GC_PHASES];
-	bool adaptive;
-	int i;
-
-	lockdep_assert_not_held(&rs_heaps_lock);
-	mutex_lock(&h->lock);
-	memcpy(phase, h->gc.phase_ns, sizeof(phase));
-	rs_gc_snapshot(h, &s);
-	adaptive = h->gc.adaptive;
-	peak = h->gc.peak_bytes;
-	entries = h->objs_cap;
-	objects = h->nobjects;
-	mutex_unlock(&h->lock);
-	seq_printf(m, "  enabled %u\n  threshold %u\n  adaptive %u\n",
-		   s.enabled, s.threshold, adaptive);
-	seq_printf(m, "  pending %llu\n  frozen %llu\n", s.pending, s.frozen);
-	seq_printf(m, "  objects %llu\n  table_entries %llu\n", objects, entries);
-	seq_printf(m, "  entry_gc_bytes %llu\n  buffer_bytes_peak %llu\n",
-		   entries * (sizeof(u32) * 2), peak);
-	seq_puts(m, "  last_phase_ns");
-	for (i = 1; i < RS_GC_PHASES; i++)
-		seq_printf(m, " %s=%llu", rs_gc_phase_name[i], phase[i]);
-	seq_puts(m, "\n");
-	rs_gc_show_stats(m, "  ", &s);
-}
-
-static int rs_gc_debugfs_show(struct seq_file *m, void *unused)
-{
-	struct refslab_gc_stats s;
-	struct rs_heap *h;
-	u64 passes;
-
-	spin_lock(&rs_gc_glock);
-	s = rs_gc_global;
-	passes = rs_gc_kthread_passes;
-	spin_unlock(&rs_gc_glock);
-	seq_puts(m, "global:\n");
-	seq_printf(m, "  kthread_passes %llu\n  slice_budget %u\n  interval_ms %u\n",
-		   passes, gc_slice_budget, gc_interval_ms);
-	rs_gc_show_stats(m, "  ", &s);
-
-	/*
-	 * Each heap is read under its own lock, which a busy heap holds for a
-	 * while: never with rs_heaps_lock held, which every open, final close
-	 * and the kthread need.  A reference keeps the heap, and so its place
-	 * in the list, while the global lock is dropped; the reference on the
-	 * previous heap is given back outside it (a final put takes it).
-	 */
-	mutex_lock(&rs_heaps_lock);
-	h = list_first_entry_or_null(&rs_heaps, struct rs_heap, node);
-	if (h)
-		rs_heap_get(h);
-	mutex_unlock(&rs_heaps_lock);
-	while (h) {
-		struct rs_heap *next;
-
-		seq_printf(m, "heap %d id %llu%s:\n", h->owner, h->id,
-			   READ_ONCE(h->closed) ? " (closed)" : "");
-		rs_gc_show_heap(m, h);
-		mutex_lock(&rs_heaps_lock);
-		next = list_is_last(&h->node, &rs_heaps) ? NULL :
-		       list_next_entry(h, node);
-		if (next)
-			rs_heap_get(next);
-		mutex_unlock(&rs_heaps_lock);
-		rs_heap_put(h);
-		h = next;
-	}
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(rs_gc_debugfs);
-
-int rs_gc_init(struct dentry *debugfs_root)
-{
-	struct task_struct *t;
-
-	t = kthread_run(rs_gc_thread, NULL, "refslab_gc");
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	rs_gc_task = t;
-	rs_gc_dentry = debugfs_create_file("gc", 0444, debugfs_root, NULL,
-					   &rs_gc_debugfs_fops);
-	rs_step_init(debugfs_root);
-	return 0;
-}
-
-void rs_gc_exit(void)
-{
-	rs_step_exit();
-	debugfs_remove(rs_gc_dentry);
-	rs_gc_dentry = NULL;
-	if (rs_gc_task)
-		kthread_stop(rs_gc_task);
-	rs_gc_task = NULL;
 }

@@ -20,6 +20,7 @@ struct rs_cache;
 #define RS_OBJ_FROZEN	0x02	/* frozen: the collector never scans it */
 #define RS_OBJ_DEAD	0x04	/* detached, waiting to be freed */
 #define RS_OBJ_SLOTTED	0x08	/* a slot was set once: teardown walks them */
+#define RS_OBJ_DOOMED	0x10	/* gc.c: proved garbage (FREE to DETACH) */
 
 /**
  * struct rs_obj - header of a refcounted object (16 bytes)

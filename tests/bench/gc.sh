@@ -72,33 +72,29 @@ best() { vals "$1" | head -1; }
 median() { vals "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'; }
 
-rg=$(best gc_garbage_collect_s); cg=$(best cpython_garbage_collect_s)
-rl=$(best gc_live_scan_s); cl=$(best cpython_live_scan_s)
-rp=$(median gc_max_pause_ms); cp=$(best cpython_full_pause_s)
-cpms=$(awk -v c="$cp" 'BEGIN { printf "%.3f", c * 1000 }')
-echo "bench: gc_garbage_collect_s $rg"
-echo "bench: gc_live_scan_s $rl"
-echo "bench: cpython_garbage_collect_s $cg"
-echo "bench: cpython_live_scan_s $cl"
-echo "bench: gc_max_lock_hold_ms $(median gc_max_lock_hold_ms)"
-echo "bench: gc_garbage_speedup_vs_cpython $(ratio "$cg" "$rg")"
-echo "bench: gc_live_scan_speedup_vs_cpython $(ratio "$cl" "$rl")"
-echo "bench: gc_max_pause_ms $rp"
-echo "bench: gc_pause_vs_cpython_full $(ratio "$rp" "$cpms")"
-echo "bench: gc_extra_bytes_per_object $(median gc_extra_bytes_per_object)"
-rrl=$(best gc_real_live_scan_s); crl=$(best cpython_real_live_scan_s)
-rrg=$(best gc_real_garbage_collect_s); crg=$(best cpython_real_garbage_collect_s)
+# The times: the best of the rounds; the other figures: their median.
+for k in gc_garbage_collect_s gc_live_scan_s cpython_garbage_collect_s \
+	cpython_live_scan_s gc_real_live_scan_s gc_real_garbage_collect_s \
+	cpython_real_live_scan_s cpython_real_garbage_collect_s; do
+	echo "bench: $k $(best "$k")"
+done
+for k in gc_max_lock_hold_ms gc_max_pause_ms gc_extra_bytes_per_object \
+	gc_real_garbage_collected; do
+	echo "bench: $k $(median "$k")"
+done
+rp=$(median gc_max_pause_ms)
+cpms=$(awk -v c="$(best cpython_full_pause_s)" 'BEGIN { printf "%.3f", c * 1000 }')
 echo "bench: gc_real_objects $rn"
-echo "bench: gc_real_garbage_collected $(median gc_real_garbage_collected)"
-echo "bench: gc_real_live_scan_s $rrl"
-echo "bench: gc_real_garbage_collect_s $rrg"
-echo "bench: cpython_real_live_scan_s $crl"
-echo "bench: cpython_real_garbage_collect_s $crg"
-echo "bench: gc_real_live_speedup_vs_cpython $(ratio "$crl" "$rrl")"
-echo "bench: gc_real_garbage_speedup_vs_cpython $(ratio "$crg" "$rrg")"
+speedup() { echo "bench: $1_speedup_vs_cpython $(ratio "$(best "$2")" "$(best "$3")")"; }
+speedup gc_garbage cpython_garbage_collect_s gc_garbage_collect_s
+speedup gc_live_scan cpython_live_scan_s gc_live_scan_s
+speedup gc_real_live cpython_real_live_scan_s gc_real_live_scan_s
+speedup gc_real_garbage cpython_real_garbage_collect_s gc_real_garbage_collect_s
+echo "bench: gc_pause_vs_cpython_full $(ratio "$rp" "$cpms")"
+row() { printf '%-34s %12s %12s\n' "$1" "$(best "$2")" "$(best "$3")"; }
 printf '\n%-34s %12s %12s\n' "$n objects, best of $rounds" refslab CPython
-printf '%-34s %12s %12s\n' "garbage 2-cycles: collect (s)" "$rg" "$cg"
-printf '%-34s %12s %12s\n' "live cycle: scan (s)" "$rl" "$cl"
+row "garbage 2-cycles: collect (s)" gc_garbage_collect_s cpython_garbage_collect_s
+row "live cycle: scan (s)" gc_live_scan_s cpython_live_scan_s
 printf '%-34s %12s %12s\n' "longest mutator pause (ms)" "$rp" "$cpms"
-printf '%-34s %12s %12s\n' "real graph ($rn): live scan (s)" "$rrl" "$crl"
-printf '%-34s %12s %12s\n' "real graph: garbage collect (s)" "$rrg" "$crg"
+row "real graph ($rn): live scan (s)" gc_real_live_scan_s cpython_real_live_scan_s
+row "real graph: garbage collect (s)" gc_real_garbage_collect_s cpython_real_garbage_collect_s

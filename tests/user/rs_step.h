@@ -57,13 +57,20 @@ static inline void step_on_alarm(int sig)
 	(void)sig;	/* only interrupts a read of gc_step that hangs */
 }
 
-/* Budget 1, gc_verify on (the module WARNs on a bad heap), stepping armed. */
+/*
+ * Budget 1, gc_verify on (the module WARNs on a bad heap), stepping armed;
+ * step_disarm() gives the parameters their values from before the first
+ * step_arm() back.
+ */
 static inline void step_arm(void)
 {
 	struct sigaction sa = { .sa_handler = step_on_alarm };
 
-	param_save(BUDGET_PARAM, saved_budget, sizeof(saved_budget));
-	param_save(VERIFY_PARAM, saved_verify, sizeof(saved_verify));
+	/* the values before the first arm: a disarm and arm again keep them */
+	if (!saved_budget[0])
+		param_save(BUDGET_PARAM, saved_budget, sizeof(saved_budget));
+	if (!saved_verify[0])
+		param_save(VERIFY_PARAM, saved_verify, sizeof(saved_verify));
 	param_write(BUDGET_PARAM, "1");
 	param_write(VERIFY_PARAM, "Y");
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: a read can time out */
