@@ -542,14 +542,22 @@ static inline void rs_gc_slice_end(struct rs_gc_run *r, u32 cur, long budget,
 }
 
 /*
- * Each non-empty slot among @slots[0..@n): @t is its target, @te the
- * target's entry in @objs (@i the caller's index).
+ * The table entry of the target of the next non-empty slot among
+ * @slots[*@i..@n), with *@i moved past it; NULL when none is left.
  */
-#define rs_gc_for_each_target(objs, slots, n, i, t, te)		\
-	for ((i) = 0; (i) < (n); (i)++)					\
-		if (!((t) = (slots)[i]) || !((te) = &(objs)[(t)->id])) \
-			continue;					\
-		else
+static inline struct rs_entry *rs_gc_next_target(struct rs_entry *objs,
+						 struct rs_obj **slots,
+						 unsigned int n,
+						 unsigned int *i)
+{
+	while (*i < n) {
+		struct rs_obj *t = slots[(*i)++];
+
+		if (t)
+			return &objs[t->id];
+	}
+	return NULL;
+}
 
 /* Mark @o (entry @e, id @id) a member and append it to the queue. */
 static inline bool rs_gc_enqueue(struct rs_gc_run *r, u32 *q, u32 *qn,
@@ -629,7 +637,7 @@ static void rs_gc_mark(struct rs_gc_run *r)
 	while (cur < qn && !rs_gc_spent(r, &budget, &clock_at)) {
 		u32 id = q[cur];
 		struct rs_entry *e, *te;
-		struct rs_obj *o, *t, **slots;
+		struct rs_obj *o, **slots;
 		unsigned int i, n;
 
 		if (id >= cap) {
@@ -651,11 +659,13 @@ static void rs_gc_mark(struct rs_gc_run *r)
 		scanned++;
 		n = o->nslots;
 		slots = rs_obj_slots(o);
-		rs_gc_for_each_target(objs, slots, n, i, t, te) {
+		i = 0;
+		while ((te = rs_gc_next_target(objs, slots, n, &i))) {
 			if (rs_gc_member(te, mark)) {
 				if (te->gc_refs)
 					te->gc_refs--;
-			} else if (rs_gc_enqueue(r, q, &qn, qcap, te, t, t->id)) {
+			} else if (rs_gc_enqueue(r, q, &qn, qcap, te, te->obj,
+						 te - objs)) {
 				te->gc_refs--;
 			}
 		}
@@ -682,7 +692,7 @@ static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
 	u32 nblack = r->nblack;
 
 	while (e) {
-		struct rs_obj *o, *t, **slots;
+		struct rs_obj *o, **slots;
 		struct rs_entry *te, *next = NULL;
 		unsigned int i, n;
 
@@ -696,7 +706,8 @@ static void rs_gc_follow(struct rs_gc_run *r, struct rs_entry *e)
 		o = e->obj;
 		n = o->nslots;
 		slots = rs_obj_slots(o);
-		rs_gc_for_each_target(objs, slots, n, i, t, te) {
+		i = 0;
+		while ((te = rs_gc_next_target(objs, slots, n, &i))) {
 			if (!rs_gc_member(te, mark) ||
 			    (te->gc_mark & (RS_GC_BLACK | RS_GC_PENDING)))
 				continue;

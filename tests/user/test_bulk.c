@@ -12,10 +12,14 @@
  *
  * test_bulk_under_collection: the write barrier sees the references bulk
  * calls make.  A collection is stopped (debugfs gc_step, gc_slice_budget
- * 1, gc_verify on) at each of its points in turn; there SET_SLOTS moves the
- * only path to an object into an object the collector may already have
- * scanned, and DROP_N drops the old paths.  The object must survive with
- * the exact refcount, and the garbage cycle beside it must be freed.
+ * 1, gc_verify on; tests/user/rs_step.h) at each of its points in turn;
+ * there SET_SLOTS moves the only path to an object into an object the
+ * collector may already have scanned, and DROP_N drops the old path.  The
+ * object must survive with the exact refcount, and the garbage cycle
+ * beside it must be freed.  Without the barrier (rs_gc_touch() doing
+ * nothing) the object is freed at the points after the collector
+ * blackened its new holder: the count of objects left, and gc_verify,
+ * fail there.
  */
 #include "rs_test.h"
 #include "rs_step.h"
