@@ -58,7 +58,10 @@
  *     tell garbage from the header it reads to follow the slot, where the
  *     mark would cost the target's table entry too; it needs no clearing,
  *     as every DOOMED object is detached by the same collection, and
- *     only the collector can reach it meanwhile (see below).
+ *     only the collector can reach it meanwhile (see below).  FREE reads
+ *     the headers of garbage targets, so DETACH, which gives garbage
+ *     memory back, begins only after FREE's last slice; every white
+ *     member's slots are read once, in FREE's second pass.
  *
  * Identity.  The collector keeps object ids, never pointers, across its
  * lock drops: the queue, the work stack and the candidate buffer hold
