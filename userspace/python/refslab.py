@@ -198,7 +198,9 @@ def _batch(h, adds):
             if add(ctypes.byref(b)) < 0:
                 raise MemoryError("refslab batch")
         err = _batch_run(h, ctypes.byref(b), 0)
-        return b.done, err, [b.ops[i] for i in range(b.done)]
+        # copies: the batch's memory is freed below
+        return b.done, err, [_Op.from_buffer_copy(b.ops[i])
+                             for i in range(b.done)]
     finally:
         _lib.refslab_batch_free(ctypes.byref(b))
 
