@@ -10,6 +10,11 @@
  *
  * Each measurement runs in kthreads bound to the CPUs it is about; the
  * two allocators are measured alternately, three times, best kept.
+ *
+ * debugfs <root>/bench/frag: write "run" (or "run OBJECTS") for the
+ * fragmentation figures of refslab's size classes and SLUB's kmalloc
+ * caches after a random half of mixed-size objects is freed
+ * (rs_bench_frag()).
  * Locking: rs_bench_mutex serialises runs and guards the result text.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +30,7 @@
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
+#include <linux/vmstat.h>
 #include "slab.h"
 #include "bench.h"
 
@@ -38,7 +44,6 @@
 
 static DEFINE_MUTEX(rs_bench_mutex);
 static char rs_bench_out[RS_B_OUT];
-static size_t rs_bench_len;
 
 enum rs_bkind { RS_B_PAIR, RS_B_BULK, RS_B_ALLOC, RS_B_FREE };
 
@@ -499,11 +504,251 @@ static int rs_bench_shrink_count(char *out, size_t cap, size_t *lenp)
 	return err;
 }
 
+/*
+ * Fragmentation (issue 20): n objects of mixed sizes, 16 to 512 bytes
+ * from a fixed seed, then a random half freed (each object with
+ * probability 1/2, the same objects in both allocators).  Utilisation is
+ * the live objects' requested bytes over the bytes of the slab pages that
+ * hold them: for refslab, caches of the sizes of its general classes (made
+ * for the run, so that nothing else's objects count); for SLUB, kmalloc()
+ * itself, its slab pages read from the kernel's NR_SLAB_UNRECLAIMABLE_B
+ * before and after (what other code allocates meanwhile, and the per-CPU
+ * drift of that counter, a few hundred pages at most, count too).  Then
+ * each shrinks: the pages it gave back.
+ */
+#define RS_F_MIN	16
+#define RS_F_MAX	512
+#define RS_F_FREED	0x8000	/* in sizes[]: this object is freed */
+#define RS_F_SEED	0x20261208ULL
+
+/* xorshift64*: the same sequence on every run */
+static u32 rs_f_rand(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
+}
+
+struct rs_frag {
+	unsigned long n;
+	u16 *sizes;
+	void **objs;
+	/* refslab: a cache per class size, and which one serves each size */
+	struct rs_cache *caches[RS_F_MAX / 8 + 1];
+	u8 which[RS_F_MAX / 8 + 1];
+	unsigned int ncaches;
+	u64 live;
+};
+
+static unsigned long rs_frag_rs_pages(struct rs_frag *f)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	for (i = 0; i < f->ncaches; i++)
+		pages += rs_cache_pages(f->caches[i]);
+	return pages;
+}
+
+static unsigned long rs_frag_slub_pages(void)
+{
+	return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+}
+
+/* Every kmalloc cache (of each type) gives back its free slabs. */
+static void rs_frag_slub_shrink(void)
+{
+	int t, i;
+
+	for (t = 0; t < NR_KMALLOC_TYPES; t++)
+		for (i = 0; i <= KMALLOC_SHIFT_HIGH; i++)
+			if (kmalloc_caches[t][i])
+				kmem_cache_shrink(kmalloc_caches[t][i]);
+}
+
+static int rs_frag_caches(struct rs_frag *f)
+{
+	unsigned int size, i;
+
+	for (size = RS_F_MIN; size <= RS_F_MAX; size += 8) {
+		unsigned int stride = rs_size_class_stride(size);
+
+		for (i = 0; i < f->ncaches; i++)
+			if (rs_cache_object_size(f->caches[i]) == stride)
+				break;
+		if (i == f->ncaches) {
+			f->caches[i] = rs_cache_create("bench-frag", stride, 0,
+						       NULL);
+			if (!f->caches[i])
+				return -ENOMEM;
+			f->ncaches++;
+		}
+		f->which[size / 8] = i;
+	}
+	return 0;
+}
+
+static void *rs_frag_alloc(struct rs_frag *f, unsigned long i, bool slub)
+{
+	unsigned int size = f->sizes[i] & ~RS_F_FREED;
+
+	if (slub)
+		return kmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	return rs_cache_alloc(f->caches[f->which[DIV_ROUND_UP(size, 8)]],
+			      GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void rs_frag_free(struct rs_frag *f, unsigned long i, bool slub)
+{
+	unsigned int size = f->sizes[i] & ~RS_F_FREED;
+
+	if (slub)
+		kfree(f->objs[i]);
+	else
+		rs_cache_free(f->caches[f->which[DIV_ROUND_UP(size, 8)]],
+			      f->objs[i]);
+}
+
+/* Allocate every object, then free the marked half: 0, or -ENOMEM with
+ * everything freed.
+ */
+static int rs_frag_fill(struct rs_frag *f, bool slub)
+{
+	unsigned long i;
+
+	for (i = 0; i < f->n; i++) {
+		f->objs[i] = rs_frag_alloc(f, i, slub);
+		if (!f->objs[i]) {
+			while (i--)
+				rs_frag_free(f, i, slub);
+			return -ENOMEM;
+		}
+		if (!(i & 4095))
+			cond_resched();
+	}
+	for (i = 0; i < f->n; i++)
+		if (f->sizes[i] & RS_F_FREED)
+			rs_frag_free(f, i, slub);
+	return 0;
+}
+
+/* Free the half rs_frag_fill() kept. */
+static void rs_frag_empty(struct rs_frag *f, bool slub)
+{
+	unsigned long i;
+
+	for (i = 0; i < f->n; i++) {
+		if (!(f->sizes[i] & RS_F_FREED))
+			rs_frag_free(f, i, slub);
+		if (!(i & 4095))
+			cond_resched();
+	}
+}
+
+static size_t rs_frag_out(char *out, size_t cap, size_t len, const char *who,
+			  u64 live, unsigned long pages, unsigned long after)
+{
+	char rb[RS_RATIO_LEN];
+
+	return len + scnprintf(out + len, cap - len,
+			       "%s_frag_util %s\n%s_frag_pages %lu\n"
+			       "%s_frag_pages_after_shrink %lu\n"
+			       "%s_frag_pages_given_back %lu\n",
+			       who, rs_ratio(rb, live, (u64)pages * PAGE_SIZE),
+			       who, pages, who, after, who,
+			       pages > after ? pages - after : 0);
+}
+
+static int rs_bench_frag(unsigned long n, char *out, size_t cap, size_t *lenp)
+{
+	struct rs_frag *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	unsigned long i, base, pages, after;
+	u64 seed = RS_F_SEED;
+	size_t len = 0;
+	int err = -ENOMEM;
+
+	if (!f)
+		return -ENOMEM;
+	f->n = n;
+	f->sizes = vmalloc(array_size(n, sizeof(*f->sizes)));
+	f->objs = vmalloc(array_size(n, sizeof(*f->objs)));
+	if (!f->sizes || !f->objs)
+		goto out;
+	err = rs_frag_caches(f);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		f->sizes[i] = RS_F_MIN + rs_f_rand(&seed) % (RS_F_MAX - RS_F_MIN + 1);
+		if (rs_f_rand(&seed) & 1)
+			f->sizes[i] |= RS_F_FREED;
+		else
+			f->live += f->sizes[i];
+	}
+	len += scnprintf(out + len, cap - len,
+			 "frag_objects %lu\nfrag_live_bytes %llu\n", n, f->live);
+
+	err = rs_frag_fill(f, false);
+	if (err)
+		goto out;
+	pages = rs_frag_rs_pages(f);
+	for (i = 0; i < f->ncaches; i++)
+		rs_cache_shrink(f->caches[i]);
+	after = rs_frag_rs_pages(f);
+	len = rs_frag_out(out, cap, len, "slab", f->live, pages, after);
+	rs_frag_empty(f, false);
+
+	rs_frag_slub_shrink();
+	base = rs_frag_slub_pages();
+	err = rs_frag_fill(f, true);
+	if (err)
+		goto out;
+	after = rs_frag_slub_pages();
+	pages = after > base ? after - base : 0;
+	rs_frag_slub_shrink();
+	after = rs_frag_slub_pages();
+	after = after > base ? after - base : 0;
+	len = rs_frag_out(out, cap, len, "slub", f->live, pages, after);
+	rs_frag_empty(f, true);
+out:
+	if (err)
+		len += scnprintf(out + len, cap - len, "error %d\n", err);
+	for (i = 0; i < f->ncaches; i++)
+		if (rs_cache_destroy(f->caches[i]))
+			pr_err("bench: frag cache not empty after the run\n");
+	vfree(f->sizes);
+	vfree(f->objs);
+	kfree(f);
+	*lenp = len;
+	return err;
+}
+
+/*
+ * The files under bench/: "slab" runs rs_bench_slab() and the shrinker's
+ * count ("run [OBJECT_SIZE]", 64 by default), "frag" runs rs_bench_frag()
+ * ("run [OBJECTS]", a million by default).  Each keeps its last result.
+ */
+struct rs_bench_file {
+	bool frag;
+	char *out;
+	size_t cap, len;
+};
+
+#define RS_F_OUT	512
+static char rs_frag_text[RS_F_OUT];
+static struct rs_bench_file rs_bench_files[] = {
+	{ .frag = false, .out = rs_bench_out, .cap = RS_B_OUT },
+	{ .frag = true, .out = rs_frag_text, .cap = RS_F_OUT },
+};
+
+#define RS_F_OBJECTS_MAX	4000000U
+
 static ssize_t rs_bench_write(struct file *file, const char __user *ubuf,
 			      size_t len, loff_t *ppos)
 {
+	struct rs_bench_file *bf = file->private_data;
+	unsigned int arg = bf->frag ? 1000000 : 64;
 	char buf[32];
-	unsigned int size = 64;
 	size_t n = min(len, sizeof(buf) - 1);
 	int err;
 
@@ -513,14 +758,19 @@ static ssize_t rs_bench_write(struct file *file, const char __user *ubuf,
 	strim(buf);
 	if (strncmp(buf, "run", 3) || (buf[3] && buf[3] != ' '))
 		return -EINVAL;
-	if (buf[3] && (kstrtouint(buf + 4, 0, &size) || size < 8 ||
-		       size > 4096))
+	if (buf[3] && kstrtouint(buf + 4, 0, &arg))
+		return -EINVAL;
+	if (bf->frag ? !arg || arg > RS_F_OBJECTS_MAX : arg < 8 || arg > 4096)
 		return -EINVAL;
 	mutex_lock(&rs_bench_mutex);
-	err = rs_bench_slab(size, rs_bench_out, RS_B_OUT, &rs_bench_len);
-	if (!err)
-		err = rs_bench_shrink_count(rs_bench_out, RS_B_OUT,
-					    &rs_bench_len);
+	bf->len = 0;
+	if (bf->frag) {
+		err = rs_bench_frag(arg, bf->out, bf->cap, &bf->len);
+	} else {
+		err = rs_bench_slab(arg, bf->out, bf->cap, &bf->len);
+		if (!err)
+			err = rs_bench_shrink_count(bf->out, bf->cap, &bf->len);
+	}
 	mutex_unlock(&rs_bench_mutex);
 	return err ? err : len;
 }
@@ -528,11 +778,11 @@ static ssize_t rs_bench_write(struct file *file, const char __user *ubuf,
 static ssize_t rs_bench_read(struct file *file, char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
+	struct rs_bench_file *bf = file->private_data;
 	ssize_t ret;
 
 	mutex_lock(&rs_bench_mutex);
-	ret = simple_read_from_buffer(ubuf, len, ppos, rs_bench_out,
-				      rs_bench_len);
+	ret = simple_read_from_buffer(ubuf, len, ppos, bf->out, bf->len);
 	mutex_unlock(&rs_bench_mutex);
 	return ret;
 }
@@ -553,5 +803,8 @@ void rs_bench_init(struct dentry *debugfs_root)
 	if (IS_ERR_OR_NULL(debugfs_root))
 		return;
 	rs_bench_dir = debugfs_create_dir("bench", debugfs_root);
-	debugfs_create_file("slab", 0600, rs_bench_dir, NULL, &rs_bench_fops);
+	debugfs_create_file("slab", 0600, rs_bench_dir, &rs_bench_files[0],
+			    &rs_bench_fops);
+	debugfs_create_file("frag", 0600, rs_bench_dir, &rs_bench_files[1],
+			    &rs_bench_fops);
 }

@@ -11,8 +11,10 @@
  * arguments already copied in and never see user memory (payload I/O
  * aside, object.c's bounce buffer, and the handles a create writes out
  * fault-free in the hold that made them: object.h, RS_UNDELIVERED).
- * Holds no lock of its own: every operation takes heap->lock itself, and
- * user memory is only touched here with no lock held.
+ * Holds no lock of its own: every operation takes heap->lock itself (a
+ * batch group holds it across its operations through object.c's
+ * rs_group_*()), and user memory is only touched here with no lock held
+ * (a group's results aside, written back fault-free in its hold).
  *
  * CREATE and DROP, the hot pair, come through the table's .direct entry
  * when called at their current size: constant-size copies and nothing
@@ -508,21 +510,6 @@ static int rs_cmd_set_slots(struct rs_heap *h, union rs_args *args)
 
 /* ---- batch ---- */
 
-/* Run one batch operation: its command, with the rest of args zero. */
-static int rs_run_op(struct rs_heap *h, struct refslab_op *op)
-{
-	const struct rs_cmd *c = rs_cmd_get(op->op);
-	u8 *args = (u8 *)&op->args;
-	size_t size;
-
-	if (!c || !(c->flags & RS_CMD_BATCH))
-		return -EINVAL;
-	size = _IOC_SIZE(c->cmd);
-	if (memchr_inv(args + size, 0, sizeof(op->args) - size))
-		return -EINVAL;
-	return c->fn(h, (union rs_args *)args);
-}
-
 /* The handle a successful operation made, if any. */
 static u32 rs_op_new_handle(const struct refslab_op *op)
 {
@@ -531,20 +518,72 @@ static u32 rs_op_new_handle(const struct refslab_op *op)
 	return rs_cmd_made(rs_cmd_get(op->op), &op->args);
 }
 
-#define RS_BATCH_CHUNK 8
+/*
+ * Before a group runs, ops[] is probed for writing (a word at its start
+ * and one at its end, written back unchanged: a group spans at most two
+ * pages), so an ops array the caller cannot write runs nothing.  The
+ * group runs in one hold of heap->lock (object.h, rs_group_*), which
+ * writes the results back and publishes the handles made, fault-free; if
+ * that needs a fault they are written here with the lock dropped, and
+ * the handles stay reserved until then, released if that still fails
+ * (the array was unmapped or protected meanwhile).
+ */
+static int rs_batch_probe(struct refslab_op __user *u, const struct refslab_op *ops,
+			  u32 n)
+{
+	const u64 *last = &ops[n - 1].args.__size[ARRAY_SIZE(ops->args.__size) - 1];
+
+	if (put_user(ops[0].op, &u[0].op) ||
+	    put_user(*last, &u[n - 1].args.__size[ARRAY_SIZE(ops->args.__size) - 1]))
+		return -EFAULT;
+	return 0;
+}
 
 /*
- * Operations are copied in and run a chunk at a time (the uapi header
- * states what a caller sees).  Before a chunk runs it is written back
- * unchanged, so an ops array the caller cannot write runs nothing; the
- * handles the chunk makes stay reserved until its results are written
- * back, and are released if that still fails (the array was unmapped or
- * protected meanwhile).
+ * Begin group @g and run its operations in order (each as its command
+ * would, the rest of its args zero): how many ran; *first_err, *stop
+ * updated.  The caller delivers and ends the group.
  */
+static u32 rs_batch_group(struct rs_heap *h, struct rs_group *g,
+			  struct refslab_op *ops, u32 n, u32 *made, u32 flags,
+			  int *first_err, bool *stop)
+{
+	u32 j;
+
+	rs_group_begin(h, g, ops, n);
+	for (j = 0; j < n && !*stop; j++) {
+		const struct rs_cmd *c = rs_cmd_get(ops[j].op);
+		u8 *args = (u8 *)&ops[j].args;
+		size_t size;
+		int err;
+
+		err = -EINVAL;
+		if (!c || !(c->flags & RS_CMD_BATCH))
+			goto done;
+		size = _IOC_SIZE(c->cmd);
+		if (memchr_inv(args + size, 0, sizeof(ops[j].args) - size))
+			goto done;
+		err = rs_group_op(h, g, j, &ops[j]);
+		if (err == -EAGAIN) {
+			rs_group_pause(h);
+			err = c->fn(h, (union rs_args *)args);
+			rs_group_resume(h);
+		}
+done:
+		ops[j].result = err;
+		made[j] = rs_op_new_handle(&ops[j]);
+		if (err) {
+			*first_err = *first_err ?: err;
+			*stop = !(flags & REFSLAB_BATCH_CONTINUE);
+		}
+	}
+	return j;
+}
+
 static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
 {
-	struct refslab_op ops[RS_BATCH_CHUNK];
-	u32 made[RS_BATCH_CHUNK];
+	struct refslab_op ops[RS_GROUP_MAX];
+	u32 made[RS_GROUP_MAX];
 	struct refslab_batch *b = &a->batch;
 	struct refslab_op __user *uops;
 	int first_err = 0;
@@ -558,29 +597,28 @@ static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
 	uops = u64_to_user_ptr(b->ops);
 
 	while (i < b->count) {
-		u32 n = min_t(u32, b->count - i, RS_BATCH_CHUNK), j;
-		bool stop = false;
+		u32 n = min_t(u32, b->count - i, RS_GROUP_MAX), j;
+		bool stop = false, delivered;
+		struct rs_group g;
 
 		if (copy_from_user(ops, &uops[i], n * sizeof(ops[0])) ||
-		    copy_to_user(&uops[i], ops, n * sizeof(ops[0]))) {
+		    rs_batch_probe(&uops[i], ops, n)) {
 			first_err = -EFAULT;
 			break;
 		}
-		for (j = 0; j < n && !stop; j++) {
-			ops[j].result = rs_run_op(h, &ops[j]);
-			made[j] = rs_op_new_handle(&ops[j]);
-			if (ops[j].result) {
-				first_err = first_err ?: ops[j].result;
-				stop = !(b->flags & REFSLAB_BATCH_CONTINUE);
-			}
-		}
+		j = rs_batch_group(h, &g, ops, n, made, b->flags, &first_err,
+				   &stop);
+		delivered = rs_group_deliver(h, &uops[i], ops, j, made);
+		rs_group_end(h, &g);
 		i += j;
-		if (copy_to_user(&uops[i - j], ops, j * sizeof(ops[0]))) {
-			rs_handles_release(h, made, j);
-			first_err = -EFAULT;
-			break;
+		if (!delivered) {
+			if (copy_to_user(&uops[i - j], ops, j * sizeof(ops[0]))) {
+				rs_handles_release(h, made, j);
+				first_err = -EFAULT;
+				break;
+			}
+			rs_handles_publish(h, made, j);
 		}
-		rs_handles_publish(h, made, j);
 		if (stop)
 			break;
 		cond_resched();

@@ -674,23 +674,6 @@ static void rs_obj_unmake(struct rs_heap *h, u32 handle, struct rs_freelist *fl)
 	h->freed--;
 }
 
-/**
- * struct rs_shape - what a create asked for, checked, and where it goes
- * @cache: the cache the objects come from (pinned if named).
- * @bytes: header, slots and payload.
- * @stride: slab bytes per object: what the byte count and limit see.
- * @nslots: header field (rs_obj).
- * @payload_size: header field.
- * @cls: header field: 0, or the named cache's id.
- */
-struct rs_shape {
-	struct rs_cache *cache;
-	size_t bytes;
-	u32 stride;
-	u32 nslots, payload_size;
-	u8 cls;
-};
-
 static void rs_shape_unpin(struct rs_heap *h, const struct rs_shape *s, u32 n)
 {
 	if (!s->cls || !n)
@@ -916,26 +899,44 @@ unmake:
 	return err;
 }
 
+/* The bodies of DUP, DROP, SET_SLOT, GET_SLOT and STAT, under heap->lock
+ * (flags checked by the caller): the single commands and batch groups.
+ */
+static int rs_dup_locked(struct rs_heap *h, struct refslab_dup *a)
+{
+	struct rs_obj *o = rs_heap_lookup(h, a->handle);
+	u32 handle;
+	int err;
+
+	if (!o)
+		return -ENOENT;
+	err = rs_handle_find(h, &handle);
+	if (err)
+		return err;
+	rs_obj_get_locked(h, o);
+	rs_handle_reserve(h, handle, o);
+	a->new_handle = handle;
+	return 0;
+}
+
+static int rs_drop_locked(struct rs_heap *h, u32 handle, struct rs_freelist *fl)
+{
+	struct rs_obj *o = rs_handle_remove(h, handle);
+
+	if (!o)
+		return -ENOENT;
+	rs_obj_put_locked(h, o, fl);
+	return 0;
+}
+
 int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
 {
-	struct rs_obj *o;
-	u32 handle;
 	int err;
 
 	if (a->flags || a->__pad)
 		return -EINVAL;
 	rs_heap_lock(h);
-	o = rs_heap_lookup(h, a->handle);
-	err = -ENOENT;
-	if (!o)
-		goto out;
-	err = rs_handle_find(h, &handle);
-	if (err)
-		goto out;
-	rs_obj_get_locked(h, o);
-	rs_handle_reserve(h, handle, o);
-	a->new_handle = handle;
-out:
+	err = rs_dup_locked(h, a);
 	rs_heap_unlock(h);
 	return err;
 }
@@ -943,20 +944,17 @@ out:
 int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
 {
 	struct rs_freelist fl;
-	struct rs_obj *o;
+	int err;
 
 	if (a->flags)
 		return -EINVAL;
 	rs_freelist_init(&fl);
 	rs_heap_lock(h);
-	o = rs_handle_remove(h, a->handle);
-	if (o)
-		rs_obj_put_locked(h, o, &fl);
+	err = rs_drop_locked(h, a->handle, &fl);
 	rs_heap_unlock(h);
-	if (!o)
-		return -ENOENT;
-	rs_obj_free_list(h, &fl);
-	return 0;
+	if (!err)
+		rs_obj_free_list(h, &fl);
+	return err;
 }
 
 /*
@@ -1030,9 +1028,19 @@ static int rs_slot_check(struct rs_heap *h, u32 handle, u32 slot, u32 target,
 	return 0;
 }
 
-int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
+static int rs_set_slot_locked(struct rs_heap *h, const struct refslab_slot *a,
+			      struct rs_freelist *fl)
 {
 	struct rs_obj *o, *t;
+	int err = rs_slot_check(h, a->handle, a->slot, a->target, &o, &t);
+
+	if (!err)
+		rs_slot_store(h, o, a->slot, t, fl);
+	return err;
+}
+
+int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
+{
 	struct rs_freelist fl;
 	int err;
 
@@ -1040,9 +1048,7 @@ int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
 		return -EINVAL;
 	rs_freelist_init(&fl);
 	rs_heap_lock(h);
-	err = rs_slot_check(h, a->handle, a->slot, a->target, &o, &t);
-	if (!err)
-		rs_slot_store(h, o, a->slot, t, &fl);
+	err = rs_set_slot_locked(h, a, &fl);
 	rs_heap_unlock(h);
 	rs_obj_free_list(h, &fl);
 	return err;
@@ -1078,34 +1084,36 @@ int rs_op_set_slots(struct rs_heap *h, const struct refslab_slot_set *ss,
 	return err;
 }
 
-int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
+static int rs_get_slot_locked(struct rs_heap *h, struct refslab_slot *a)
 {
-	struct rs_obj *o, *t;
+	struct rs_obj *o = rs_heap_lookup(h, a->handle), *t;
 	u32 handle = REFSLAB_NONE;
-	int err = 0;
+	int err;
 
-	if (a->flags)
-		return -EINVAL;
-	rs_heap_lock(h);
-	o = rs_heap_lookup(h, a->handle);
-	if (!o) {
-		err = -ENOENT;
-		goto out;
-	}
-	if (a->slot >= o->nslots) {
-		err = -ERANGE;
-		goto out;
-	}
+	if (!o)
+		return -ENOENT;
+	if (a->slot >= o->nslots)
+		return -ERANGE;
 	t = rs_obj_slots(o)[a->slot];
 	if (t) {
 		err = rs_handle_find(h, &handle);
 		if (err)
-			goto out;
+			return err;
 		rs_obj_get_locked(h, t);
 		rs_handle_reserve(h, handle, t);
 	}
 	a->target = handle;
-out:
+	return 0;
+}
+
+int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
+{
+	int err;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_heap_lock(h);
+	err = rs_get_slot_locked(h, a);
 	rs_heap_unlock(h);
 	return err;
 }
@@ -1171,18 +1179,12 @@ u32 rs_obj_state(const struct rs_obj *o)
 	return state;
 }
 
-int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
+static int rs_stat_locked(struct rs_heap *h, struct refslab_stat *a)
 {
-	struct rs_obj *o;
+	struct rs_obj *o = rs_heap_lookup(h, a->handle);
 
-	if (a->flags)
-		return -EINVAL;
-	rs_heap_lock(h);
-	o = rs_heap_lookup(h, a->handle);
-	if (!o) {
-		rs_heap_unlock(h);
+	if (!o)
 		return -ENOENT;
-	}
 	a->refcount = rs_obj_refcount(o);
 	a->state = rs_obj_state(o);
 	a->nslots = o->nslots;
@@ -1190,6 +1192,145 @@ int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
 	a->object_size = rs_cache_object_size(rs_obj_cache(h, o));
 	a->cache_id = o->cls;
 	a->id = o->id;
-	rs_heap_unlock(h);
 	return 0;
+}
+
+int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
+{
+	int err;
+
+	if (a->flags)
+		return -EINVAL;
+	rs_heap_lock(h);
+	err = rs_stat_locked(h, a);
+	rs_heap_unlock(h);
+	return err;
+}
+
+/*
+ * ---- batch groups ----
+ *
+ * The batch call (ioctl.c) runs a group of operations in one hold of
+ * heap->lock: rs_group_begin() makes the objects of the group's creates
+ * (general caches: no lock needed to find the cache) before it takes the
+ * lock; rs_group_op() runs one operation with the single command's body,
+ * what dies going on the group's freelist; rs_group_deliver() writes the
+ * group's results back fault-free and publishes the handles it made in
+ * the same hold; rs_group_end() drops the lock, frees what died and the
+ * objects no create used.  An operation that touches user memory (READ,
+ * WRITE) or a named cache (whose pin takes the lock) is not run here
+ * (-EAGAIN): the caller runs its command between rs_group_pause() and
+ * rs_group_resume().  Every reference made or dropped goes through the
+ * same install, put and slot store as the single commands, so through the
+ * collector's barrier (gc.c).
+ */
+void rs_group_begin(struct rs_heap *h, struct rs_group *g,
+		    const struct refslab_op *ops, u32 n)
+{
+	struct rs_shape s;
+	u32 j;
+
+	rs_freelist_init(&g->fl);
+	for (j = 0; j < n; j++) {
+		const struct refslab_create *c = &ops[j].args.create;
+
+		g->obj[j] = NULL;
+		g->err[j] = 0;
+		if (ops[j].op != REFSLAB_OP_CREATE || c->flags || c->__pad ||
+		    c->cache_id != REFSLAB_GENERAL_CACHE)
+			continue;
+		g->err[j] = rs_shape_get(h, c->nslots, c->payload_size,
+					 REFSLAB_GENERAL_CACHE, 1, &s);
+		if (g->err[j])
+			continue;
+		g->obj[j] = rs_obj_new(&s);
+		g->cache[j] = s.cache;
+		g->stride[j] = s.stride;
+		if (!g->obj[j])
+			g->err[j] = -ENOMEM;
+	}
+	g->n = n;
+	rs_heap_lock(h);
+}
+
+static int rs_group_create(struct rs_heap *h, struct rs_group *g, u32 j,
+			   struct refslab_create *a)
+{
+	int err;
+
+	if (g->err[j])
+		return g->err[j];
+	if (!g->obj[j])
+		return -EAGAIN;
+	err = rs_obj_install(h, g->obj[j], g->stride[j], &a->handle);
+	if (!err)
+		g->obj[j] = NULL;	/* the heap's now */
+	return err;
+}
+
+int rs_group_op(struct rs_heap *h, struct rs_group *g, u32 j,
+		struct refslab_op *op)
+{
+	lockdep_assert_held(&h->lock);
+	switch (op->op) {
+	case REFSLAB_OP_CREATE:
+		return rs_group_create(h, g, j, &op->args.create);
+	case REFSLAB_OP_DUP:
+		if (op->args.dup.flags || op->args.dup.__pad)
+			return -EINVAL;
+		return rs_dup_locked(h, &op->args.dup);
+	case REFSLAB_OP_DROP:
+		if (op->args.drop.flags)
+			return -EINVAL;
+		return rs_drop_locked(h, op->args.drop.handle, &g->fl);
+	case REFSLAB_OP_SET_SLOT:
+		if (op->args.slot.flags)
+			return -EINVAL;
+		return rs_set_slot_locked(h, &op->args.slot, &g->fl);
+	case REFSLAB_OP_GET_SLOT:
+		if (op->args.slot.flags)
+			return -EINVAL;
+		return rs_get_slot_locked(h, &op->args.slot);
+	case REFSLAB_OP_STAT:
+		if (op->args.stat.flags)
+			return -EINVAL;
+		return rs_stat_locked(h, &op->args.stat);
+	}
+	return -EAGAIN;
+}
+
+void rs_group_pause(struct rs_heap *h)
+{
+	rs_heap_unlock(h);
+}
+
+void rs_group_resume(struct rs_heap *h)
+{
+	rs_heap_lock(h);
+}
+
+bool rs_group_deliver(struct rs_heap *h, struct refslab_op __user *u,
+		      const struct refslab_op *ops, u32 n, const u32 *made)
+{
+	u32 j;
+
+	lockdep_assert_held(&h->lock);
+	if (copy_to_user_nofault(u, ops, n * sizeof(*ops)))
+		return false;
+	for (j = 0; j < n; j++)
+		if (made[j] != REFSLAB_NONE)
+			__clear_bit(made[j], h->handles_pending);
+	rs_heap_changed(h);
+	return true;
+}
+
+void rs_group_end(struct rs_heap *h, struct rs_group *g)
+{
+	u32 j;
+
+	rs_heap_unlock(h);
+	rs_obj_free_list(h, &g->fl);
+	for (j = 0; j < g->n; j++)
+		if (g->obj[j])
+			rs_cache_free(g->cache[j], g->obj[j]);
 }

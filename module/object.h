@@ -155,6 +155,70 @@ void rs_handles_release(struct rs_heap *h, const u32 *handles, unsigned int n);
 #define RS_BULK_CHUNK		64
 #define RS_BULK_DROP_CHUNK	256
 
+/**
+ * struct rs_shape - what a create asked for, checked, and where it goes
+ * @cache: the cache the objects come from (pinned if named).
+ * @bytes: header, slots and payload.
+ * @stride: slab bytes per object: what the byte count and limit see.
+ * @nslots: header field (rs_obj).
+ * @payload_size: header field.
+ * @cls: header field: 0, or the named cache's id.
+ */
+struct rs_shape {
+	struct rs_cache *cache;
+	size_t bytes;
+	u32 stride;
+	u32 nslots, payload_size;
+	u8 cls;
+};
+
+/* Operations per batch group (ioctl.c): one hold of heap->lock each. */
+#define RS_GROUP_MAX	8
+
+/**
+ * struct rs_group - one batch group's hold of heap->lock (object.c)
+ * @fl: what the group's operations freed: given back after the hold.
+ * @obj: per operation, the object its create will install, made before
+ *	the hold; NULL once installed, or for any other operation.
+ * @cache: the cache @obj came from.
+ * @stride: @obj's slab bytes.
+ * @err: per operation, the error its create gets (checked before the
+ *	hold: shape, memory), or 0.
+ * @n: operations in the group.
+ */
+struct rs_group {
+	struct rs_freelist fl;
+	struct rs_obj *obj[RS_GROUP_MAX];
+	struct rs_cache *cache[RS_GROUP_MAX];
+	u32 stride[RS_GROUP_MAX];
+	int err[RS_GROUP_MAX];
+	u32 n;
+};
+
+/*
+ * A batch group in one hold (the batch call, ioctl.c): rs_group_begin()
+ * makes the objects of @ops' creates of a general cache, then takes
+ * heap->lock; rs_group_op() runs operation @j of the group with its
+ * arguments checked as the command's (0 or -errno), or returns -EAGAIN
+ * for one it does not run in the hold (READ, WRITE, a named cache's
+ * create): the caller runs that one's command between rs_group_pause()
+ * and rs_group_resume().  rs_group_deliver(), still in the hold, writes
+ * @ops[0..n) back to @u with page faults disabled and, if that worked,
+ * publishes the handles in @made (REFSLAB_NONE skipped); false if a page
+ * needed a fault (the caller writes them back and publishes or releases
+ * them the slow way).  rs_group_end() drops the lock and frees what the
+ * group's operations freed and the objects no create used.
+ */
+void rs_group_begin(struct rs_heap *h, struct rs_group *g,
+		    const struct refslab_op *ops, u32 n);
+int rs_group_op(struct rs_heap *h, struct rs_group *g, u32 j,
+		struct refslab_op *op);
+void rs_group_pause(struct rs_heap *h);
+void rs_group_resume(struct rs_heap *h);
+bool rs_group_deliver(struct rs_heap *h, struct refslab_op __user *u,
+		      const struct refslab_op *ops, u32 n, const u32 *made);
+void rs_group_end(struct rs_heap *h, struct rs_group *g);
+
 int rs_op_create(struct rs_heap *h, struct refslab_create *a, u32 __user *out);
 /*
  * CREATE_N of @a->count (checked by the caller) objects, all or nothing:

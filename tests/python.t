@@ -255,6 +255,93 @@ class TestCollector(Base):
         self.assertEqual(d["enabled"], 0)
 
 
+class TestBulk(Base):
+    """create_many, drop_many, set_slots through the bulk calls; the
+    subclass below runs the same cases through their BATCH fallback."""
+    no_bulk = False
+
+    def setUp(self):
+        super().setUp()
+        self.batches = 0
+        batch = refslab._batch
+
+        def counted(*args):
+            self.batches += 1
+            return batch(*args)
+        refslab._batch = counted
+        if self.no_bulk:
+            os.environ["REFSLAB_NO_BULK"] = "1"    # the library says ENOTTY
+        self.addCleanup(setattr, refslab, "_batch", batch)
+        self.addCleanup(os.environ.pop, "REFSLAB_NO_BULK", None)
+
+    def tearDown(self):
+        super().tearDown()
+        # the path the class is about, and no other, was taken
+        if self.no_bulk:
+            self.assertGreater(self.batches, 0)
+        else:
+            self.assertEqual(self.batches, 0)
+
+    def test_create_many_drop_many(self):
+        for n in (1, 5, refslab.BULK_MAX + 3):
+            objs = self.heap.create_many(n, slots=1, payload=8)
+            self.assertEqual(len(objs), n)
+            self.assertEqual(len({o.handle for o in objs}), n)
+            self.assertEqual(self.figure("objects"), n)
+            st = objs[-1].stat()
+            self.assertEqual((st["nslots"], st["payload_size"],
+                              st["refcount"]), (1, 8, 1))
+            self.heap.drop_many(objs)
+            self.assertTrue(all(o.closed for o in objs))
+            self.assertEqual(self.figure("objects"), 0)
+            self.assertEqual(self.figure("handles"), 0)
+
+    def test_create_many_error(self):
+        with self.assertRaises(OSError) as cm:
+            self.heap.create_many(3, slots=1 << 30)
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(OSError) as cm:
+            self.heap.create_many(3, cache=60)
+        self.assertEqual(cm.exception.errno, errno.ENOENT)
+        self.assertEqual(self.figure("objects"), 0)
+        self.assertEqual(self.figure("handles"), 0)
+
+    def test_drop_many_checks(self):
+        a, b = self.heap.create_many(2)
+        with self.assertRaises(ValueError):
+            self.heap.drop_many([a, a])
+        with refslab.Heap() as other:
+            with self.assertRaises(ValueError):
+                self.heap.drop_many([a, other.create()])
+        b.close()
+        with self.assertRaises(ValueError):
+            self.heap.drop_many([a, b])
+        self.assertFalse(a.closed)
+        self.assertEqual(self.figure("objects"), 1)
+
+    def test_set_slots_cycle(self):
+        a, b, c = self.heap.create_many(3, slots=2)
+        self.heap.set_slots([(a, 0, b), (b, 0, a), (a, 1, c), (a, 1, None)])
+        self.assertEqual((a.refcount, b.refcount, c.refcount), (2, 2, 1))
+        self.heap.drop_many([a, b])
+        self.assertEqual(self.figure("objects"), 3)
+        self.assertEqual(self.heap.collect(), 2)
+        self.assertEqual(self.figure("objects"), 1)
+
+    def test_set_slots_error(self):
+        a, b = self.heap.create_many(2, slots=1)
+        with self.assertRaises(OSError) as cm:
+            self.heap.set_slots([(a, 0, b), (b, 1, a)])
+        self.assertEqual(cm.exception.errno, errno.ERANGE)
+        if not self.no_bulk:    # all or nothing; BATCH made the first
+            self.assertEqual(b.refcount, 1)
+        self.assertEqual(a.refcount, 1)
+
+
+class TestBulkFallback(TestBulk):
+    no_bulk = True
+
+
 class TestExample(unittest.TestCase):
     def test_cycle_py(self):
         p = subprocess.run([sys.executable,

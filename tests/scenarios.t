@@ -19,18 +19,28 @@ trap 'rm -rf "$tmp"' EXIT
 REFSLAB_GRAPH_DIR=$tmp
 export REFSLAB_GRAPH_DIR
 
-set -- "$dir"/*.refslab
+# A "# also-env: VAR=VALUE" line runs the scenario a second time with that
+# in the environment (tested as NAME.refslab [VAR=VALUE]).
+set --
+for f in "$dir"/*.refslab; do
+	set -- "$@" "$f"
+	env=$(sed -n 's/^# also-env: //p' "$f")
+	[ -n "$env" ] && set -- "$@" "$f|$env"
+done
 echo "1..$#"
 n=0
-for f in "$@"; do
+for run in "$@"; do
 	n=$((n + 1))
-	name=$(basename "$f")
-	case $name in
+	f=${run%%|*}
+	env=
+	case $run in *"|"*) env=${run#*|} ;; esac
+	name=$(basename "$f")${env:+ [$env]}
+	case $(basename "$f") in
 	fail-*) want=1 ;;
 	syntax-*) want=2 ;;
 	*) want=0 ;;
 	esac
-	(cd "$dir" && "$ctl" run "$name") >"$tmp/out" 2>"$tmp/err"
+	(cd "$dir" && env $env "$ctl" run "$(basename "$f")") >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	ok=1
 	why=""

@@ -282,9 +282,10 @@ struct refslab_op {
  * could not be read or written.  Errors: EINVAL count 0 or above
  * REFSLAB_BATCH_MAX, unknown op (per operation); EFAULT.
  *
- * ops[] must be readable and writable: the kernel reads and writes back
- * (unchanged) each group of operations before it runs any of them, so an
- * array it cannot write (read-only, unmapped) runs nothing from there on:
+ * ops[] must be readable and writable: the kernel reads each group of
+ * operations and writes part of it back (unchanged) before it runs any of
+ * them, so an array it cannot write (read-only, unmapped) runs nothing
+ * from there on:
  * EFAULT, and done counts only the operations before.  A handle an
  * operation makes becomes usable, to the batch's later operations as to
  * any other caller, once that operation's result has been written back

@@ -31,15 +31,15 @@ else
 fi
 
 # Every defined dynamic symbol, with its version ("name@@LIBREFSLAB_0.1";
-# the functions added in 0.2 carry LIBREFSLAB_0.2).
+# the functions added in 0.2 and 0.3 carry LIBREFSLAB_0.2 and 0.3).
 nm -D --defined-only "$lib" 2>/dev/null | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' |
 	grep -v '^LIBREFSLAB_[0-9.]*$' | sort >"$tmp/dyn"
-nver=$(grep -vc '@@LIBREFSLAB_0\.[12]$' "$tmp/dyn")
+nver=$(grep -vc '@@LIBREFSLAB_0\.[123]$' "$tmp/dyn")
 if [ -s "$tmp/dyn" ] && [ "$nver" = 0 ]; then
-	echo "ok 3 - every exported symbol is versioned LIBREFSLAB_0.1 or 0.2 ($(wc -l <"$tmp/dyn") symbols)"
+	echo "ok 3 - every exported symbol is versioned LIBREFSLAB_0.1, 0.2 or 0.3 ($(wc -l <"$tmp/dyn") symbols)"
 else
-	echo "not ok 3 - symbols without version LIBREFSLAB_0.1 or 0.2:"
-	grep -v '@@LIBREFSLAB_0\.[12]$' "$tmp/dyn" | sed 's/^/# /'
+	echo "not ok 3 - symbols without version LIBREFSLAB_0.1, 0.2 or 0.3:"
+	grep -v '@@LIBREFSLAB_0\.[123]$' "$tmp/dyn" | sed 's/^/# /'
 fi
 
 # The header's functions: comments removed, then every "name(" that starts

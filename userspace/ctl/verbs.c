@@ -163,7 +163,7 @@ int c_end(struct ctl *s, int argc, char **argv, size_t *lens)
 		batch_clear(s);
 		return err;
 	}
-	err = refslab_batch_run(s->h, &s->batch, s->batch_flags);
+	err = refslab_batch_run_bulk(s->h, &s->batch, s->batch_flags);
 	s->last_done = s->batch.done;
 	for (i = 0; i < s->nbops; i++) {
 		struct bop *b = &s->bops[i];

@@ -126,6 +126,23 @@ int refslab_create(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
 	return err;
 }
 
+/*
+ * $REFSLAB_NO_BULK set (and not "0"): the bulk calls answer -ENOTTY without
+ * asking the kernel, as a module without REFSLAB_FEAT_BULK does, so that the
+ * fallbacks of their callers can be tested against any module.
+ */
+static bool rs_no_bulk(void)
+{
+	const char *no = getenv("REFSLAB_NO_BULK");
+
+	return no && *no && strcmp(no, "0");
+}
+
+static int rs_bulk_ioctl(refslab_heap *h, unsigned long cmd, void *arg)
+{
+	return rs_no_bulk() ? -ENOTTY : rs_ioctl(h, cmd, arg);
+}
+
 int refslab_create_n(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
 		     uint32_t cache_id, uint32_t *handles, uint32_t count)
 {
@@ -137,7 +154,7 @@ int refslab_create_n(refslab_heap *h, uint32_t nslots, uint32_t payload_size,
 		.count = count,
 	};
 
-	return rs_ioctl(h, REFSLAB_IOC_CREATE_N, &c);
+	return rs_bulk_ioctl(h, REFSLAB_IOC_CREATE_N, &c);
 }
 
 int refslab_drop_n(refslab_heap *h, const uint32_t *handles, uint32_t count)
@@ -147,7 +164,7 @@ int refslab_drop_n(refslab_heap *h, const uint32_t *handles, uint32_t count)
 		.count = count,
 	};
 
-	return rs_ioctl(h, REFSLAB_IOC_DROP_N, &d);
+	return rs_bulk_ioctl(h, REFSLAB_IOC_DROP_N, &d);
 }
 
 int refslab_set_slots(refslab_heap *h, const struct refslab_slot_set *sets,
@@ -158,7 +175,7 @@ int refslab_set_slots(refslab_heap *h, const struct refslab_slot_set *sets,
 		.count = count,
 	};
 
-	return rs_ioctl(h, REFSLAB_IOC_SET_SLOTS, &s);
+	return rs_bulk_ioctl(h, REFSLAB_IOC_SET_SLOTS, &s);
 }
 
 int refslab_dup(refslab_heap *h, uint32_t handle, uint32_t *new_handle)
@@ -555,6 +572,177 @@ int refslab_batch_run(refslab_heap *h, struct refslab_batch_buf *b,
 
 	b->done = arg.done;
 	return err;
+}
+
+/*
+ * ---- a batch through the bulk calls ----
+ *
+ * A run of operations of one kind (creates of one shape, drops, slot
+ * stores), as BATCH would accept each of them, goes through one bulk call
+ * when it is at least RS_BULK_RUN_MIN long; the rest through BATCH, as
+ * much as lies between two such runs in one call.  A bulk call changes
+ * nothing when it fails, so its run is then given to BATCH, which tells
+ * each operation's result exactly as refslab_batch_run() would.
+ */
+#define RS_BULK_RUN_MIN	4
+
+enum rs_bulk_kind { RS_BULK_NO, RS_BULK_CREATE, RS_BULK_DROP, RS_BULK_SLOT };
+
+/* The bulk call op could go through (its flags, padding and the rest of
+ * its arguments zero, as BATCH wants them), or RS_BULK_NO. */
+static enum rs_bulk_kind rs_bulk_kind(const struct refslab_op *o)
+{
+	static const uint8_t zero[sizeof(o->args)];
+	enum rs_bulk_kind kind;
+	size_t size;
+
+	switch (o->op) {
+	case REFSLAB_OP_CREATE:
+		if (o->args.create.flags || o->args.create.__pad)
+			return RS_BULK_NO;
+		kind = RS_BULK_CREATE;
+		size = sizeof(o->args.create);
+		break;
+	case REFSLAB_OP_DROP:
+		if (o->args.drop.flags)
+			return RS_BULK_NO;
+		kind = RS_BULK_DROP;
+		size = sizeof(o->args.drop);
+		break;
+	case REFSLAB_OP_SET_SLOT:
+		if (o->args.slot.flags)
+			return RS_BULK_NO;
+		kind = RS_BULK_SLOT;
+		size = sizeof(o->args.slot);
+		break;
+	default:
+		return RS_BULK_NO;
+	}
+	if (memcmp((const uint8_t *)&o->args + size, zero, sizeof(o->args) - size))
+		return RS_BULK_NO;
+	return kind;
+}
+
+/* How many operations from ops[i] one bulk call can run (0: none). */
+static uint32_t rs_bulk_run_len(const struct refslab_batch_buf *b, uint32_t i)
+{
+	const struct refslab_create *c = &b->ops[i].args.create;
+	enum rs_bulk_kind kind = rs_bulk_kind(&b->ops[i]);
+	uint32_t n = 1;
+
+	if (kind == RS_BULK_NO)
+		return 0;
+	while (i + n < b->count && n < REFSLAB_BULK_MAX &&
+	       rs_bulk_kind(&b->ops[i + n]) == kind) {
+		const struct refslab_create *d = &b->ops[i + n].args.create;
+
+		if (kind == RS_BULK_CREATE &&
+		    (d->nslots != c->nslots || d->payload_size != c->payload_size ||
+		     d->cache_id != c->cache_id))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* Run ops[0..n), all of one kind, in one bulk call: 0 with each result
+ * and handle written, or -errno with nothing changed. */
+static int rs_bulk_call(refslab_heap *h, struct refslab_op *ops, uint32_t n)
+{
+	enum rs_bulk_kind kind = rs_bulk_kind(&ops[0]);
+	struct refslab_slot_set *sets = NULL;
+	uint32_t *hd = NULL, i;
+	int err;
+
+	if (kind == RS_BULK_SLOT)
+		sets = calloc(n, sizeof(*sets));
+	else
+		hd = calloc(n, sizeof(*hd));
+	if (!sets && !hd)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (kind == RS_BULK_DROP)
+			hd[i] = ops[i].args.drop.handle;
+		if (kind == RS_BULK_SLOT) {
+			sets[i].handle = ops[i].args.slot.handle;
+			sets[i].slot = ops[i].args.slot.slot;
+			sets[i].target = ops[i].args.slot.target;
+		}
+	}
+	if (kind == RS_BULK_CREATE)
+		err = refslab_create_n(h, ops[0].args.create.nslots,
+				       ops[0].args.create.payload_size,
+				       ops[0].args.create.cache_id, hd, n);
+	else if (kind == RS_BULK_DROP)
+		err = refslab_drop_n(h, hd, n);
+	else
+		err = refslab_set_slots(h, sets, n);
+	for (i = 0; i < n && !err; i++) {
+		ops[i].result = 0;
+		if (kind == RS_BULK_CREATE)
+			ops[i].args.create.handle = hd[i];
+	}
+	free(hd);
+	free(sets);
+	return err;
+}
+
+/* BATCH over ops[i..i+n): its error, *done the operations it ran. */
+static int rs_batch_range(refslab_heap *h, struct refslab_batch_buf *b,
+			  uint32_t i, uint32_t n, uint32_t flags, uint32_t *done)
+{
+	struct refslab_batch arg = {
+		.ops = ptr64(&b->ops[i]), .count = n, .flags = flags,
+	};
+	int err = rs_ioctl(h, REFSLAB_IOC_BATCH, &arg);
+
+	*done = arg.done;
+	return err;
+}
+
+int refslab_batch_run_bulk(refslab_heap *h, struct refslab_batch_buf *b,
+			   uint32_t flags)
+{
+	bool bulk = true;
+	uint32_t i = 0, n, m, k, done;
+	int err, first = 0;
+
+	/* what the kernel refuses as a whole, it refuses as before */
+	if (!b->count || b->count > REFSLAB_BATCH_MAX ||
+	    (flags & ~REFSLAB_BATCH_CONTINUE))
+		return refslab_batch_run(h, b, flags);
+	b->done = 0;
+	while (i < b->count) {
+		n = bulk ? rs_bulk_run_len(b, i) : 0;
+		m = n;
+		if (n >= RS_BULK_RUN_MIN) {
+			err = rs_bulk_call(h, &b->ops[i], n);
+			if (!err) {
+				i += n;
+				b->done = i;
+				continue;
+			}
+			/* a module without them: BATCH from here on */
+			bulk = err != -ENOTTY;
+		} else {
+			/* up to the next run worth a bulk call, or the end */
+			m = n ? n : 1;
+			while (bulk && i + m < b->count &&
+			       (k = rs_bulk_run_len(b, i + m)) < RS_BULK_RUN_MIN)
+				m += k ? k : 1;
+			if (!bulk)
+				m = b->count - i;
+		}
+		err = rs_batch_range(h, b, i, m, flags, &done);
+		b->done = i + done;
+		if (err && done < m && (flags & REFSLAB_BATCH_CONTINUE))
+			return err;	/* ops[] itself: EFAULT, as the kernel says */
+		first = first ? first : err;
+		if (err && !(flags & REFSLAB_BATCH_CONTINUE))
+			break;
+		i += m;
+	}
+	return first;
 }
 
 uint32_t refslab_batch_handle(const struct refslab_batch_buf *b, uint32_t i)

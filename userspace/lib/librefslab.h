@@ -33,7 +33,7 @@ extern "C" {
 /* The library's version: its file name is librefslab.so.MAJOR.MINOR.PATCH
  * and its soname librefslab.so.MAJOR (a new MAJOR breaks the ABI). */
 #define LIBREFSLAB_VERSION_MAJOR	0
-#define LIBREFSLAB_VERSION_MINOR	2
+#define LIBREFSLAB_VERSION_MINOR	3
 #define LIBREFSLAB_VERSION_PATCH	0
 /* The version of the library the program runs with ("0.2.0"), which may be
  * newer than the one it was built with (the macros above). */
@@ -148,6 +148,16 @@ static inline struct refslab_op *refslab_batch_op(struct refslab_batch_buf *b,
  * e.g. -EINVAL for an empty batch); b->done is set either way. */
 int refslab_batch_run(refslab_heap *h, struct refslab_batch_buf *b,
 		      uint32_t flags);
+/*
+ * Since 0.3: the same as refslab_batch_run() (every operation's result and
+ * outputs, b->done, the return value), but runs of creates of one shape,
+ * of drops and of slot stores go through refslab_create_n(),
+ * refslab_drop_n() and refslab_set_slots(), and the rest through
+ * REFSLAB_IOC_BATCH; without REFSLAB_FEAT_BULK (-ENOTTY) all of it does.
+ * A handle made is usable once the call returns.
+ */
+int refslab_batch_run_bulk(refslab_heap *h, struct refslab_batch_buf *b,
+			   uint32_t flags);
 /* The handle an operation produced (create, dup, get_slot), or NONE. */
 uint32_t refslab_batch_handle(const struct refslab_batch_buf *b, uint32_t i);
 
