@@ -210,16 +210,16 @@ struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
 /* Named caches, figures and limits behind the ioctls; called unlocked,
  * arguments copied in, flags unchecked by the caller.
  */
-int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
-int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+int rs_heap_cache_create(struct rs_heap *h, void *arg);
+int rs_heap_cache_destroy(struct rs_heap *h, void *arg);
 /* A created cache's id is reserved, as a handle is (object.h): nobody can
  * name it until this publishes it (@delivered: the caller was told) or
  * takes the cache back.
  */
 void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered);
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
-void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
-int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);
+int rs_heap_stats(struct rs_heap *h, void *arg);
+int rs_heap_set_limits(struct rs_heap *h, void *arg);
 
 /*
  * Mutators take heap->lock through these, so that the time they wait while

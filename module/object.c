@@ -916,8 +916,9 @@ unmake:
 	return err;
 }
 
-int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
+int rs_op_dup(struct rs_heap *h, void *arg)
 {
+	struct refslab_dup *a = arg;
 	struct rs_obj *o;
 	u32 handle;
 	int err;
@@ -940,8 +941,9 @@ out:
 	return err;
 }
 
-int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
+int rs_op_drop(struct rs_heap *h, void *arg)
 {
+	struct refslab_drop *a = arg;
 	struct rs_freelist fl;
 	struct rs_obj *o;
 
@@ -1030,8 +1032,9 @@ static int rs_slot_check(struct rs_heap *h, u32 handle, u32 slot, u32 target,
 	return 0;
 }
 
-int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
+int rs_op_set_slot(struct rs_heap *h, void *arg)
 {
+	struct refslab_slot *a = arg;
 	struct rs_obj *o, *t;
 	struct rs_freelist fl;
 	int err;
@@ -1078,8 +1081,9 @@ int rs_op_set_slots(struct rs_heap *h, const struct refslab_slot_set *ss,
 	return err;
 }
 
-int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
+int rs_op_get_slot(struct rs_heap *h, void *arg)
 {
+	struct refslab_slot *a = arg;
 	struct rs_obj *o, *t;
 	u32 handle = REFSLAB_NONE;
 	int err = 0;
@@ -1171,8 +1175,9 @@ u32 rs_obj_state(const struct rs_obj *o)
 	return state;
 }
 
-int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
+int rs_op_stat(struct rs_heap *h, void *arg)
 {
+	struct refslab_stat *a = arg;
 	struct rs_obj *o;
 
 	if (a->flags)
