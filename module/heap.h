@@ -44,7 +44,7 @@
  *     callback (rs_slab_cpu_dead) runs with it held for writing.  Never
  *     taken by the shrinker (reclaim must not wait for a hotplug that
  *     may be allocating).
- *  5. rs_caches_mutex (mutex, slab.c): the list of caches.  O(1) work
+ *  5. rs_caches_mutex (mutex, slab_ctl.c): the list of caches.  O(1) work
  *     under it for create and destroy (list_add, list_del); walks of
  *     every cache (slabinfo, the hotplug callback, rs_slab_shrink_all;
  *     the shrinker's scan only trylocks, its count takes nothing but on
@@ -52,8 +52,8 @@
  *     for at most RS_REAP_BATCH caches per step).  Never held while
  *     debugfs files are removed [A: destroy].
  *  5a. the lock of a list of rs_lru (the kernel's list_lru spinlock,
- *     slab.c): the caches' shrinker tokens of one cgroup and node.  Taken
- *     under 5 (register, unregister, the shrinker's scan) or alone (the
+ *     slab_ctl.c): the caches' shrinker tokens of one cgroup and node.
+ *     Taken under 5 (register, unregister, the shrinker's scan) or alone (the
  *     shrinker's count for a cgroup); nothing is taken under it (the
  *     walk callbacks only read a cache's counts or collect it).
  *  6. cache->shrink_mutex (mutex, slab.c): one drain of a cache at a time
