@@ -49,7 +49,6 @@
 #define REFSLAB_IOC_MAGIC	0xB2
 #define REFSLAB_DEVICE		"/dev/refslab"
 #define REFSLAB_NULL_DEVICE	"/dev/refslab_null"
-#define REFSLAB_DEBUGFS		"/sys/kernel/debug/refslab"
 
 #define REFSLAB_VERSION_MAJOR	0
 #define REFSLAB_VERSION_MINOR	2
