@@ -9,6 +9,8 @@
 #   make check-debug  the same suite on the debug kernel (KASAN, lockdep,
 #                     kmemleak, UBSAN, KUnit...), built once and cached, and
 #                     the runner's KASAN self-test
+#   make check-grown  test_uapi against a test build whose CREATE struct is
+#                     longer than its first published size
 #   make demo         boot, load, run tests/demo.sh, show debugfs, unload;
 #                     then the object graph pictures build/demo/*.svg
 #   make bench        benchmarks in the VM (init_on_alloc=0) -> build/bench.json
@@ -123,7 +125,7 @@ VM_RUN := $(TOP)/tests/vm/run
 REFSLAB_CACHE ?= $(shell if mkdir -p /var/cache/refslab 2>/dev/null && [ -w /var/cache/refslab ]; then echo /var/cache/refslab; else echo $$HOME/.cache/refslab; fi)
 
 .PHONY: all module userspace uapi-check deps check check-vm check-host \
-	check-debug harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench bench-ab lint \
+	check-debug check-grown harness-selftest harness-unit selftest vm-soak vm-module lint-kbuild demo bench bench-ab lint \
 	checkpatch clean install help man modules_install uninstall dkms-src dkms-install \
 	dkms-remove dkms-test FORCE
 
@@ -339,7 +341,13 @@ $(B)/uapi-check.stamp: uapi/refslab.h
 		diff -u $(B)/uapi-check/pahole32 $(B)/uapi-check/pahole64 || \
 		{ echo "uapi: struct layouts differ between -m32 and -m64" >&2; exit 1; }; \
 	fi
-	@echo "uapi: refslab.h compiles alone; $$(wc -l <$(B)/uapi-check/structs) structs, same layout on i386 and x86_64"
+	@sed -n 's/^#define REFSLAB_IOC_\([A-Z0-9_]*\)[[:space:]]*_IO.*/\1/p' uapi/refslab.h >$(B)/uapi-check/cmds
+	@{ echo '#include "refslab.h"'; \
+	   sed 's/.*/_Static_assert(REFSLAB_&_SIZE_VER0 > 0 \&\& REFSLAB_&_SIZE_VER0 <= _IOC_SIZE(REFSLAB_IOC_&), "&: VER0 size");/' \
+		$(B)/uapi-check/cmds; } >$(B)/uapi-check/ver0.c
+	$(CC) -fsyntax-only -Werror -std=c11 -I uapi $(B)/uapi-check/ver0.c
+	@echo "uapi: refslab.h compiles alone; $$(wc -l <$(B)/uapi-check/structs) structs, same layout on i386 and x86_64;" \
+		"$$(wc -l <$(B)/uapi-check/cmds) commands, each with a first published size no larger than its struct"
 	@touch $@
 
 # --- running the tests -------------------------------------------------------
@@ -424,6 +432,21 @@ check-debug: deps
 	KERNEL=debug VM_TIMEOUT=$${VM_TIMEOUT:-2400} \
 		REFSLAB_PARAMS="gc_verify=1 slab_debug=1 $${REFSLAB_PARAMS:-}" \
 		$(VM_RUN) tests/run-tests.sh
+
+# The test build of a grown struct: CREATE's kernel struct longer than its
+# first published size (module/ioctl.c, RS_TEST_GROWN), so that test_uapi's
+# VER0 caller meets a newer kernel.  Built apart from the real module; only
+# that case runs (the others check the sizes of this header's structs).
+GROWN_KOBJ := $(B)/grown/ko
+
+check-grown: deps
+	@$(MAKE) --no-print-directory userspace
+	@kver=$(VM_KVER); [ -n "$$kver" ] || exit 1; \
+		$(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build \
+			KOBJ=$(GROWN_KOBJ) RS_TEST_GROWN=1
+	@echo "== test_uapi against the grown-struct test build"
+	REFSLAB_KO=$(GROWN_KOBJ)/refslab.ko REFSLAB_TEST_FILTER=test_struct_ver0_and_grown $(VM_RUN) -- bash -c \
+		'. tests/vm/lib.sh; rs_load && $(B)/tests/test_uapi; rc=$$?; rs_unload; exit $$rc'
 
 demo: deps
 	@$(MAKE) --no-print-directory userspace

@@ -167,8 +167,9 @@ static bool rs_name_ok(const char *name)
 	return true;
 }
 
-int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a)
+int rs_heap_cache_create(struct rs_heap *h, void *arg)
 {
+	struct refslab_cache_create *a = arg;
 	struct rs_named_cache *nc = NULL;
 	struct rs_cache *c;
 	int i, err;
@@ -234,8 +235,9 @@ unlock:
 	return err;
 }
 
-int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a)
+int rs_heap_cache_destroy(struct rs_heap *h, void *arg)
 {
+	struct refslab_cache_destroy *a = arg;
 	struct rs_named_cache *nc;
 	struct rs_cache *c;
 	int err;
@@ -320,8 +322,10 @@ u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 ro
 	return n;
 }
 
-void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s)
+int rs_heap_stats(struct rs_heap *h, void *arg)
 {
+	struct refslab_heap_stats *s = arg;
+
 	memset(s, 0, sizeof(*s));
 	rs_heap_lock(h);
 	s->objects = h->nobjects;
@@ -337,10 +341,12 @@ void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s)
 	s->incref = h->incref;
 	s->decref = h->decref;
 	rs_heap_unlock(h);
+	return 0;
 }
 
-int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a)
+int rs_heap_set_limits(struct rs_heap *h, void *arg)
 {
+	struct refslab_limits *a = arg;
 	struct rs_heap_limits def, n;
 
 	if (a->flags || a->__pad)

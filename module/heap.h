@@ -44,7 +44,7 @@
  *     callback (rs_slab_cpu_dead) runs with it held for writing.  Never
  *     taken by the shrinker (reclaim must not wait for a hotplug that
  *     may be allocating).
- *  5. rs_caches_mutex (mutex, slab.c): the list of caches.  O(1) work
+ *  5. rs_caches_mutex (mutex, slab_ctl.c): the list of caches.  O(1) work
  *     under it for create and destroy (list_add, list_del); walks of
  *     every cache (slabinfo, the hotplug callback, rs_slab_shrink_all;
  *     the shrinker's scan only trylocks, its count takes nothing but on
@@ -52,8 +52,8 @@
  *     for at most RS_REAP_BATCH caches per step).  Never held while
  *     debugfs files are removed [A: destroy].
  *  5a. the lock of a list of rs_lru (the kernel's list_lru spinlock,
- *     slab.c): the caches' shrinker tokens of one cgroup and node.  Taken
- *     under 5 (register, unregister, the shrinker's scan) or alone (the
+ *     slab_ctl.c): the caches' shrinker tokens of one cgroup and node.
+ *     Taken under 5 (register, unregister, the shrinker's scan) or alone (the
  *     shrinker's count for a cgroup); nothing is taken under it (the
  *     walk callbacks only read a cache's counts or collect it).
  *  6. cache->shrink_mutex (mutex, slab.c): one drain of a cache at a time
@@ -210,16 +210,16 @@ struct rs_obj *rs_heap_lookup(struct rs_heap *h, u32 handle);
 /* Named caches, figures and limits behind the ioctls; called unlocked,
  * arguments copied in, flags unchecked by the caller.
  */
-int rs_heap_cache_create(struct rs_heap *h, struct refslab_cache_create *a);
-int rs_heap_cache_destroy(struct rs_heap *h, struct refslab_cache_destroy *a);
+int rs_heap_cache_create(struct rs_heap *h, void *arg);
+int rs_heap_cache_destroy(struct rs_heap *h, void *arg);
 /* A created cache's id is reserved, as a handle is (object.h): nobody can
  * name it until this publishes it (@delivered: the caller was told) or
  * takes the cache back.
  */
 void rs_heap_cache_settle(struct rs_heap *h, u32 cache_id, bool delivered);
 u32 rs_heap_cache_list(struct rs_heap *h, struct refslab_cache_info *out, u32 room);
-void rs_heap_stats(struct rs_heap *h, struct refslab_heap_stats *s);
-int rs_heap_set_limits(struct rs_heap *h, struct refslab_limits *a);
+int rs_heap_stats(struct rs_heap *h, void *arg);
+int rs_heap_set_limits(struct rs_heap *h, void *arg);
 
 /*
  * Mutators take heap->lock through these, so that the time they wait while

@@ -7,8 +7,11 @@
  * one table of commands (rs_cmds[]: number, argument size and direction,
  * handler, whether it makes a handle) that ioctl, compat and the batch
  * call all dispatch through, and the copying of argument structs in and
- * out (size-extensible, per uapi/refslab.h).  The units' handlers get
- * arguments already copied in and never see user memory (payload I/O
+ * out (size-extensible, per uapi/refslab.h: any size from the command's
+ * REFSLAB_*_SIZE_VER0 up, matched with the size masked out of the
+ * number, as drm_ioctl() does; see rs_ioctl()).  The handlers (the units'
+ * rs_op_*() and rs_heap_*(), which take void * as DRM's do) get arguments
+ * already copied in and never see user memory (payload I/O
  * aside, object.c's bounce buffer, and the handles a create writes out
  * fault-free in the hold that made them: object.h, RS_UNDELIVERED).
  * Holds no lock of its own: every operation takes heap->lock itself (a
@@ -53,6 +56,22 @@ static_assert(sizeof(struct refslab_drop_n) == 16);
 static_assert(sizeof(struct refslab_set_slots) == 16);
 static_assert(sizeof(struct refslab_slot_set) == 16);
 
+#ifdef RS_TEST_GROWN
+/*
+ * The test build of "make check-grown" only: CREATE's struct is longer in
+ * the kernel than its first published size, as it will be the day it
+ * grows, so that a VER0 caller meets a newer kernel (test_uapi).
+ */
+struct rs_test_create_grown {
+	struct refslab_create v0;
+	__u64 later;
+};
+
+#undef REFSLAB_IOC_CREATE
+#define REFSLAB_IOC_CREATE \
+	_IOWR(REFSLAB_IOC_MAGIC, 0x01, struct rs_test_create_grown)
+#endif
+
 /* Every argument struct, for the one buffer the dispatcher copies into. */
 union rs_args {
 	struct refslab_version version;
@@ -76,30 +95,48 @@ union rs_args {
 	struct refslab_create_n create_n;
 	struct refslab_drop_n drop_n;
 	struct refslab_set_slots set_slots;
+#ifdef RS_TEST_GROWN
+	struct rs_test_create_grown create_grown;
+#endif
 };
+
+/**
+ * typedef rs_cmd_fn - a command's handler, as DRM's drm_ioctl_t
+ * @h: the caller's heap.
+ * @arg: the command's argument struct, copied in at the kernel's size
+ *	(zero-extended if the caller's was older) and copied back out after.
+ *
+ * Called with no lock held.  Return: 0 or -errno.
+ */
+typedef int rs_cmd_fn(struct rs_heap *h, void *arg);
 
 /**
  * struct rs_cmd - one command, described once for ioctl, compat and batch
  * @cmd: its REFSLAB_IOC_* number: direction (_IOC_WRITE: the struct is
- *	copied in; _IOC_READ: copied back out) and the current struct size.
- * @fn: the handler: arguments copied in, no lock held; 0 or -errno.
- * @handle_off: offset of the handle the command makes (the field is
- *	REFSLAB_NONE when it made none), or 0: published once the result is
- *	written back, released if it could not be (object.h).
- * @settle: for a command that made something else the caller names by a
- *	number (a cache id): publish it once the result is written back, or
- *	take it back if it could not be.
+ *	copied in; _IOC_READ: copied back out) and the current struct size,
+ *	the kernel's.  A call is matched to it with the size masked out.
+ * @fn: the handler.
  * @direct: for the hot commands, the whole ioctl when it comes at the
  *	current struct size: its own constant-size copies instead of the
  *	generic ones, and the handle written in the hold that made it
- *	(object.h, RS_UNDELIVERED).  @fn still serves the batch call.
+ *	(object.h, RS_UNDELIVERED).  @fn still serves the batch call and
+ *	the other sizes.
+ * @settle: for a command that made something else the caller names by a
+ *	number (a cache id): publish it once the result is written back, or
+ *	take it back if it could not be.
+ * @size_ver0: the first published size, REFSLAB_*_SIZE_VER0: the smallest
+ *	struct a caller may pass.
+ * @handle_off: offset of the handle the command makes (the field is
+ *	REFSLAB_NONE when it made none), or 0: published once the result is
+ *	written back, released if it could not be (object.h).
  * @flags: RS_CMD_*.
  */
 struct rs_cmd {
 	unsigned int cmd;
-	int (*fn)(struct rs_heap *h, union rs_args *a);
+	rs_cmd_fn *fn;
 	long (*direct)(struct rs_heap *h, void __user *arg);
-	void (*settle)(struct rs_heap *h, union rs_args *a, bool delivered);
+	void (*settle)(struct rs_heap *h, void *arg, bool delivered);
+	u16 size_ver0;
 	u8 handle_off;
 	u8 flags;
 };
@@ -107,144 +144,120 @@ struct rs_cmd {
 #define RS_CMD_BATCH	0x01	/* may run inside REFSLAB_IOC_BATCH */
 #define RS_CMD_OUT_ERR	0x02	/* the struct is written back on error too */
 
-/* The handlers: the units' functions, typed for the table. */
-static int rs_cmd_version(struct rs_heap *h, union rs_args *a)
+/*
+ * The handlers are the units' rs_op_*, rs_heap_* and rs_gc_op_* functions.
+ * Those below add something the unit's function does not know: what the
+ * module is, or an argument the command number implies.
+ */
+static int rs_cmd_version(struct rs_heap *h, void *arg)
 {
-	a->version.major = REFSLAB_VERSION_MAJOR;
-	a->version.minor = REFSLAB_VERSION_MINOR;
-	a->version.features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
-			      REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
-			      REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP |
-			      REFSLAB_FEAT_BULK;
-	a->version.max_slots = REFSLAB_MAX_SLOTS;
-	a->version.max_payload = REFSLAB_MAX_PAYLOAD;
-	a->version.header_bytes = RS_OBJ_HEADER_BYTES;
+	struct refslab_version *v = arg;
+
+	v->major = REFSLAB_VERSION_MAJOR;
+	v->minor = REFSLAB_VERSION_MINOR;
+	v->features = REFSLAB_FEAT_OBJECTS | REFSLAB_FEAT_CACHES |
+		      REFSLAB_FEAT_BATCH | REFSLAB_FEAT_GC |
+		      REFSLAB_FEAT_LIMITS | REFSLAB_FEAT_DUMP |
+		      REFSLAB_FEAT_BULK;
+	v->max_slots = REFSLAB_MAX_SLOTS;
+	v->max_payload = REFSLAB_MAX_PAYLOAD;
+	v->header_bytes = RS_OBJ_HEADER_BYTES;
 	return 0;
 }
 
-static int rs_cmd_create(struct rs_heap *h, union rs_args *a)
+/* CREATE through the table: the dispatcher writes the handle back. */
+static int rs_cmd_create(struct rs_heap *h, void *arg)
 {
-	return rs_op_create(h, &a->create, NULL);
+	return rs_op_create(h, arg, NULL);
 }
 
-static int rs_cmd_dup(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_read(struct rs_heap *h, void *arg)
 {
-	return rs_op_dup(h, &a->dup);
+	return rs_op_io(h, arg, false);
 }
 
-static int rs_cmd_drop(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_write(struct rs_heap *h, void *arg)
 {
-	return rs_op_drop(h, &a->drop);
+	return rs_op_io(h, arg, true);
 }
 
-static int rs_cmd_set_slot(struct rs_heap *h, union rs_args *a)
-{
-	return rs_op_set_slot(h, &a->slot);
-}
-
-static int rs_cmd_get_slot(struct rs_heap *h, union rs_args *a)
-{
-	return rs_op_get_slot(h, &a->slot);
-}
-
-static int rs_cmd_read(struct rs_heap *h, union rs_args *a)
-{
-	return rs_op_io(h, &a->io, false);
-}
-
-static int rs_cmd_write(struct rs_heap *h, union rs_args *a)
-{
-	return rs_op_io(h, &a->io, true);
-}
-
-static int rs_cmd_stat(struct rs_heap *h, union rs_args *a)
-{
-	return rs_op_stat(h, &a->stat);
-}
-
-static int rs_cmd_cache_create(struct rs_heap *h, union rs_args *a)
-{
-	return rs_heap_cache_create(h, &a->cc);
-}
-
-static void rs_cmd_cache_create_settle(struct rs_heap *h, union rs_args *a,
+static void rs_cmd_cache_create_settle(struct rs_heap *h, void *arg,
 				       bool delivered)
 {
-	rs_heap_cache_settle(h, a->cc.cache_id, delivered);
+	const struct refslab_cache_create *cc = arg;
+
+	rs_heap_cache_settle(h, cc->cache_id, delivered);
 }
 
-static int rs_cmd_cache_destroy(struct rs_heap *h, union rs_args *a)
+/*
+ * gc.c's commands still take their own struct types: gc.c is being split
+ * (gc_ctl.c) in a parallel change, which gives them the rs_cmd_fn type.
+ */
+static int rs_cmd_gc_collect(struct rs_heap *h, void *arg)
 {
-	return rs_heap_cache_destroy(h, &a->cd);
+	return rs_gc_op_collect(h, arg);
 }
 
-static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a);
-
-static int rs_cmd_heap_stats(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_gc_control(struct rs_heap *h, void *arg)
 {
-	rs_heap_stats(h, &a->hs);
-	return 0;
+	return rs_gc_op_control(h, arg);
 }
 
-static int rs_cmd_set_limits(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_gc_freeze(struct rs_heap *h, void *arg)
 {
-	return rs_heap_set_limits(h, &a->limits);
+	return rs_gc_op_freeze(h, arg);
 }
 
-static int rs_cmd_batch(struct rs_heap *h, union rs_args *a);
-static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a);
-static int rs_cmd_create_n(struct rs_heap *h, union rs_args *a);
-static int rs_cmd_drop_n(struct rs_heap *h, union rs_args *a);
-static int rs_cmd_set_slots(struct rs_heap *h, union rs_args *a);
+static int rs_cmd_gc_stats(struct rs_heap *h, void *arg)
+{
+	return rs_gc_op_stats(h, arg);
+}
+
+static rs_cmd_fn rs_cmd_cache_list, rs_cmd_batch, rs_cmd_heap_dump,
+	rs_cmd_create_n, rs_cmd_drop_n, rs_cmd_set_slots;
 static long rs_direct_create(struct rs_heap *h, void __user *arg);
 static long rs_direct_drop(struct rs_heap *h, void __user *arg);
 
-static int rs_cmd_gc_collect(struct rs_heap *h, union rs_args *a)
-{
-	return rs_gc_op_collect(h, &a->gc_collect);
-}
-
-static int rs_cmd_gc_control(struct rs_heap *h, union rs_args *a)
-{
-	return rs_gc_op_control(h, &a->gc_control);
-}
-
-static int rs_cmd_gc_freeze(struct rs_heap *h, union rs_args *a)
-{
-	return rs_gc_op_freeze(h, &a->gc_freeze);
-}
-
-static int rs_cmd_gc_stats(struct rs_heap *h, union rs_args *a)
-{
-	return rs_gc_op_stats(h, &a->gc_stats);
-}
-
+/*
+ * One entry per command, at _IOC_NR of its number.  The first published
+ * size is the uapi's, and can be no larger than the current one.
+ */
 #define RS_CMD(name, handler, ...) \
 	[_IOC_NR(REFSLAB_IOC_##name)] = { \
-		.cmd = REFSLAB_IOC_##name, .fn = (handler), __VA_ARGS__ }
+		.cmd = REFSLAB_IOC_##name, .fn = (handler), \
+		.size_ver0 = REFSLAB_##name##_SIZE_VER0 + BUILD_BUG_ON_ZERO( \
+			_IOC_SIZE(REFSLAB_IOC_##name) < REFSLAB_##name##_SIZE_VER0), \
+		__VA_ARGS__ }
+
+/* A handle a command makes is in its first published size: a caller with
+ * the oldest struct must see it to be given it.
+ */
 #define RS_MAKES(type, field) \
 	.handle_off = offsetof(union rs_args, type.field)
+static_assert(offsetofend(struct refslab_create, handle) <= REFSLAB_CREATE_SIZE_VER0);
+static_assert(offsetofend(struct refslab_dup, new_handle) <= REFSLAB_DUP_SIZE_VER0);
+static_assert(offsetofend(struct refslab_slot, target) <= REFSLAB_GET_SLOT_SIZE_VER0);
 
 static const struct rs_cmd rs_cmds[] = {
 	RS_CMD(VERSION, rs_cmd_version),
 	RS_CMD(CREATE, rs_cmd_create, RS_MAKES(create, handle),
 	       .direct = rs_direct_create, .flags = RS_CMD_BATCH),
-	RS_CMD(DUP, rs_cmd_dup, RS_MAKES(dup, new_handle),
+	RS_CMD(DUP, rs_op_dup, RS_MAKES(dup, new_handle),
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(DROP, rs_cmd_drop, .direct = rs_direct_drop,
+	RS_CMD(DROP, rs_op_drop, .direct = rs_direct_drop,
 	       .flags = RS_CMD_BATCH),
-	RS_CMD(SET_SLOT, rs_cmd_set_slot, .flags = RS_CMD_BATCH),
-	RS_CMD(GET_SLOT, rs_cmd_get_slot, RS_MAKES(slot, target),
+	RS_CMD(SET_SLOT, rs_op_set_slot, .flags = RS_CMD_BATCH),
+	RS_CMD(GET_SLOT, rs_op_get_slot, RS_MAKES(slot, target),
 	       .flags = RS_CMD_BATCH),
 	RS_CMD(READ, rs_cmd_read, .flags = RS_CMD_BATCH),
 	RS_CMD(WRITE, rs_cmd_write, .flags = RS_CMD_BATCH),
-	RS_CMD(STAT, rs_cmd_stat, .flags = RS_CMD_BATCH),
-	RS_CMD(CACHE_CREATE, rs_cmd_cache_create,
+	RS_CMD(STAT, rs_op_stat, .flags = RS_CMD_BATCH),
+	RS_CMD(CACHE_CREATE, rs_heap_cache_create,
 	       .settle = rs_cmd_cache_create_settle),
-	RS_CMD(CACHE_DESTROY, rs_cmd_cache_destroy),
+	RS_CMD(CACHE_DESTROY, rs_heap_cache_destroy),
 	RS_CMD(CACHE_LIST, rs_cmd_cache_list),
-	RS_CMD(HEAP_STATS, rs_cmd_heap_stats),
-	RS_CMD(SET_LIMITS, rs_cmd_set_limits),
+	RS_CMD(HEAP_STATS, rs_heap_stats),
+	RS_CMD(SET_LIMITS, rs_heap_set_limits),
 	RS_CMD(BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
 	RS_CMD(HEAP_DUMP, rs_cmd_heap_dump),
 	RS_CMD(GC_COLLECT, rs_cmd_gc_collect),
@@ -313,7 +326,7 @@ static int rs_handles_settle(struct rs_heap *h, const u32 *hd, unsigned int n,
  * handle (or cache id) the command made, or take back what it made.
  */
 static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
-			  union rs_args *a, bool delivered)
+			  void *a, bool delivered)
 {
 	u32 made = rs_cmd_made(c, a);
 
@@ -323,6 +336,15 @@ static void rs_cmd_settle(struct rs_heap *h, const struct rs_cmd *c,
 		c->settle(h, a, delivered);
 }
 
+/*
+ * A call is matched to its command by type, number and direction: the
+ * size is masked out of the number, so a caller built against an older or
+ * newer header (a struct of another size) reaches the same entry.  At the
+ * current size the hot commands take their .direct path; every other call
+ * gets the generic copies: at least the first published size, a shorter
+ * struct zero-extended to the kernel's, a longer one's tail checked zero
+ * (copy_struct_from_user()), and min(usize, ksize) written back.
+ */
 static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	const unsigned int sizemask = _IOC(0, 0, 0, _IOC_SIZEMASK);
@@ -338,14 +360,13 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (_IOC_TYPE(cmd) != REFSLAB_IOC_MAGIC)
 		return -ENOTTY;
 	c = rs_cmd_get(_IOC_NR(cmd));
-	/* Any size, but the direction must be the command's. */
 	if (!c || (cmd & ~sizemask) != (c->cmd & ~sizemask))
 		return -ENOTTY;
 	if (c->direct && cmd == c->cmd)
 		return c->direct(h, arg);
-	ksize = _IOC_SIZE(c->cmd);
-	if (usize < ksize)
+	if (usize < c->size_ver0)
 		return -EINVAL;
+	ksize = _IOC_SIZE(c->cmd);
 	if (_IOC_DIR(c->cmd) & _IOC_WRITE) {
 		err = copy_struct_from_user(&a, ksize, arg, usize);
 		if (err)
@@ -364,7 +385,8 @@ static long rs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (err && !(c->flags & RS_CMD_OUT_ERR))
 		goto out;
 	if (_IOC_DIR(c->cmd) & _IOC_READ)
-		out = copy_to_user(arg, &a, ksize) ? -EFAULT : 0;
+		out = copy_to_user(arg, &a, min_t(size_t, usize, ksize)) ?
+		      -EFAULT : 0;
 	if (!err)
 		rs_cmd_settle(h, c, &a, !out);
 out:
@@ -449,9 +471,9 @@ static int rs_bulk_probe(u32 __user *u, u32 count)
 	return put_user(0, (u32 __user *)end - 1) ? -EFAULT : 0;
 }
 
-static int rs_cmd_create_n(struct rs_heap *h, union rs_args *args)
+static int rs_cmd_create_n(struct rs_heap *h, void *arg)
 {
-	const struct refslab_create_n *a = &args->create_n;
+	const struct refslab_create_n *a = arg;
 	u32 __user *out = u64_to_user_ptr(a->handles);
 	u32 stack[RS_BULK_CHUNK] __uninitialized;
 	u32 *hd = stack;
@@ -473,9 +495,9 @@ static int rs_cmd_create_n(struct rs_heap *h, union rs_args *args)
 	return err;
 }
 
-static int rs_cmd_drop_n(struct rs_heap *h, union rs_args *args)
+static int rs_cmd_drop_n(struct rs_heap *h, void *arg)
 {
-	const struct refslab_drop_n *a = &args->drop_n;
+	const struct refslab_drop_n *a = arg;
 	u32 stack[RS_BULK_CHUNK] __uninitialized;
 	u32 *hd;
 	int err;
@@ -491,9 +513,9 @@ static int rs_cmd_drop_n(struct rs_heap *h, union rs_args *args)
 	return err;
 }
 
-static int rs_cmd_set_slots(struct rs_heap *h, union rs_args *args)
+static int rs_cmd_set_slots(struct rs_heap *h, void *arg)
 {
-	const struct refslab_set_slots *a = &args->set_slots;
+	const struct refslab_set_slots *a = arg;
 	struct refslab_slot_set stack[16] __uninitialized, *ss;
 	int err;
 
@@ -566,7 +588,7 @@ static u32 rs_batch_group(struct rs_heap *h, struct rs_group *g,
 		err = rs_group_op(h, g, j, &ops[j]);
 		if (err == -EAGAIN) {
 			rs_group_pause(h);
-			err = c->fn(h, (union rs_args *)args);
+			err = c->fn(h, args);
 			rs_group_resume(h);
 		}
 done:
@@ -580,11 +602,11 @@ done:
 	return j;
 }
 
-static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_batch(struct rs_heap *h, void *arg)
 {
 	struct refslab_op ops[RS_GROUP_MAX];
 	u32 made[RS_GROUP_MAX];
-	struct refslab_batch *b = &a->batch;
+	struct refslab_batch *b = arg;
 	struct refslab_op __user *uops;
 	int first_err = 0;
 	u32 i = 0;
@@ -629,9 +651,9 @@ static int rs_cmd_batch(struct rs_heap *h, union rs_args *a)
 
 /* ---- the commands with a second user buffer ---- */
 
-static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_cache_list(struct rs_heap *h, void *arg)
 {
-	struct refslab_cache_list *l = &a->cl;
+	struct refslab_cache_list *l = arg;
 	struct refslab_cache_info *all;
 	u32 total, i;
 	int err = 0;
@@ -662,9 +684,9 @@ static int rs_cmd_cache_list(struct rs_heap *h, union rs_args *a)
  * A page of the heap dump is taken under the heap lock into a bounce
  * buffer (dump.c) and copied out here, with the lock dropped.
  */
-static int rs_cmd_heap_dump(struct rs_heap *h, union rs_args *a)
+static int rs_cmd_heap_dump(struct rs_heap *h, void *arg)
 {
-	struct refslab_heap_dump *d = &a->dump;
+	struct refslab_heap_dump *d = arg;
 	size_t esize = rs_dump_entry_size(d->list);
 	u8 __user *ubuf = u64_to_user_ptr(d->buf);
 	u32 room = min(d->count, REFSLAB_DUMP_PAGE_MAX), n, i;

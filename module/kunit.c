@@ -3,55 +3,43 @@
  * refslab KUnit suites (built only with CONFIG_KUNIT).  KUnit runs a
  * module's suites when it is loaded, before its init function: the slab
  * suite brings the slab allocator up for itself (rs_slab_setup, no
- * debugfs) and down again after.  Each case wraps one self-test of
- * slab_test.c, the same function selftest=1 runs, and expects inside the
- * case that none of its expectations failed; rs_test_fail() prints each
- * failed one ("selftest NAME: expectation failed at line N: COND") just
- * before the case's "not ok".  No locking of its own.
+ * debugfs) and down again after.  Each case is one self-test of
+ * slab_test.c, the same function selftest=1 runs, from the one list of
+ * them (slab_test_list.h); each of its expectations that fails is a KUnit
+ * expectation failure of the case (rs_test_fail()), with the line and
+ * the condition.  No locking of its own.
  */
 #include <kunit/test.h>
+#include <linux/string.h>
 #include "slab.h"
 #include "slab_test.h"
 
-static void rs_kunit_run(struct kunit *test, const char *name,
-			 void (*fn)(struct rs_test *t))
+/* Run the self-test @name (slab_test.c's table) as the case @test. */
+static void rs_kunit_run(struct kunit *test, const char *name)
 {
-	struct rs_test t = { .name = name };
+	const struct rs_slab_test *st;
+	struct rs_test t = { .name = name, .kunit = test };
 
-	fn(&t);
-	KUNIT_EXPECT_EQ_MSG(test, t.failures, 0,
-			    "%d expectation(s) of selftest %s failed, each printed above with its line",
-			    t.failures, name);
+	for (st = rs_slab_tests; st->name; st++)
+		if (!strcmp(st->name, name))
+			break;
+	KUNIT_ASSERT_NOT_NULL_MSG(test, st->name, "no self-test %s", name);
+	st->fn(&t);
 }
 
-#define RS_KUNIT_CASE(fn)						\
+#define RS_SLAB_TEST(fn)						\
 static void rs_kunit_##fn(struct kunit *test)				\
 {									\
-	rs_kunit_run(test, #fn, rs_slab_test_##fn);			\
+	rs_kunit_run(test, #fn);					\
 }
 
-RS_KUNIT_CASE(classes)
-RS_KUNIT_CASE(create_destroy)
-RS_KUNIT_CASE(align)
-RS_KUNIT_CASE(cross_cpu)
-RS_KUNIT_CASE(concurrent)
-RS_KUNIT_CASE(debug)
-RS_KUNIT_CASE(hardening)
-RS_KUNIT_CASE(shrink)
-RS_KUNIT_CASE(fault)
-RS_KUNIT_CASE(free_bulk)
+#include "slab_test_list.h"
+#undef RS_SLAB_TEST
 
 static struct kunit_case rs_slab_cases[] = {
-	KUNIT_CASE(rs_kunit_classes),
-	KUNIT_CASE(rs_kunit_create_destroy),
-	KUNIT_CASE(rs_kunit_align),
-	KUNIT_CASE(rs_kunit_cross_cpu),
-	KUNIT_CASE(rs_kunit_concurrent),
-	KUNIT_CASE(rs_kunit_debug),
-	KUNIT_CASE(rs_kunit_hardening),
-	KUNIT_CASE(rs_kunit_shrink),
-	KUNIT_CASE(rs_kunit_fault),
-	KUNIT_CASE(rs_kunit_free_bulk),
+#define RS_SLAB_TEST(fn) KUNIT_CASE(rs_kunit_##fn),
+#include "slab_test_list.h"
+#undef RS_SLAB_TEST
 	{}
 };
 

@@ -929,8 +929,9 @@ static int rs_drop_locked(struct rs_heap *h, u32 handle, struct rs_freelist *fl)
 	return 0;
 }
 
-int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
+int rs_op_dup(struct rs_heap *h, void *arg)
 {
+	struct refslab_dup *a = arg;
 	int err;
 
 	if (a->flags || a->__pad)
@@ -941,8 +942,9 @@ int rs_op_dup(struct rs_heap *h, struct refslab_dup *a)
 	return err;
 }
 
-int rs_op_drop(struct rs_heap *h, struct refslab_drop *a)
+int rs_op_drop(struct rs_heap *h, void *arg)
 {
+	struct refslab_drop *a = arg;
 	struct rs_freelist fl;
 	int err;
 
@@ -1039,8 +1041,9 @@ static int rs_set_slot_locked(struct rs_heap *h, const struct refslab_slot *a,
 	return err;
 }
 
-int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a)
+int rs_op_set_slot(struct rs_heap *h, void *arg)
 {
+	struct refslab_slot *a = arg;
 	struct rs_freelist fl;
 	int err;
 
@@ -1106,8 +1109,9 @@ static int rs_get_slot_locked(struct rs_heap *h, struct refslab_slot *a)
 	return 0;
 }
 
-int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a)
+int rs_op_get_slot(struct rs_heap *h, void *arg)
 {
+	struct refslab_slot *a = arg;
 	int err;
 
 	if (a->flags)
@@ -1195,8 +1199,9 @@ static int rs_stat_locked(struct rs_heap *h, struct refslab_stat *a)
 	return 0;
 }
 
-int rs_op_stat(struct rs_heap *h, struct refslab_stat *a)
+int rs_op_stat(struct rs_heap *h, void *arg)
 {
+	struct refslab_stat *a = arg;
 	int err;
 
 	if (a->flags)

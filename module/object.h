@@ -231,11 +231,11 @@ int rs_op_create_n(struct rs_heap *h, const struct refslab_create_n *a,
 int rs_op_drop_n(struct rs_heap *h, const u32 *hd, u32 count);
 int rs_op_set_slots(struct rs_heap *h, const struct refslab_slot_set *ss,
 		    u32 count);
-int rs_op_dup(struct rs_heap *h, struct refslab_dup *a);
-int rs_op_drop(struct rs_heap *h, struct refslab_drop *a);
-int rs_op_set_slot(struct rs_heap *h, struct refslab_slot *a);
-int rs_op_get_slot(struct rs_heap *h, struct refslab_slot *a);
+int rs_op_dup(struct rs_heap *h, void *arg);
+int rs_op_drop(struct rs_heap *h, void *arg);
+int rs_op_set_slot(struct rs_heap *h, void *arg);
+int rs_op_get_slot(struct rs_heap *h, void *arg);
 int rs_op_io(struct rs_heap *h, struct refslab_io *a, bool write);
-int rs_op_stat(struct rs_heap *h, struct refslab_stat *a);
+int rs_op_stat(struct rs_heap *h, void *arg);
 
 #endif /* REFSLAB_OBJECT_H */

@@ -5,7 +5,50 @@
  * knob.  This header is the one place that depends on CONFIG_KASAN_GENERIC;
  * without it every helper below is an empty inline and struct
  * rs_quarantine is empty, so slab.c compiles to the same code as before.
- * See slab.c's head comment ("KASAN") for what is poisoned when.
+ *
+ * What is poisoned when.  KASAN knows slabs of the kernel's own allocator
+ * only, so refslab keeps the shadow of its slabs itself:
+ *   - a new slab: its descriptor stays accessible (list debugging reads
+ *     the links in it); everything after is red zone (0xfc, "slab-out-of-
+ *     bounds": red zones, free pointers outside objects, the tail), then
+ *     each object is marked freed (0xfb, "use-after-free");
+ *   - allocation: exactly the cache's object size is made accessible (the
+ *     last, partial granule holds its count of accessible bytes, as for
+ *     kmalloc); free: the object is marked freed again, after the debug
+ *     checks;
+ *   - a free of an object whose shadow already says freed (a double free
+ *     on a plain slab; debug slabs catch it first) gets a KASAN report and
+ *     is not performed;
+ *   - before a slab's pages go back, its shadow is all accessible again,
+ *     as alloc_pages() gave it (the page allocator then poisons it).
+ * slab.c itself reads and writes free objects (freelist links, state
+ * word, poison and red zone bytes) and the shadow: like mm/slub.c it is
+ * built without instrumentation (Kbuild), so its memset() is __memset().
+ * Every other file of the module is instrumented (slab_ctl.c too: it
+ * reads counters and calls slab.c for anything that touches an object) and may touch an object
+ * only between allocation and free; slab_test.c's deliberate corruptions
+ * say so with kasan_disable_current().
+ *
+ * Freed objects wait in a quarantine before they can be reused, so that a
+ * stale pointer finds a poisoned object, not a new one: per cache and per
+ * CPU, in struct rs_cpu under the local lock like the arrays (no new lock,
+ * and a cache's shrink and destroy reach it through the same per-CPU
+ * drain as the arrays, without searching a shared queue), a FIFO of at
+ * most 128 objects and 64 KiB (at least one object).  A free puts the
+ * object in; when the quarantine is full, the oldest object takes the
+ * ordinary free path (CPU arrays) instead.  Every drain of the CPU arrays
+ * (rs_cache_shrink: debugfs shrink, rs_slab_shrink_all, cache destroy,
+ * unload; the shrinker) first gives the quarantine back to the slabs, so
+ * "after a shrink every page is back" holds.  Quarantined objects are
+ * freed as far as the counters go: "objects" and slabinfo's active_objs
+ * leave them out, free_fastpath/free_slowpath count each free when it is
+ * made (one per free: the quarantine taking it counts as a fast path
+ * free, the oldest object's way on is not counted again), and the
+ * per-cache debugfs file "quarantined" (KASAN only) shows how many wait;
+ * as objects out of their slabs they are in the node's inuse (and so in
+ * objects_hwm), and rs_cache_retention_bound() allows for them.  The fault
+ * knob debugfs refslab/test_use_after_free (slab_kasan.c, KASAN only)
+ * reads an object after its free to prove the report comes.
  *
  * The shadow helpers write the shadow directly: only slab.c, which is not
  * instrumented (Kbuild), may call them.  Instrumented code must not touch

@@ -20,6 +20,9 @@
 #include <linux/spinlock.h>
 #include <linux/random.h>
 #include <linux/kasan.h>
+#ifdef CONFIG_KUNIT
+#include <kunit/test.h>
+#endif
 #include "slab.h"
 #include "slab_test.h"
 
@@ -30,6 +33,12 @@ MODULE_PARM_DESC(selftest, "Run the in-kernel self-tests at load; load fails if 
 void rs_test_fail(struct rs_test *t, int line, const char *what)
 {
 	t->failures++;
+#ifdef CONFIG_KUNIT
+	if (t->kunit) {
+		KUNIT_FAIL(t->kunit, "slab_test.c:%d: expected %s", line, what);
+		return;
+	}
+#endif
 	pr_err("selftest %s: expectation failed at line %d: %s\n", t->name,
 	       line, what);
 }
@@ -54,7 +63,7 @@ static void rs_expect_clean(struct rs_test *t, struct rs_cache *c)
 
 /* ------------------------------------------------------------------ tests */
 
-void rs_slab_test_classes(struct rs_test *t)
+static void rs_slab_test_classes(struct rs_test *t)
 {
 	size_t sz;
 	struct rs_cache *prev = NULL;
@@ -92,7 +101,7 @@ void rs_slab_test_classes(struct rs_test *t)
 	}
 }
 
-void rs_slab_test_create_destroy(struct rs_test *t)
+static void rs_slab_test_create_destroy(struct rs_test *t)
 {
 	struct rs_cache *c, *c2;
 	void **objs;
@@ -181,7 +190,7 @@ static void rs_align_check(struct rs_test *t, struct rs_cache *c,
  * and the debug layout, in every slab (objects start past the descriptor
  * at the alignment, not at descriptor + k * stride).
  */
-void rs_slab_test_align(struct rs_test *t)
+static void rs_slab_test_align(struct rs_test *t)
 {
 	static const unsigned int sizes[] = { 24, 100, 200, 1000, 3000 };
 	unsigned int align, i, n = 64;
@@ -254,7 +263,7 @@ static long rs_xfer_free(void *arg)
 	return bad;
 }
 
-void rs_slab_test_cross_cpu(struct rs_test *t)
+static void rs_slab_test_cross_cpu(struct rs_test *t)
 {
 	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
 	struct rs_xfer x = { .n = 5000 };
@@ -403,7 +412,7 @@ static int rs_conc_thread(void *arg)
 	return 0;
 }
 
-void rs_slab_test_concurrent(struct rs_test *t)
+static void rs_slab_test_concurrent(struct rs_test *t)
 {
 	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
 	struct task_struct *k[2];
@@ -587,7 +596,7 @@ static long rs_debug_body(void *arg)
 	return 0;
 }
 
-void rs_slab_test_debug(struct rs_test *t)
+static void rs_slab_test_debug(struct rs_test *t)
 {
 	struct rs_dbg d = { .t = t };
 
@@ -662,7 +671,7 @@ out:
 	return 0;
 }
 
-void rs_slab_test_hardening(struct rs_test *t)
+static void rs_slab_test_hardening(struct rs_test *t)
 {
 	struct rs_dbg d = { .t = t };
 
@@ -682,7 +691,7 @@ void rs_slab_test_hardening(struct rs_test *t)
 
 /* --------------------------------------------------------------- shrink */
 
-void rs_slab_test_shrink(struct rs_test *t)
+static void rs_slab_test_shrink(struct rs_test *t)
 {
 	int a = cpumask_first(cpu_online_mask), b = rs_other_cpu(a);
 	struct rs_xfer x = { .n = 0 };
@@ -724,7 +733,7 @@ out:
 
 /* -------------------------------------------------------- fault injection */
 
-void rs_slab_test_fault(struct rs_test *t)
+static void rs_slab_test_fault(struct rs_test *t)
 {
 	struct rs_cache *c;
 	void *objs[16];
@@ -793,7 +802,7 @@ static unsigned long rs_frees(struct rs_cache *c)
  * debug cache (second pass) each free is checked on its own.  The objects
  * can be allocated again.
  */
-void rs_slab_test_free_bulk(struct rs_test *t)
+static void rs_slab_test_free_bulk(struct rs_test *t)
 {
 	struct rs_cache *c;
 	unsigned int n, i, k, pass;
@@ -857,17 +866,11 @@ void rs_slab_test_free_bulk(struct rs_test *t)
 
 /* ---------------------------------------------------------------- driver */
 
-static const struct rs_slab_test rs_slab_tests[] = {
-	{ "classes", rs_slab_test_classes },
-	{ "create_destroy", rs_slab_test_create_destroy },
-	{ "align", rs_slab_test_align },
-	{ "cross_cpu", rs_slab_test_cross_cpu },
-	{ "concurrent", rs_slab_test_concurrent },
-	{ "debug", rs_slab_test_debug },
-	{ "hardening", rs_slab_test_hardening },
-	{ "shrink", rs_slab_test_shrink },
-	{ "fault", rs_slab_test_fault },
-	{ "free_bulk", rs_slab_test_free_bulk },
+const struct rs_slab_test rs_slab_tests[] = {
+#define RS_SLAB_TEST(fn) { #fn, rs_slab_test_##fn },
+#include "slab_test_list.h"
+#undef RS_SLAB_TEST
+	{}
 };
 
 int rs_slab_selftest_maybe(void)
@@ -876,7 +879,7 @@ int rs_slab_selftest_maybe(void)
 
 	if (!rs_selftest)
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(rs_slab_tests); i++) {
+	for (i = 0; rs_slab_tests[i].name; i++) {
 		struct rs_test t = { .name = rs_slab_tests[i].name };
 
 		rs_slab_tests[i].fn(&t);
@@ -891,7 +894,6 @@ int rs_slab_selftest_maybe(void)
 		       rs_slab_total_pages());
 		failed++;
 	}
-	pr_info("selftest slab: %u of %zu failed\n", failed,
-		ARRAY_SIZE(rs_slab_tests));
+	pr_info("selftest slab: %u of %u failed\n", failed, i);
 	return failed ? -EINVAL : 0;
 }

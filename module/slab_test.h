@@ -6,14 +6,20 @@
 #ifndef REFSLAB_SLAB_TEST_H
 #define REFSLAB_SLAB_TEST_H
 
+struct kunit;
+
 /**
  * struct rs_test - one running test
  * @name: test name, printed with each failed expectation.
  * @failures: expectations that did not hold.
+ * @kunit: the KUnit case running it (kunit.c), or NULL at load
+ *	(selftest=1): each failed expectation is then a KUnit expectation
+ *	failure of that case, reported with the case.
  */
 struct rs_test {
 	const char *name;
 	int failures;
+	struct kunit *kunit;
 };
 
 void rs_test_fail(struct rs_test *t, int line, const char *what);
@@ -29,15 +35,7 @@ struct rs_slab_test {
 	void (*fn)(struct rs_test *t);
 };
 
-void rs_slab_test_classes(struct rs_test *t);
-void rs_slab_test_create_destroy(struct rs_test *t);
-void rs_slab_test_align(struct rs_test *t);
-void rs_slab_test_cross_cpu(struct rs_test *t);
-void rs_slab_test_concurrent(struct rs_test *t);
-void rs_slab_test_debug(struct rs_test *t);
-void rs_slab_test_hardening(struct rs_test *t);
-void rs_slab_test_shrink(struct rs_test *t);
-void rs_slab_test_fault(struct rs_test *t);
-void rs_slab_test_free_bulk(struct rs_test *t);
+/* The slab self-tests, in slab_test_list.h's order; ends with a NULL name. */
+extern const struct rs_slab_test rs_slab_tests[];
 
 #endif /* REFSLAB_SLAB_TEST_H */

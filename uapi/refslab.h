@@ -49,7 +49,6 @@
 #define REFSLAB_IOC_MAGIC	0xB2
 #define REFSLAB_DEVICE		"/dev/refslab"
 #define REFSLAB_NULL_DEVICE	"/dev/refslab_null"
-#define REFSLAB_DEBUGFS		"/sys/kernel/debug/refslab"
 
 #define REFSLAB_VERSION_MAJOR	0
 #define REFSLAB_VERSION_MINOR	2
@@ -518,6 +517,36 @@ struct refslab_gc_stats {
 	__u64 max_wait_ns;	/* longest a mutator waited on the collector */
 	__u64 pauses[REFSLAB_GC_PAUSE_BUCKETS];
 };
+
+/*
+ * The first published size of each command's argument struct: the smallest
+ * a caller may pass (see "size-extensible" above).  A struct only grows at
+ * its end, so these numbers never change; the ioctl number carries the
+ * current size.
+ */
+#define REFSLAB_VERSION_SIZE_VER0	32
+#define REFSLAB_CREATE_SIZE_VER0	24
+#define REFSLAB_DUP_SIZE_VER0		16
+#define REFSLAB_DROP_SIZE_VER0		8
+#define REFSLAB_SET_SLOT_SIZE_VER0	16
+#define REFSLAB_GET_SLOT_SIZE_VER0	16
+#define REFSLAB_READ_SIZE_VER0		32
+#define REFSLAB_WRITE_SIZE_VER0		32
+#define REFSLAB_STAT_SIZE_VER0		40
+#define REFSLAB_CACHE_CREATE_SIZE_VER0	48
+#define REFSLAB_CACHE_DESTROY_SIZE_VER0	8
+#define REFSLAB_CACHE_LIST_SIZE_VER0	24
+#define REFSLAB_HEAP_STATS_SIZE_VER0	96
+#define REFSLAB_SET_LIMITS_SIZE_VER0	40
+#define REFSLAB_BATCH_SIZE_VER0		24
+#define REFSLAB_HEAP_DUMP_SIZE_VER0	40
+#define REFSLAB_GC_COLLECT_SIZE_VER0	32
+#define REFSLAB_GC_CONTROL_SIZE_VER0	16
+#define REFSLAB_GC_FREEZE_SIZE_VER0	16
+#define REFSLAB_GC_STATS_SIZE_VER0	168
+#define REFSLAB_CREATE_N_SIZE_VER0	32
+#define REFSLAB_DROP_N_SIZE_VER0	16
+#define REFSLAB_SET_SLOTS_SIZE_VER0	16
 
 #define REFSLAB_IOC_VERSION	_IOR(REFSLAB_IOC_MAGIC, 0x00, struct refslab_version)
 #define REFSLAB_IOC_CREATE	_IOWR(REFSLAB_IOC_MAGIC, 0x01, struct refslab_create)

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "refslab.h"
+#include "rsdbg.h"		/* REFSLAB_DEBUGFS */
 
 static void die(const char *what)
 {

@@ -38,11 +38,17 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Call first in main(). */
+/* Call first in main().  REFSLAB_TEST_FILTER (a cmocka pattern: * and ?)
+ * runs only the cases whose names match (make check-grown).
+ */
 static inline void rs_test_init(void)
 {
+	const char *filter = getenv("REFSLAB_TEST_FILTER");
+
 	setenv("CMOCKA_MESSAGE_OUTPUT", "TAP", 1);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 

@@ -105,6 +105,35 @@ static long long read_num(const char *path, const char *key)
 	return -1;
 }
 
+/*
+ * Run @fn in a child process, on a zeroed page of @size bytes shared with
+ * it for the results: a struct whose first member is the int "setup", the
+ * step of the child's set-up that failed (0: none).  Returns the page (the
+ * caller munmap()s it) once the child exited with 0 and its set-up went
+ * through.
+ */
+static void *cg_child(size_t size, void (*fn)(void *r))
+{
+	void *r = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	assert_true(r != MAP_FAILED);
+	memset(r, 0, size);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn(r);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (*(int *)r)
+		fail_msg("child setup step %d failed", *(int *)r);
+	return r;
+}
+
 static char *cgpath(const char *file)
 {
 	static char path[512];
@@ -168,6 +197,7 @@ struct fh_result {
 		long long cur;
 	} sample[FH_SAMPLES];
 };
+_Static_assert(offsetof(struct fh_result, setup) == 0, "cg_child() reads setup first");
 
 static char fh_parent[256], fh_child[300];
 
@@ -218,8 +248,9 @@ static void fh_drop_every_other(refslab_heap *h, const uint32_t *hd, long n)
 }
 
 /* The child: join fh_child, create objects until ENOMEM, sample the charge. */
-static void fh_child_run(struct fh_result *r)
+static void fh_child_run(void *arg)
 {
+	struct fh_result *r = arg;
 	char path[512], num[32];
 	refslab_heap *h;
 	uint32_t hd;
@@ -273,9 +304,8 @@ static void test_memcg_follows_heap(void **state)
 	uint32_t *hd;
 	long long rise, dying = -1, cur = -1;
 	long best_a = -1, best_b = -1, a, b;
-	int status, i, j, fd, kept = 0;
+	int i, j, fd, kept = 0;
 	ssize_t n;
-	pid_t pid;
 
 	(void)state;
 	rs_require(cg_ok, "%s", why);
@@ -310,21 +340,8 @@ static void test_memcg_follows_heap(void **state)
 	free(hd);
 
 	/* the results page is the parent's (touched here), not the child's */
-	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(r != MAP_FAILED);
-	memset(r, 0, sizeof(*r));
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fh_child_run(r);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r = cg_child(sizeof(*r), fh_child_run);
 	refslab_close(root);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	if (r->setup)
-		fail_msg("child setup step %d failed", r->setup);
 	print_message("# child: %ld objects of %d bytes under memory.max %lu, then %s; memory.current %lld with the heap open\n",
 		      r->count, FH_OBJ_BYTES, CG_MAX,
 		      r->err ? strerror(-r->err) : "no error", r->cur0);
@@ -463,6 +480,7 @@ struct fc_result {
 	int err;			/* the first WRITE that failed */
 	long long grow_a, grow_b;	/* memory.current rises over the writes */
 };
+_Static_assert(offsetof(struct fc_result, setup) == 0, "cg_child() reads setup first");
 
 static char fc_parent[256], fc_a[300], fc_b[300];
 
@@ -499,8 +517,9 @@ static long long fc_current(const char *cgdir)
  * FC_ROUND at a time (a 32-bit address space has no room for 16 GiB), and
  * each round's rise of both cgroups is measured before it is unmapped.
  */
-static void fc_child_run(struct fc_result *r)
+static void fc_child_run(void *arg)
 {
+	struct fc_result *r = arg;
 	size_t span = FC_ROUND * FC_REGION + FC_REGION;
 	long long a0, b0;
 	refslab_heap *h;
@@ -558,8 +577,6 @@ static void test_memcg_faults_are_callers(void **state)
 {
 	struct fc_result *r;
 	char path[600];
-	int status;
-	pid_t pid;
 
 	(void)state;
 	rs_require(cg_ok, "%s", why);
@@ -572,20 +589,7 @@ static void test_memcg_faults_are_callers(void **state)
 	assert_ok(mkdir(fc_a, 0755) ? -errno : 0);
 	assert_ok(mkdir(fc_b, 0755) ? -errno : 0);
 
-	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(r != MAP_FAILED);
-	memset(r, 0, sizeof(*r));
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fc_child_run(r);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	if (r->setup)
-		fail_msg("child setup step %d failed", r->setup);
+	r = cg_child(sizeof(*r), fc_child_run);
 	assert_ok(r->err);
 	print_message("# %d one-byte WRITEs from fresh 2 MiB regions: heap's cgroup A rose by %lld, caller's cgroup B by %lld\n",
 		      FC_REGIONS, r->grow_a, r->grow_b);

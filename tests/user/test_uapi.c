@@ -2,7 +2,8 @@
 /*
  * test_uapi: the ioctl contract of uapi/refslab.h, command by command:
  * version and features, ENOTTY for unknown numbers, the size-extensible
- * structs (too small: EINVAL; larger with a non-zero tail: E2BIG; larger
+ * structs (smaller than REFSLAB_*_SIZE_VER0: EINVAL; at VER0 and grown by
+ * hand: accepted; larger with a non-zero tail: E2BIG; larger
  * with a zero tail: accepted, output not written past the kernel's size),
  * unknown flags and non-zero padding (EINVAL, nothing changed), faulting
  * argument and buffer pointers (EFAULT, nothing changed).  Numbers are
@@ -19,33 +20,33 @@
 
 struct cmdinfo {
 	const char *name;
-	unsigned int nr, dir, size;
+	unsigned int nr, dir, size, ver0;
 };
 
 static const struct cmdinfo cmds[] = {
-	{ "VERSION", 0x00, R, sizeof(struct refslab_version) },
-	{ "CREATE", 0x01, RW, sizeof(struct refslab_create) },
-	{ "DUP", 0x02, RW, sizeof(struct refslab_dup) },
-	{ "DROP", 0x03, W, sizeof(struct refslab_drop) },
-	{ "SET_SLOT", 0x04, W, sizeof(struct refslab_slot) },
-	{ "GET_SLOT", 0x05, RW, sizeof(struct refslab_slot) },
-	{ "READ", 0x06, W, sizeof(struct refslab_io) },
-	{ "WRITE", 0x07, W, sizeof(struct refslab_io) },
-	{ "STAT", 0x08, RW, sizeof(struct refslab_stat) },
-	{ "CACHE_CREATE", 0x09, RW, sizeof(struct refslab_cache_create) },
-	{ "CACHE_DESTROY", 0x0a, W, sizeof(struct refslab_cache_destroy) },
-	{ "CACHE_LIST", 0x0b, RW, sizeof(struct refslab_cache_list) },
-	{ "HEAP_STATS", 0x0c, R, sizeof(struct refslab_heap_stats) },
-	{ "SET_LIMITS", 0x0d, W, sizeof(struct refslab_limits) },
-	{ "BATCH", 0x0e, RW, sizeof(struct refslab_batch) },
-	{ "HEAP_DUMP", 0x0f, RW, sizeof(struct refslab_heap_dump) },
-	{ "GC_COLLECT", 0x10, RW, sizeof(struct refslab_gc_collect) },
-	{ "GC_CONTROL", 0x11, RW, sizeof(struct refslab_gc_control) },
-	{ "GC_FREEZE", 0x12, RW, sizeof(struct refslab_gc_freeze) },
-	{ "GC_STATS", 0x13, R, sizeof(struct refslab_gc_stats) },
-	{ "CREATE_N", 0x14, RW, sizeof(struct refslab_create_n) },
-	{ "DROP_N", 0x15, W, sizeof(struct refslab_drop_n) },
-	{ "SET_SLOTS", 0x16, W, sizeof(struct refslab_set_slots) },
+	{ "VERSION", 0x00, R, sizeof(struct refslab_version), REFSLAB_VERSION_SIZE_VER0 },
+	{ "CREATE", 0x01, RW, sizeof(struct refslab_create), REFSLAB_CREATE_SIZE_VER0 },
+	{ "DUP", 0x02, RW, sizeof(struct refslab_dup), REFSLAB_DUP_SIZE_VER0 },
+	{ "DROP", 0x03, W, sizeof(struct refslab_drop), REFSLAB_DROP_SIZE_VER0 },
+	{ "SET_SLOT", 0x04, W, sizeof(struct refslab_slot), REFSLAB_SET_SLOT_SIZE_VER0 },
+	{ "GET_SLOT", 0x05, RW, sizeof(struct refslab_slot), REFSLAB_GET_SLOT_SIZE_VER0 },
+	{ "READ", 0x06, W, sizeof(struct refslab_io), REFSLAB_READ_SIZE_VER0 },
+	{ "WRITE", 0x07, W, sizeof(struct refslab_io), REFSLAB_WRITE_SIZE_VER0 },
+	{ "STAT", 0x08, RW, sizeof(struct refslab_stat), REFSLAB_STAT_SIZE_VER0 },
+	{ "CACHE_CREATE", 0x09, RW, sizeof(struct refslab_cache_create), REFSLAB_CACHE_CREATE_SIZE_VER0 },
+	{ "CACHE_DESTROY", 0x0a, W, sizeof(struct refslab_cache_destroy), REFSLAB_CACHE_DESTROY_SIZE_VER0 },
+	{ "CACHE_LIST", 0x0b, RW, sizeof(struct refslab_cache_list), REFSLAB_CACHE_LIST_SIZE_VER0 },
+	{ "HEAP_STATS", 0x0c, R, sizeof(struct refslab_heap_stats), REFSLAB_HEAP_STATS_SIZE_VER0 },
+	{ "SET_LIMITS", 0x0d, W, sizeof(struct refslab_limits), REFSLAB_SET_LIMITS_SIZE_VER0 },
+	{ "BATCH", 0x0e, RW, sizeof(struct refslab_batch), REFSLAB_BATCH_SIZE_VER0 },
+	{ "HEAP_DUMP", 0x0f, RW, sizeof(struct refslab_heap_dump), REFSLAB_HEAP_DUMP_SIZE_VER0 },
+	{ "GC_COLLECT", 0x10, RW, sizeof(struct refslab_gc_collect), REFSLAB_GC_COLLECT_SIZE_VER0 },
+	{ "GC_CONTROL", 0x11, RW, sizeof(struct refslab_gc_control), REFSLAB_GC_CONTROL_SIZE_VER0 },
+	{ "GC_FREEZE", 0x12, RW, sizeof(struct refslab_gc_freeze), REFSLAB_GC_FREEZE_SIZE_VER0 },
+	{ "GC_STATS", 0x13, R, sizeof(struct refslab_gc_stats), REFSLAB_GC_STATS_SIZE_VER0 },
+	{ "CREATE_N", 0x14, RW, sizeof(struct refslab_create_n), REFSLAB_CREATE_N_SIZE_VER0 },
+	{ "DROP_N", 0x15, W, sizeof(struct refslab_drop_n), REFSLAB_DROP_N_SIZE_VER0 },
+	{ "SET_SLOTS", 0x16, W, sizeof(struct refslab_set_slots), REFSLAB_SET_SLOTS_SIZE_VER0 },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -200,7 +201,7 @@ static void test_struct_too_small(void **state)
 
 	(void)state;
 	for (i = 0; i < NCMDS; i++) {
-		unsigned int sz[3] = { 0, 4, cmds[i].size - 4 };
+		unsigned int sz[3] = { 0, 4, cmds[i].ver0 - 1 };
 		int k;
 
 		for (k = 0; k < 3; k++) {
@@ -215,6 +216,54 @@ static void test_struct_too_small(void **state)
 	}
 	after = hstats(h);
 	assert_same_use(&before, &after);
+	refslab_close(h);
+}
+
+/*
+ * A caller built against an older header passes the first published size,
+ * one built against a newer header a grown struct (here by hand: CREATE's
+ * plus a field a later version might add, zero).  Both reach CREATE, get a
+ * handle, and see nothing written past their own struct.  With the module
+ * of "make check-grown", whose CREATE struct is longer than VER0, the
+ * VER0 call is the older caller on a newer kernel: its struct is read
+ * zero-extended and written back at its own size.
+ */
+struct create_grown {
+	struct refslab_create v0;
+	uint64_t later;
+};
+
+static void test_struct_ver0_and_grown(void **state)
+{
+	refslab_heap *h = open_heap();
+	int fd = refslab_fd(h);
+	struct {
+		struct refslab_create c;
+		unsigned char guard[8];
+	} old = { .c = { .nslots = 1 } };
+	struct {
+		struct create_grown c;
+		unsigned char guard[8];
+	} grown = { .c = { .v0 = { .nslots = 1 } } };
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(REFSLAB_CREATE_SIZE_VER0, 24);
+	memset(old.guard, 0x5a, sizeof(old.guard));
+	memset(grown.guard, 0x5a, sizeof(grown.guard));
+	assert_ok(rawioc(fd, RW, 0x01, REFSLAB_CREATE_SIZE_VER0, &old.c));
+	assert_ok(ioc(fd, _IOWR(REFSLAB_IOC_MAGIC, 0x01, struct create_grown),
+		      &grown.c));
+	assert_int_not_equal(old.c.handle, REFSLAB_NONE);
+	assert_int_not_equal(grown.c.v0.handle, REFSLAB_NONE);
+	assert_int_not_equal(grown.c.v0.handle, old.c.handle);
+	assert_int_equal(refcount(h, old.c.handle), 1);
+	assert_int_equal(refcount(h, grown.c.v0.handle), 1);
+	assert_int_equal(grown.c.later, 0);
+	for (i = 0; i < sizeof(old.guard); i++) {
+		assert_int_equal(old.guard[i], 0x5a);
+		assert_int_equal(grown.guard[i], 0x5a);
+	}
 	refslab_close(h);
 }
 
@@ -800,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_struct_too_small),
+		cmocka_unit_test(test_struct_ver0_and_grown),
 		cmocka_unit_test(test_struct_too_big_nonzero_tail),
 		cmocka_unit_test(test_struct_bigger_zero_tail),
 		cmocka_unit_test(test_output_only_tail),

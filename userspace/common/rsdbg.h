@@ -7,6 +7,9 @@
 #ifndef RSDBG_H
 #define RSDBG_H
 
+/* Where the module's debugfs files are.  Not in the uapi: not an ABI. */
+#define REFSLAB_DEBUGFS		"/sys/kernel/debug/refslab"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

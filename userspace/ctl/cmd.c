@@ -108,6 +108,15 @@ int oerr(struct ctl *s, const char *what, int err)
 	return err;
 }
 
+bool fetched(struct ctl *s, const char *what, int err)
+{
+	if (err) {
+		oerr(s, what, err);
+		return false;
+	}
+	return !s->quiet;
+}
+
 void efail(struct ctl *s, const char *fmt, ...)
 {
 	va_list ap;

@@ -124,6 +124,9 @@ void verb_help(FILE *f, const struct verb *v);
 __attribute__((format(printf, 2, 3)))
 int serr(struct ctl *s, const char *fmt, ...);		/* returns ESYNTAX */
 int oerr(struct ctl *s, const char *what, int err);	/* returns err */
+/* After a call that fetched something to print: false, with @err reported
+ * (oerr), if it failed; else whether to print it (not quiet). */
+bool fetched(struct ctl *s, const char *what, int err);
 __attribute__((format(printf, 2, 3)))
 void efail(struct ctl *s, const char *fmt, ...);	/* an expectation */
 

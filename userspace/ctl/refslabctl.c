@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ctl.h"
+#include "rsdbg.h"
 
 static const char run_help[] =
 	"Run a script: one heap for the whole script, one command per line, in the\n"

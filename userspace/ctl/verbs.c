@@ -608,11 +608,9 @@ int c_heap(struct ctl *s, int argc, char **argv, size_t *lens)
 	if ((err = nargs(s, argc, 1, 1)) || (err = need_heap(s)))
 		return err;
 	err = refslab_heap_stats(s->h, &st);
-	if (err)
-		return oerr(s, "heap", err);
-	if (!s->quiet)
+	if (fetched(s, "heap", err))
 		print_heap_stats(stdout, &st, s->json_now);
-	return 0;
+	return err;
 }
 
 int c_limits(struct ctl *s, int argc, char **argv, size_t *lens)
@@ -754,11 +752,9 @@ int c_gc(struct ctl *s, int argc, char **argv, size_t *lens)
 		return err;
 	if (!strcmp(sub, "stats")) {
 		err = refslab_gc_stats(s->h, &st);
-		if (err)
-			return oerr(s, "gc stats", err);
-		if (!s->quiet)
+		if (fetched(s, "gc stats", err))
 			print_gc_stats(stdout, &st, s->json_now);
-		return 0;
+		return err;
 	}
 	if (!strcmp(sub, "enable") || !strcmp(sub, "disable"))
 		err = refslab_gc_set_enabled(s->h, sub[0] == 'e');
@@ -769,11 +765,9 @@ int c_gc(struct ctl *s, int argc, char **argv, size_t *lens)
 	if (strcmp(sub, "show") && !s->verbose && !s->json_now)
 		return 0;
 	err = refslab_gc_get(s->h, &c);
-	if (err)
-		return oerr(s, "gc", err);
-	if (!s->quiet)
+	if (fetched(s, "gc", err))
 		print_gc_control(stdout, &c, s->json_now);
-	return 0;
+	return err;
 }
 
 int c_print(struct ctl *s, int argc, char **argv, size_t *lens)
