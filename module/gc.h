@@ -119,10 +119,10 @@ bool rs_gc_doomed(struct rs_heap *h, u32 id);
  * any lock, arguments copied in: they check flags and padding, return 0 or
  * a negative errno and fill the out fields.
  */
-int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c);
-int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c);
-int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f);
-int rs_gc_op_stats(struct rs_heap *h, struct refslab_gc_stats *s);
+int rs_gc_op_collect(struct rs_heap *h, void *arg);
+int rs_gc_op_control(struct rs_heap *h, void *arg);
+int rs_gc_op_freeze(struct rs_heap *h, void *arg);
+int rs_gc_op_stats(struct rs_heap *h, void *arg);
 
 /*
  * rs_heap_lock()'s slow path (heap.c): wait for heap->lock as a mutator.

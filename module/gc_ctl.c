@@ -191,8 +191,9 @@ static int rs_gc_thread(void *unused)
 
 static_assert(RS_GC_THRESHOLD_MAX == REFSLAB_GC_THRESHOLD_MAX);
 
-int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c)
+int rs_gc_op_collect(struct rs_heap *h, void *arg)
 {
+	struct refslab_gc_collect *c = arg;
 	int err;
 
 	if ((c->flags & ~REFSLAB_GC_NOWAIT) || c->__pad)
@@ -208,8 +209,9 @@ int rs_gc_op_collect(struct rs_heap *h, struct refslab_gc_collect *c)
 	return err;
 }
 
-int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c)
+int rs_gc_op_control(struct rs_heap *h, void *arg)
 {
+	struct refslab_gc_control *c = arg;
 	struct rs_gc_heap *g = &h->gc;
 
 	if (c->flags & ~(REFSLAB_GC_SET_ENABLED | REFSLAB_GC_SET_THRESHOLD))
@@ -237,8 +239,9 @@ int rs_gc_op_control(struct rs_heap *h, struct refslab_gc_control *c)
 	return 0;
 }
 
-int rs_gc_op_freeze(struct rs_heap *h, struct refslab_gc_freeze *f)
+int rs_gc_op_freeze(struct rs_heap *h, void *arg)
 {
+	struct refslab_gc_freeze *f = arg;
 	struct rs_gc_heap *g = &h->gc;
 	bool thaw;
 	u64 count = 0;
@@ -293,8 +296,10 @@ static void rs_gc_snapshot(struct rs_heap *h, struct refslab_gc_stats *s)
 	s->frozen = g->nfrozen;
 }
 
-int rs_gc_op_stats(struct rs_heap *h, struct refslab_gc_stats *s)
+int rs_gc_op_stats(struct rs_heap *h, void *arg)
 {
+	struct refslab_gc_stats *s = arg;
+
 	rs_heap_lock(h);
 	rs_gc_snapshot(h, s);
 	rs_heap_unlock(h);

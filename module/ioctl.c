@@ -189,30 +189,6 @@ static void rs_cmd_cache_create_settle(struct rs_heap *h, void *arg,
 	rs_heap_cache_settle(h, cc->cache_id, delivered);
 }
 
-/*
- * gc.c's commands still take their own struct types: gc.c is being split
- * (gc_ctl.c) in a parallel change, which gives them the rs_cmd_fn type.
- */
-static int rs_cmd_gc_collect(struct rs_heap *h, void *arg)
-{
-	return rs_gc_op_collect(h, arg);
-}
-
-static int rs_cmd_gc_control(struct rs_heap *h, void *arg)
-{
-	return rs_gc_op_control(h, arg);
-}
-
-static int rs_cmd_gc_freeze(struct rs_heap *h, void *arg)
-{
-	return rs_gc_op_freeze(h, arg);
-}
-
-static int rs_cmd_gc_stats(struct rs_heap *h, void *arg)
-{
-	return rs_gc_op_stats(h, arg);
-}
-
 static rs_cmd_fn rs_cmd_cache_list, rs_cmd_batch, rs_cmd_heap_dump,
 	rs_cmd_create_n, rs_cmd_drop_n, rs_cmd_set_slots;
 static long rs_direct_create(struct rs_heap *h, void __user *arg);
@@ -260,10 +236,10 @@ static const struct rs_cmd rs_cmds[] = {
 	RS_CMD(SET_LIMITS, rs_heap_set_limits),
 	RS_CMD(BATCH, rs_cmd_batch, .flags = RS_CMD_OUT_ERR),
 	RS_CMD(HEAP_DUMP, rs_cmd_heap_dump),
-	RS_CMD(GC_COLLECT, rs_cmd_gc_collect),
-	RS_CMD(GC_CONTROL, rs_cmd_gc_control),
-	RS_CMD(GC_FREEZE, rs_cmd_gc_freeze),
-	RS_CMD(GC_STATS, rs_cmd_gc_stats),
+	RS_CMD(GC_COLLECT, rs_gc_op_collect),
+	RS_CMD(GC_CONTROL, rs_gc_op_control),
+	RS_CMD(GC_FREEZE, rs_gc_op_freeze),
+	RS_CMD(GC_STATS, rs_gc_op_stats),
 	RS_CMD(CREATE_N, rs_cmd_create_n),
 	RS_CMD(DROP_N, rs_cmd_drop_n),
 	RS_CMD(SET_SLOTS, rs_cmd_set_slots),
