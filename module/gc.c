@@ -122,8 +122,15 @@
  * rs_gc_created, the handle reserved with its reference), DROP_N hides
  * its handles (reserved again, their references still counted) and puts
  * them with rs_obj_put_locked(), and SET_SLOTS stores through
- * rs_slot_store(), SET_SLOT's barrier.  A table entry is given out only
- * from the free chain, which a collection holds still (Identity).
+ * rs_slot_store(), SET_SLOT's barrier.  Nor does a batch group
+ * (object.c, rs_group_*): in one hold of heap->lock it runs the single
+ * commands' locked bodies (rs_dup_locked, rs_drop_locked,
+ * rs_set_slot_locked) and installs the objects it made before the hold
+ * with rs_obj_install, as CREATE does; its results and handles are
+ * written back in the hold, and a handle it could not write stays
+ * reserved, its reference counted, until it is written or dropped.  A
+ * table entry is given out only from the free chain, which a collection
+ * holds still (Identity).
  *
  * Deferral.  Whatever cannot be proved dead is kept: dirty members, members
  * reached only through a frozen, immortal or not-followed object (the
